@@ -1,0 +1,275 @@
+#include "broker/broker_server.h"
+
+#include <spdlog/spdlog.h>
+#include <zmq_addon.hpp>
+
+#include <algorithm>
+
+#include "common/certificate.h"
+#include "common/wire.h"
+
+namespace ppe {
+namespace {
+
+// Bounds one cycle so acknowledgements keep flowing under a flood.
+constexpr int kMaxFramesPerCycle = 4096;
+
+}  // namespace
+
+BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
+    : city_(city), config_(config), context_(1), router_(context_, zmq::socket_type::router) {}
+
+BrokerServer::~BrokerServer() = default;
+
+Status BrokerServer::Start() {
+  auto store = BrokerStore::Open(config_.store);
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  validator_ = std::make_unique<ReportValidator>(city_);
+  ctl_ = std::make_unique<CtlService>(city_, config_, *store_);
+
+  auto own = Certificate::Load(config_.key);
+  if (!own.ok()) return own.status();
+  auto ring = KeyRing::Load(config_.clients_dir, own->public_key);
+  if (!ring.ok()) return ring.status();
+  ring_ = std::make_unique<KeyRing>(std::move(*ring));
+  // ZAP before any bind: a CURVE server without a handler would admit every key.
+  zap_ = std::make_unique<ZapHandler>(context_, ring_.get());
+
+  try {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.set(zmq::sockopt::router_mandatory, 1);
+    router_.set(zmq::sockopt::maxmsgsize, config_.max_message_bytes);
+    router_.set(zmq::sockopt::sndhwm, 100000);
+    router_.set(zmq::sockopt::rcvhwm, 100000);
+    router_.set(zmq::sockopt::zap_domain, "ppe");
+    if (config_.secure) {
+      if (own->secret_key.empty()) return Status::Error("broker key '" + config_.key + "' has no secret");
+      router_.set(zmq::sockopt::curve_server, 1);
+      router_.set(zmq::sockopt::curve_secretkey, own->secret_key);
+    } else {
+      router_.set(zmq::sockopt::plain_server, 1);
+    }
+    router_.bind(config_.listen);
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot listen on '" + config_.listen + "': " + e.what());
+  }
+  spdlog::info("broker for {} listening on {} ({}), {} keys known, {} events stored", city_.name(),
+               config_.listen, config_.secure ? "CURVE" : "PLAIN, insecure", ring_->size(),
+               store_->EventCount());
+  return Status::Ok();
+}
+
+void BrokerServer::ReloadKeys() {
+  auto own = Certificate::Load(config_.key);
+  auto ring = own.ok() ? KeyRing::Load(config_.clients_dir, own->public_key)
+                       : Result<KeyRing>(own.status());
+  if (!ring.ok()) {
+    spdlog::error("key reload failed, keeping the old keys: {}", ring.status().message());
+    return;
+  }
+  auto fresh = std::make_unique<KeyRing>(std::move(*ring));
+  zap_->set_ring(fresh.get());
+  ring_ = std::move(fresh);
+  spdlog::info("keys reloaded: {} known", ring_->size());
+}
+
+void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload) {
+  while (!stop.load()) {
+    if (reload.exchange(false)) ReloadKeys();
+    zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
+                               {router_.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(200));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;
+    }
+    if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
+    if (items[1].revents & ZMQ_POLLIN) ReadCycle();
+  }
+  spdlog::info("broker stopping");
+}
+
+void BrokerServer::ReadCycle() {
+  for (int i = 0; i < kMaxFramesPerCycle; ++i) {
+    std::vector<zmq::message_t> parts;
+    std::optional<size_t> received;
+    try {
+      received = zmq::recv_multipart(router_, std::back_inserter(parts), zmq::recv_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      spdlog::warn("receive failed: {}", e.what());
+      break;
+    }
+    if (!received) break;
+    const std::string routing_id = parts[0].to_string();
+    if (parts.size() != 2) {
+      ReplyError(routing_id, wire::MALFORMED,
+                 "expected one frame per message, got " + std::to_string(parts.size() - 1));
+      continue;
+    }
+    HandleMessage(routing_id, parts[1]);
+  }
+  FinishCycle();
+}
+
+void BrokerServer::HandleMessage(const std::string& routing_id, const zmq::message_t& frame) {
+  const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
+  const Identity* who = user_id ? ring_->ByName(user_id) : nullptr;
+  if (!who) {
+    ReplyError(routing_id, wire::FORBIDDEN, "this key is no longer admitted");
+    return;
+  }
+  wire::Envelope envelope;
+  if (Status s = Decode(frame, &envelope); !s.ok()) {
+    ReplyError(routing_id, wire::MALFORMED, s.message());
+    return;
+  }
+  const int64_t now = NowMs();
+  switch (envelope.body_case()) {
+    case wire::Envelope::kHello:
+    case wire::Envelope::kHeartbeat: {
+      if (who->role != Role::kNode) break;
+      EnsureBatch();
+      NodeProgress& p = store_->Progress(who->name, who->county);
+      p.last_contact_ms = now;
+      const bool hello = envelope.has_hello();
+      p.recorded_head = hello ? envelope.hello().recorded_head() : envelope.heartbeat().recorded_head();
+      wire::Envelope reply;
+      if (hello) {
+        spdlog::info("node {} connected (holds up to report {}, broker applied {})", who->name,
+                     p.recorded_head, p.last_seq);
+        reply.mutable_welcome()->set_last_applied_seq(p.last_seq);
+        reply.mutable_welcome()->set_server_time_ms(now);
+        after_commit_.push_back({routing_id, reply, ""});
+      } else {
+        after_commit_.push_back({routing_id, wire::Envelope(), who->name});
+      }
+      return;
+    }
+    case wire::Envelope::kReports:
+      HandleReports(*who, routing_id, envelope.reports());
+      return;
+    case wire::Envelope::kRequest:
+      requests_.push_back({routing_id, *who, envelope.request()});
+      return;
+    default:
+      break;
+  }
+  ReplyError(routing_id, wire::MALFORMED,
+             "a " + std::string(RoleName(who->role)) + " key cannot send this message type");
+}
+
+void BrokerServer::HandleReports(const Identity& who, const std::string& routing_id,
+                                 const wire::ReportBatch& batch) {
+  if (who.role != Role::kNode) {
+    ReplyError(routing_id, wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot report");
+    return;
+  }
+  EnsureBatch();
+  NodeProgress& progress = store_->Progress(who.name, who.county);
+  const int64_t now = NowMs();
+  progress.last_contact_ms = now;
+  for (const wire::Report& report : batch.reports()) {
+    if (report.seq() <= progress.last_seq) continue;  // a resend: applied already, ack again
+    if (report.seq() != progress.last_seq + 1) {
+      // Reports were lost in flight (a reconnect): ask for the stream again from the gap.
+      wire::Envelope resume;
+      resume.mutable_resume()->set_expected_seq(progress.last_seq + 1);
+      after_commit_.push_back({routing_id, resume, ""});
+      break;
+    }
+    if (Status s = ApplyReport(who, routing_id, report, now); !s.ok()) {
+      spdlog::error("store failure applying report {} of {}: {}", report.seq(), who.name, s.message());
+      batch_failed_ = true;
+      return;
+    }
+    progress.last_seq = report.seq();
+  }
+  after_commit_.push_back({routing_id, wire::Envelope(), who.name});
+}
+
+Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing_id,
+                                 const wire::Report& report, int64_t now) {
+  const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now};
+  Refusal refusal = validator_->Check(who, report);
+  if (!refusal.refused()) {
+    switch (report.body_case()) {
+      case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
+      case wire::Report::kReceipt: return store_->ApplyReceipt(origin, report.receipt());
+      case wire::Report::kDemand: return store_->ApplyDemand(origin, report.demand());
+      default:
+        refusal = {wire::UNKNOWN_COMMAND, "order steps are not served by this broker yet"};
+    }
+  }
+  spdlog::warn("refused report {} of {}: {}", report.seq(), who.name, refusal.text);
+  store_->Progress(who.name, who.county).refused++;
+  wire::Envelope error;
+  error.mutable_report_error()->set_seq(report.seq());
+  error.mutable_report_error()->set_code(refusal.code);
+  error.mutable_report_error()->set_text(refusal.text);
+  after_commit_.push_back({routing_id, error, ""});
+  return store_->RecordRefusal(origin, refusal.code, refusal.text);
+}
+
+void BrokerServer::EnsureBatch() {
+  if (in_batch_) return;
+  if (Status s = store_->Begin(); !s.ok()) {
+    spdlog::error("cannot begin a transaction: {}", s.message());
+    return;
+  }
+  in_batch_ = true;
+}
+
+void BrokerServer::FinishCycle() {
+  if (in_batch_) {
+    in_batch_ = false;
+    Status s = batch_failed_ ? Status::Error("a store error during the cycle") : store_->Commit();
+    batch_failed_ = false;
+    if (!s.ok()) {
+      store_->Rollback();
+      // Nothing is acknowledged: the nodes resend, and the next cycle tries again.
+      spdlog::error("commit failed, {} replies withheld: {}", after_commit_.size(), s.message());
+      after_commit_.clear();
+    }
+  }
+  for (Outgoing& out : after_commit_) {
+    if (!out.ack_node.empty()) {
+      const auto it = store_->progress().find(out.ack_node);
+      if (it == store_->progress().end()) continue;
+      out.envelope.mutable_ack()->set_up_to_seq(it->second.last_seq);
+    }
+    Send(out.routing_id, out.envelope);
+  }
+  after_commit_.clear();
+  for (PendingRequest& pending : requests_) {
+    wire::Envelope reply;
+    *reply.mutable_reply() = ctl_->Handle(pending.who, pending.request);
+    reply.mutable_reply()->set_id(pending.request.id());
+    Send(pending.routing_id, reply);
+  }
+  requests_.clear();
+}
+
+void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& envelope) {
+  zmq::message_t frame = Encode(envelope);
+  try {
+    if (!router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+        !router_.send(frame, zmq::send_flags::dontwait)) {
+      spdlog::debug("peer's queue is full; reply dropped (the peer will resend)");
+    }
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("peer gone; reply dropped: {}", e.what());  // EHOSTUNREACH (router_mandatory)
+  }
+}
+
+void BrokerServer::ReplyError(const std::string& routing_id, wire::ErrorCode code,
+                              const std::string& text) {
+  spdlog::warn("refused a message: {}", text);
+  wire::Envelope error;
+  error.mutable_error()->set_code(code);
+  error.mutable_error()->set_text(text);
+  Send(routing_id, error);
+}
+
+}  // namespace ppe

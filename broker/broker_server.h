@@ -1,0 +1,74 @@
+// BrokerServer: the broker's one event loop. Each cycle reads what arrived, applies it in one
+// transaction, commits, and only then sends the acknowledgements and replies (group commit).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "broker/broker_store.h"
+#include "broker/ctl_service.h"
+#include "broker/key_ring.h"
+#include "common/report_validator.h"
+#include "broker/zap_handler.h"
+#include "common/city.h"
+#include "common/deployment.h"
+
+namespace ppe {
+
+class BrokerServer {
+ public:
+  // `city` and `config` must outlive the server.
+  BrokerServer(const City& city, const BrokerConfig& config);
+  ~BrokerServer();
+
+  // Opens the store, loads the keys, binds ZAP first, then the ROUTER and the feed.
+  Status Start();
+  // Serves until `stop` is set; reloads the key folder whenever `reload` is set (SIGHUP).
+  void Run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
+
+ private:
+  // A reply held until the cycle's commit. When ack_node is set, the envelope is built at send
+  // time as an Ack of that node's last applied seq, so the ack never runs ahead of the disk.
+  struct Outgoing {
+    std::string routing_id;
+    wire::Envelope envelope;
+    std::string ack_node;
+  };
+
+  void ReadCycle();
+  void HandleMessage(const std::string& routing_id, const zmq::message_t& frame);
+  void HandleReports(const Identity& who, const std::string& routing_id,
+                     const wire::ReportBatch& batch);
+  Status ApplyReport(const Identity& who, const std::string& routing_id, const wire::Report& report,
+                     int64_t now);
+  void EnsureBatch();
+  void FinishCycle();
+  void Send(const std::string& routing_id, const wire::Envelope& envelope);
+  void ReplyError(const std::string& routing_id, wire::ErrorCode code, const std::string& text);
+  void ReloadKeys();
+
+  const City& city_;
+  const BrokerConfig& config_;
+  zmq::context_t context_;
+  std::unique_ptr<KeyRing> ring_;
+  std::unique_ptr<ZapHandler> zap_;
+  zmq::socket_t router_;
+  std::unique_ptr<BrokerStore> store_;
+  std::unique_ptr<ReportValidator> validator_;
+  std::unique_ptr<CtlService> ctl_;
+
+  bool in_batch_ = false;
+  bool batch_failed_ = false;  // a store error mid-cycle: roll the whole cycle back
+  std::vector<Outgoing> after_commit_;
+  struct PendingRequest {
+    std::string routing_id;
+    Identity who;
+    wire::Request request;
+  };
+  std::vector<PendingRequest> requests_;
+};
+
+}  // namespace ppe

@@ -1,0 +1,87 @@
+// BrokerStore: the broker's SQLite database: current stock and demand, the event ledger, orders and
+// each node's progress. Writes happen only between Begin() and Commit(); a commit is on disk.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/sqlite_db.h"
+#include "ppe.pb.h"
+
+namespace ppe {
+
+// What the broker knows of one node's report stream.
+struct NodeProgress {
+  std::string node;
+  std::string county;
+  uint64_t last_seq = 0;       // every report up to here is applied or refused, durably
+  uint64_t recorded_head = 0;  // the node's own highest seq, from its last hello or heartbeat
+  int64_t last_contact_ms = 0;
+  int64_t refused = 0;
+};
+
+// Who applied a report, and when: the ledger keeps both for every event.
+struct ReportOrigin {
+  std::string node;
+  uint64_t seq = 0;
+  int64_t recorded_ms = 0;  // when the operator recorded it
+  int64_t applied_ms = 0;   // when the broker applied it
+};
+
+struct StockRow {
+  std::string warehouse, item;
+  int64_t on_hand = 0, reserved = 0;
+};
+
+struct DemandRow {
+  std::string site, item;
+  int64_t on_hand = 0;
+  double daily_use = 0;
+  int64_t in_transit = 0;
+  int64_t as_of_ms = 0;
+};
+
+class BrokerStore {
+ public:
+  static Result<std::unique_ptr<BrokerStore>> Open(const std::string& path);
+
+  // The progress of `node`, created (in memory until the next commit) if never seen.
+  NodeProgress& Progress(const std::string& node, const std::string& county);
+  const std::map<std::string, NodeProgress>& progress() const { return progress_; }
+
+  Status Begin();
+  // Writes the progress of every node touched in this batch, then commits.
+  Status Commit();
+  // Discards the batch, and the in-memory progress with it.
+  void Rollback();
+
+  Status ApplyStockCount(const ReportOrigin& origin, const wire::StockCount& count);
+  Status ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt);
+  Status ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand);
+  Status RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code, const std::string& text);
+
+  std::vector<StockRow> Stock();
+  std::vector<DemandRow> Demand();
+  int64_t EventCount();
+
+  SqliteDb& db() { return *db_; }
+
+ private:
+  explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status LoadProgress();
+  Status AppendEvent(const ReportOrigin& origin, const char* kind, const std::string& place,
+                     const std::string& item, int64_t quantity, int64_t delta,
+                     const std::string& detail);
+
+  std::unique_ptr<SqliteDb> db_;
+  std::map<std::string, NodeProgress> progress_;
+  std::map<std::string, bool> touched_;
+};
+
+// The schema, one migration per release; never edit a shipped one, append a new one.
+const std::vector<std::string>& BrokerMigrations();
+
+}  // namespace ppe

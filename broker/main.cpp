@@ -1,0 +1,52 @@
+// ppe-broker: the city broker. Stores every report durably, rations by rule, dispatches orders.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "broker/broker_server.h"
+#include "common/logging.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ppe-broker: the city broker of the PPE supply service"};
+  std::string config_path;
+  app.add_option("--config", config_path, "broker.yaml written by 'ppe-ctl init'")->required();
+  std::string log_level;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error (overrides config)");
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = ppe::BrokerConfig::Load(config_path);
+  if (!config.ok()) {
+    std::cerr << "ppe-broker: " << config.status().message() << "\n";
+    return 2;
+  }
+  if (!log_level.empty()) config->log_level = log_level;
+  if (auto s = ppe::SetUpLogging("broker", config->log_file, config->log_level); !s.ok()) {
+    std::cerr << "ppe-broker: " << s.message() << "\n";
+    return 2;
+  }
+  auto city = ppe::City::Load(config->city);
+  if (!city.ok()) {
+    std::cerr << "ppe-broker: " << city.status().message() << "\n";
+    return 2;
+  }
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  std::signal(SIGHUP, [](int) { g_reload = true; });
+
+  ppe::BrokerServer server(*city, *config);
+  if (auto s = server.Start(); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    std::cerr << "ppe-broker: " << s.message() << "\n";
+    return 1;
+  }
+  server.Run(g_stop, g_reload);
+  return 0;
+}

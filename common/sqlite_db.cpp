@@ -1,0 +1,137 @@
+#include "common/sqlite_db.h"
+
+namespace ppe {
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  status_ = Status::Ok();
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindBlob(int index, std::string_view value) {
+  sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+bool Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    status_ = Status::Error(std::string("sqlite: ") + sqlite3_errmsg(db_) + " in: " +
+                            sqlite3_sql(stmt_));
+  }
+  return false;
+}
+
+Status Statement::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  return text ? std::string(reinterpret_cast<const char*>(text), size) : std::string();
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
+                                                 const std::vector<std::string>& migrations) {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    std::string message = "cannot open database '" + path + "': " +
+                          (raw ? sqlite3_errmsg(raw) : "out of memory");
+    sqlite3_close(raw);
+    return Status::Error(message);
+  }
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  // Node commands and the node daemon share one file: wait for the other's write lock.
+  sqlite3_busy_timeout(raw, 10000);
+  Status status = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                           "PRAGMA foreign_keys=ON;");
+  if (status.ok()) status = db->Migrate(migrations);
+  if (!status.ok()) return Status::Error("database '" + path + "': " + status.message());
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  statements_.clear();
+  sqlite3_close(db_);
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = std::string("sqlite: ") + (error ? error : "unknown error");
+    sqlite3_free(error);
+    return Status::Error(message);
+  }
+  return Status::Ok();
+}
+
+Statement& SqliteDb::Prepare(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
+        SQLITE_OK) {
+      // A malformed statement is a programming error, never an input error.
+      fprintf(stderr, "fatal: cannot prepare SQL (%s): %s\n", sqlite3_errmsg(db_), sql.c_str());
+      std::abort();
+    }
+    it = statements_.emplace(sql, std::make_unique<Statement>(db_, stmt)).first;
+  }
+  return it->second->Reset();
+}
+
+void SqliteDb::Rollback() {
+  if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK");
+}
+
+Status SqliteDb::Migrate(const std::vector<std::string>& migrations) {
+  PPE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
+  Statement& read = Prepare("SELECT version FROM schema_version");
+  schema_version_ = read.Step() ? static_cast<int>(read.Int(0)) : 0;
+  PPE_RETURN_IF_ERROR(read.status());
+  read.Reset();
+  if (schema_version_ > static_cast<int>(migrations.size())) {
+    return Status::Error("schema version " + std::to_string(schema_version_) +
+                         " is newer than this program knows (" +
+                         std::to_string(migrations.size()) + "): upgrade the program");
+  }
+  for (size_t v = schema_version_; v < migrations.size(); ++v) {
+    PPE_RETURN_IF_ERROR(Begin());
+    Status status = Exec(migrations[v]);
+    if (status.ok()) {
+      status = Exec("DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
+                    std::to_string(v + 1) + ")");
+    }
+    if (status.ok()) status = Commit();
+    if (!status.ok()) {
+      Rollback();
+      return Status::Error("migration " + std::to_string(v + 1) + ": " + status.message());
+    }
+    schema_version_ = static_cast<int>(v + 1);
+  }
+  return Status::Ok();
+}
+
+}  // namespace ppe

@@ -1,0 +1,80 @@
+// SqliteDb: one open SQLite database in WAL mode with synchronous=FULL, plus cached statements.
+// A commit that returned ok is on disk; numbered migrations run once each, in order, at open.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ppe {
+
+// A prepared statement, reset and unbound on every Reset(). Owned by its SqliteDb.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Reset();
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, double value);
+  Statement& Bind(int index, std::string_view value);
+  Statement& BindBlob(int index, std::string_view value);
+  Statement& BindNull(int index);
+
+  // Steps once: true when a row is ready; false when done (check status()).
+  bool Step();
+  // Steps to completion; the error names the statement.
+  Status Run();
+  Status status() const { return status_; }
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
+  std::string Text(int column) const;
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+  Status status_;
+};
+
+class SqliteDb {
+ public:
+  // Opens (creating if needed) and applies every migration past the stored schema version.
+  // migrations[i] is version i+1; each runs in its own transaction with the version bump.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,
+                                                const std::vector<std::string>& migrations);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  Status Exec(const std::string& sql);
+  // A cached prepared statement for this SQL text, already Reset(); valid while the db lives.
+  Statement& Prepare(const std::string& sql);
+  Status Begin() { return Exec("BEGIN IMMEDIATE"); }
+  Status Commit() { return Exec("COMMIT"); }
+  void Rollback();
+
+  int schema_version() const { return schema_version_; }
+  sqlite3* raw() { return db_; }
+  int64_t changes() const { return sqlite3_changes64(db_); }
+
+ private:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  Status Migrate(const std::vector<std::string>& migrations);
+
+  sqlite3* db_;
+  int schema_version_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+};
+
+}  // namespace ppe

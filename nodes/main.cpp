@@ -1,0 +1,209 @@
+// ppe-node: a county's node agent. Operator commands record into the node's own store and return
+// at once; `run` is the daemon that carries the outbox to the broker.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "common/logging.h"
+#include "common/table.h"
+#include "common/wire.h"
+#include "nodes/csv_import.h"
+#include "nodes/node_link.h"
+#include "nodes/node_store.h"
+#include "nodes/report_entry.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+int Fail(const std::string& message) {
+  std::cerr << "ppe-node: " << message << "\n";
+  return 1;
+}
+
+// Everything a command needs: the config, the city file and the store.
+struct NodeContext {
+  ppe::NodeConfig config;
+  ppe::City city;
+  std::unique_ptr<ppe::NodeStore> store;
+
+  ppe::Identity identity() const { return {config.node, ppe::Role::kNode, config.county}; }
+};
+
+ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
+  auto config = ppe::NodeConfig::Load(config_path);
+  if (!config.ok()) return config.status();
+  auto city = ppe::City::Load(config->city);
+  if (!city.ok()) return city.status();
+  auto store = ppe::NodeStore::Open(config->store);
+  if (!store.ok()) return store.status();
+  return NodeContext{std::move(*config), std::move(*city), std::move(*store)};
+}
+
+// Refuses the "5000 instead of 500" slip unless the operator confirmed the figure.
+ppe::Status CheckPlausible(NodeContext& node, const std::string& place, const std::string& item,
+                           int64_t figure, bool confirmed) {
+  auto previous = node.store->LastQuantity(place, item);
+  if (confirmed || !previous.ok() || !ppe::Implausible(*previous, figure)) return ppe::Status::Ok();
+  return ppe::Status::Error(std::to_string(figure) + " for " + place + " " + item +
+                            " is over 100 times the last figure recorded (" +
+                            std::to_string(*previous) +
+                            "); check it, and if it is right, repeat the command with --confirm");
+}
+
+int Record(NodeContext& node, std::vector<ppe::wire::Report> reports, bool quiet = false) {
+  auto last = node.store->Append(reports);
+  if (!last.ok()) return Fail(last.status().message());
+  const ppe::LinkState link = node.store->Link();
+  if (!quiet) {
+    std::cout << "recorded " << ppe::Summarize(reports.back()) << " as report " << *last << "; "
+              << (link.recorded_head - link.last_ack) << " waiting for the broker\n";
+  }
+  return 0;
+}
+
+nlohmann::json StatusJson(NodeContext& node) {
+  const ppe::LinkState link = node.store->Link();
+  const int64_t stale_after = 3 * node.config.heartbeat_ms + 2000;
+  const bool daemon = ppe::NowMs() - link.daemon_seen_ms <= stale_after;
+  nlohmann::json refusals = nlohmann::json::array();
+  for (const ppe::Refused& r : node.store->Refusals(10)) {
+    refusals.push_back({{"seq", r.seq}, {"report", r.summary}, {"error", r.text},
+                        {"at", ppe::FormatTime(r.at_ms)}});
+  }
+  return {{"node", node.config.node},
+          {"county", node.config.county},
+          {"broker", node.config.endpoint.address},
+          {"daemon_running", daemon},
+          {"connected", daemon && link.connected},
+          {"outbox_pending", link.recorded_head - link.last_ack},
+          {"last_ack", link.last_ack},
+          {"last_ack_at", ppe::FormatTime(link.last_ack_ms)},
+          {"recorded", link.recorded_head},
+          {"refused", link.refused},
+          {"recent_refusals", refusals}};
+}
+
+int RunDaemon(NodeContext& node) {
+  if (auto s = ppe::SetUpLogging("node-" + node.config.node, node.config.log_file,
+                                 node.config.log_level);
+      !s.ok()) {
+    return Fail(s.message());
+  }
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  ppe::NodeLink link(node.config, *node.store);
+  if (auto s = link.Connect(); !s.ok()) return Fail(s.message());
+  link.Run(g_stop);
+  spdlog::info("node daemon stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ppe-node: a county's node agent for the PPE supply service.\n"
+               "Commands record into the node's store and return at once; 'run' sends them."};
+  app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("--config", config_path, "the node's config, DIR/nodes/<node>.yaml")->required();
+
+  app.add_subcommand("run", "run the daemon: send the outbox to the broker, receive orders");
+
+  std::string warehouse, item, quantity, site, source, from, on_hand, daily_use, csv;
+  bool confirm = false, json = false;
+  auto* stock = app.add_subcommand("stock", "record an absolute physical count of a warehouse");
+  stock->add_option("WAREHOUSE", warehouse, "warehouse id")->required();
+  stock->add_option("ITEM", item, "item id")->required();
+  stock->add_option("QTY", quantity, "units counted")->required();
+  stock->add_flag("--confirm", confirm, "accept a figure over 100x the last one");
+
+  auto* receipt = app.add_subcommand("receipt", "record stock received (production, donation, transfer)");
+  receipt->add_option("WAREHOUSE", warehouse, "warehouse id")->required();
+  receipt->add_option("ITEM", item, "item id")->required();
+  receipt->add_option("QTY", quantity, "units received")->required();
+  receipt->add_option("--source", source, "production (default), donation or transfer")
+      ->check(CLI::IsMember({"production", "donation", "transfer"}));
+  receipt->add_option("--from", from, "donor, producer or sending warehouse");
+
+  auto* demand = app.add_subcommand("demand", "record a site's stock on hand and daily use");
+  demand->add_option("SITE", site, "site id")->required();
+  demand->add_option("ITEM", item, "item id")->required();
+  demand->add_option("--on-hand", on_hand, "units at the site now")->required();
+  demand->add_option("--daily-use", daily_use, "units used per day (default: headcount x per-head use)");
+  demand->add_flag("--confirm", confirm, "accept a figure over 100x the last one");
+
+  auto* import = app.add_subcommand("import", "record many stock counts, receipts and demands from CSV");
+  import->add_option("FILE", csv, "CSV with header type,place,item,quantity,daily_use,source,from")
+      ->required();
+
+  auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack");
+  status->add_flag("--json", json, "print JSON");
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto node = OpenNode(config_path);
+  if (!node.ok()) return Fail(node.status().message());
+  const ppe::ReportEntry entry(node->city, node->identity());
+
+  if (app.got_subcommand("run")) return RunDaemon(*node);
+  if (app.got_subcommand(stock) || app.got_subcommand(demand)) {
+    const bool is_stock = app.got_subcommand(stock);
+    auto report = is_stock ? entry.Stock(warehouse, item, quantity)
+                           : entry.Demand(site, item, on_hand, daily_use);
+    if (!report.ok()) return Fail(report.status().message());
+    const int64_t figure = is_stock ? report->stock().quantity() : report->demand().on_hand();
+    if (auto s = CheckPlausible(*node, is_stock ? warehouse : site, item, figure, confirm); !s.ok()) {
+      return Fail(s.message());
+    }
+    report->set_confirmed(confirm);
+    return Record(*node, {*report});
+  }
+  if (app.got_subcommand(receipt)) {
+    auto report = entry.Receipt(warehouse, item, quantity, source, from);
+    if (!report.ok()) return Fail(report.status().message());
+    return Record(*node, {*report});
+  }
+  if (app.got_subcommand(import)) {
+    ppe::CsvImportResult result = ppe::ImportCsv(csv, entry);
+    if (!result.errors.empty()) {
+      for (const std::string& e : result.errors) std::cerr << "ppe-node: " << e << "\n";
+      return Fail("nothing imported: fix the " + std::to_string(result.errors.size()) +
+                  (result.errors.size() >= 100 ? "+" : "") + " rows above and import again");
+    }
+    if (result.reports.empty()) return Fail("'" + csv + "' has no rows to import");
+    const int rc = Record(*node, result.reports, true);
+    if (rc == 0) {
+      std::cout << "imported " << result.reports.size() << " rows from " << csv << "; "
+                << StatusJson(*node)["outbox_pending"] << " waiting for the broker\n";
+    }
+    return rc;
+  }
+  if (app.got_subcommand(status)) {
+    const nlohmann::json s = StatusJson(*node);
+    if (json) {
+      std::cout << s.dump(2) << "\n";
+      return 0;
+    }
+    std::cout << "node            " << s["node"].get<std::string>() << " (county "
+              << s["county"].get<std::string>() << ")\n"
+              << "daemon          " << (s["daemon_running"].get<bool>() ? "running" : "not running")
+              << "\n"
+              << "connected       " << (s["connected"].get<bool>() ? "yes" : "no") << " ("
+              << s["broker"].get<std::string>() << ")\n"
+              << "outbox_pending  " << s["outbox_pending"] << "\n"
+              << "last_ack        " << s["last_ack"] << " at " << s["last_ack_at"].get<std::string>()
+              << "\n"
+              << "refused         " << s["refused"] << "\n";
+    for (const auto& r : s["recent_refusals"]) {
+      std::cout << "  report " << r["seq"] << " (" << r["report"].get<std::string>()
+                << "): " << r["error"].get<std::string>() << "\n";
+    }
+    return 0;
+  }
+  return 0;
+}

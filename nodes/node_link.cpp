@@ -1,0 +1,193 @@
+#include "nodes/node_link.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/wire.h"
+
+namespace ppe {
+namespace {
+
+constexpr size_t kReportsPerFrame = 512;
+// Reports on the wire without an ack: enough to hide the round trip, small enough to resend.
+constexpr uint64_t kWindow = 16 * kReportsPerFrame;
+// Unacknowledged reports this long after the last progress are presumed lost and resent.
+constexpr int64_t kResendAfterMs = 3000;
+constexpr int64_t kOutboxPollMs = 20;
+constexpr const char* kVersion = "ppe-node 1";
+
+}  // namespace
+
+NodeLink::NodeLink(const NodeConfig& config, NodeStore& store)
+    : config_(config), store_(store), context_(1), socket_(context_, zmq::socket_type::dealer) {}
+
+Status NodeLink::Connect() {
+  PPE_RETURN_IF_ERROR(SecureClientSocket(socket_, config_.endpoint));
+  socket_.set(zmq::sockopt::sndhwm, 100000);
+  socket_.set(zmq::sockopt::rcvhwm, 100000);
+  socket_.set(zmq::sockopt::reconnect_ivl, 100);
+  socket_.set(zmq::sockopt::reconnect_ivl_max, 2000);
+  try {
+    socket_.connect(config_.endpoint.address);
+  } catch (const zmq::error_t& e) {
+    return Status::Error("cannot connect to '" + config_.endpoint.address + "': " + e.what());
+  }
+  const LinkState link = store_.Link();
+  acked_ = link.last_ack;
+  next_to_send_ = acked_ + 1;
+  head_ = link.recorded_head;
+  spdlog::info("node {} ({}) connecting to {}; {} reports pending", config_.node, config_.county,
+               config_.endpoint.address, head_ - acked_);
+  SendHello();
+  return Status::Ok();
+}
+
+void NodeLink::Run(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 1, std::chrono::milliseconds(kOutboxPollMs));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+    }
+    const int64_t now = MonotonicMs();
+    if (items[0].revents & ZMQ_POLLIN) Receive(now);
+    Tick(now);
+    SendReports(now);
+  }
+  store_.SetLink(false, NowMs());
+}
+
+void NodeLink::Receive(int64_t now) {
+  for (;;) {
+    zmq::message_t frame;
+    if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return;
+    wire::Envelope envelope;
+    if (Status s = Decode(frame, &envelope); !s.ok()) {
+      spdlog::warn("ignored a message from the broker: {}", s.message());
+      continue;
+    }
+    last_heard_ms_ = now;
+    Handle(envelope, now);
+  }
+}
+
+void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
+  switch (envelope.body_case()) {
+    case wire::Envelope::kWelcome: {
+      const uint64_t applied = envelope.welcome().last_applied_seq();
+      if (!connected_) spdlog::info("connected; broker has applied up to report {}", applied);
+      connected_ = true;
+      store_.SetLink(true, NowMs());
+      if (applied > acked_) {
+        acked_ = applied;
+        store_.SetAcked(acked_, NowMs());
+      }
+      next_to_send_ = acked_ + 1;  // whatever was in flight before is resent
+      last_progress_ms_ = now;
+      return;
+    }
+    case wire::Envelope::kAck: {
+      const uint64_t up_to = envelope.ack().up_to_seq();
+      if (!connected_) {
+        // Acks from a broker we had given up on: greet it, so it tells us where to resume.
+        SendHello();
+        return;
+      }
+      if (up_to > acked_) {
+        acked_ = up_to;
+        last_progress_ms_ = now;
+        if (Status s = store_.SetAcked(acked_, NowMs()); !s.ok()) spdlog::error("{}", s.message());
+        next_to_send_ = std::max(next_to_send_, acked_ + 1);
+      }
+      return;
+    }
+    case wire::Envelope::kReportError: {
+      const auto& e = envelope.report_error();
+      spdlog::warn("broker refused report {}: {}", e.seq(), e.text());
+      store_.RecordRefusal(e.seq(), NowMs(), wire::ErrorCode_Name(e.code()), e.text());
+      return;
+    }
+    case wire::Envelope::kResume: {
+      const uint64_t expected = envelope.resume().expected_seq();
+      // Several frames past a gap each ask; rewind only if we are not already sending from there.
+      if (expected <= next_to_send_ && expected > acked_ && now - last_progress_ms_ > 200) {
+        spdlog::info("broker missed reports; resending from {}", expected);
+        next_to_send_ = expected;
+        last_progress_ms_ = now;
+      }
+      return;
+    }
+    case wire::Envelope::kError:
+      spdlog::error("broker: {}", envelope.error().text());
+      return;
+    default:
+      return;
+  }
+}
+
+void NodeLink::SendReports(int64_t now) {
+  if (!connected_) return;
+  if (now >= next_outbox_poll_ms_) {
+    head_ = store_.RecordedHead();
+    next_outbox_poll_ms_ = now + kOutboxPollMs;
+  }
+  if (acked_ >= head_) return;
+  if (next_to_send_ <= head_ && next_to_send_ > acked_ + kWindow) return;
+  if (next_to_send_ > head_ && now - last_progress_ms_ > kResendAfterMs) {
+    spdlog::info("no acknowledgement for {} ms; resending from report {}", kResendAfterMs, acked_ + 1);
+    next_to_send_ = acked_ + 1;
+    last_progress_ms_ = now;
+  }
+  while (next_to_send_ <= head_ && next_to_send_ <= acked_ + kWindow) {
+    std::vector<wire::Report> reports;
+    const size_t room = std::min<uint64_t>(kReportsPerFrame, acked_ + kWindow + 1 - next_to_send_);
+    if (Status s = store_.ReadFrom(next_to_send_, room, &reports); !s.ok()) {
+      spdlog::error("{}", s.message());
+      return;
+    }
+    if (reports.empty()) return;
+    wire::Envelope envelope;
+    for (auto& r : reports) *envelope.mutable_reports()->add_reports() = std::move(r);
+    if (!Send(envelope)) return;
+    if (acked_ + 1 == next_to_send_) last_progress_ms_ = now;  // the clock starts with the first send
+    next_to_send_ = envelope.reports().reports().rbegin()->seq() + 1;
+  }
+}
+
+void NodeLink::Tick(int64_t now) {
+  if (now < next_tick_ms_) return;
+  next_tick_ms_ = now + config_.heartbeat_ms;
+  if (connected_ && now - last_heard_ms_ > 3 * config_.heartbeat_ms) {
+    spdlog::warn("broker silent for {} ms; waiting for it", now - last_heard_ms_);
+    connected_ = false;
+  }
+  if (connected_) {
+    wire::Envelope heartbeat;
+    heartbeat.mutable_heartbeat()->set_recorded_head(head_);
+    Send(heartbeat);
+  } else {
+    SendHello();
+  }
+  store_.SetLink(connected_, NowMs());
+}
+
+void NodeLink::SendHello() {
+  wire::Envelope hello;
+  hello.mutable_hello()->set_software_version(kVersion);
+  hello.mutable_hello()->set_recorded_head(store_.RecordedHead());
+  Send(hello);
+}
+
+bool NodeLink::Send(const wire::Envelope& envelope) {
+  zmq::message_t frame = Encode(envelope);
+  try {
+    return socket_.send(frame, zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t& e) {
+    spdlog::warn("send failed: {}", e.what());
+    return false;
+  }
+}
+
+}  // namespace ppe

@@ -1,0 +1,202 @@
+#include "nodes/node_store.h"
+
+namespace ppe {
+namespace {
+
+const std::vector<std::string>& NodeMigrations() {
+  static const std::vector<std::string> migrations = {
+      R"sql(
+      -- AUTOINCREMENT: a seq is never reused, and a rolled-back append leaves no gap.
+      CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, recorded_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL, place TEXT NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
+        summary TEXT NOT NULL, payload BLOB NOT NULL);
+      CREATE INDEX outbox_place ON outbox (place, item);
+      CREATE TABLE link (
+        id INTEGER PRIMARY KEY CHECK (id = 1), connected INTEGER NOT NULL DEFAULT 0,
+        daemon_seen_ms INTEGER NOT NULL DEFAULT 0, last_ack INTEGER NOT NULL DEFAULT 0,
+        last_ack_ms INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO link (id) VALUES (1);
+      CREATE TABLE refusals (
+        seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL);
+      )sql",
+  };
+  return migrations;
+}
+
+// The kind, place and quantity an operator thinks of for a report: for LastQuantity and the journal.
+const char* PlaceOf(const wire::Report& r, std::string* place, std::string* item, int64_t* quantity) {
+  switch (r.body_case()) {
+    case wire::Report::kStock:
+      *place = r.stock().warehouse(), *item = r.stock().item(), *quantity = r.stock().quantity();
+      return "stock";
+    case wire::Report::kReceipt:
+      *place = r.receipt().warehouse(), *item = r.receipt().item(), *quantity = r.receipt().quantity();
+      return "receipt";
+    case wire::Report::kDemand:
+      *place = r.demand().site(), *item = r.demand().item(), *quantity = r.demand().on_hand();
+      return "demand";
+    case wire::Report::kOrderStep:
+      *place = "order:" + std::to_string(r.order_step().order_id()), *item = "",
+      *quantity = r.order_step().quantity();
+      return "order";
+    case wire::Report::BODY_NOT_SET:
+      break;
+  }
+  return "empty";
+}
+
+}  // namespace
+
+std::string Summarize(const wire::Report& r) {
+  switch (r.body_case()) {
+    case wire::Report::kStock:
+      return "stock " + r.stock().warehouse() + " " + r.stock().item() + " " +
+             std::to_string(r.stock().quantity());
+    case wire::Report::kReceipt: {
+      std::string source = wire::ReceiptSource_Name(r.receipt().source());
+      for (char& c : source) c = static_cast<char>(std::tolower(c));
+      std::string s = "receipt " + r.receipt().warehouse() + " " + r.receipt().item() + " " +
+                      std::to_string(r.receipt().quantity()) + " (" + source;
+      if (!r.receipt().from().empty()) s += " from " + r.receipt().from();
+      return s + ")";
+    }
+    case wire::Report::kDemand: {
+      char use[32];
+      std::snprintf(use, sizeof use, "%g", r.demand().daily_use());
+      return "demand " + r.demand().site() + " " + r.demand().item() + " on hand " +
+             std::to_string(r.demand().on_hand()) + ", daily use " + use;
+    }
+    case wire::Report::kOrderStep: {
+      const auto& step = r.order_step();
+      std::string name = wire::OrderStepKind_Name(step.step());
+      for (char& c : name) c = static_cast<char>(std::tolower(c));
+      std::string s = name + " order " + std::to_string(step.order_id());
+      if (step.step() == wire::RECEIVE) s += " qty " + std::to_string(step.quantity());
+      if (!step.reason().empty()) s += ": " + step.reason();
+      return s;
+    }
+    case wire::Report::BODY_NOT_SET:
+      break;
+  }
+  return "empty report";
+}
+
+Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path) {
+  auto db = SqliteDb::Open(path, NodeMigrations());
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<NodeStore>(new NodeStore(std::move(*db)));
+}
+
+Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  Statement& insert = db_->Prepare(
+      "INSERT INTO outbox (recorded_ms, kind, place, item, quantity, summary, payload) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  std::string payload, place, item;
+  for (const wire::Report& report : reports) {
+    int64_t quantity = 0;
+    const char* kind = PlaceOf(report, &place, &item, &quantity);
+    report.SerializeToString(&payload);
+    insert.Reset()
+        .Bind(1, report.recorded_at_ms())
+        .Bind(2, std::string_view(kind))
+        .Bind(3, place)
+        .Bind(4, item)
+        .Bind(5, quantity)
+        .Bind(6, Summarize(report))
+        .BindBlob(7, payload);
+    if (Status s = insert.Run(); !s.ok()) {
+      db_->Rollback();
+      return s;
+    }
+  }
+  const uint64_t last = sqlite3_last_insert_rowid(db_->raw());
+  if (Status s = db_->Commit(); !s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return last;
+}
+
+Status NodeStore::ReadFrom(uint64_t from, size_t limit, std::vector<wire::Report>* out) {
+  Statement& q = db_->Prepare("SELECT seq, payload FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+  q.Bind(1, static_cast<int64_t>(from)).Bind(2, static_cast<int64_t>(limit));
+  while (q.Step()) {
+    wire::Report report;
+    const std::string payload = q.Text(1);
+    if (!report.ParseFromString(payload)) return Status::Error("outbox row " + std::to_string(q.Int(0)) + " is corrupt");
+    report.set_seq(q.Int(0));
+    out->push_back(std::move(report));
+  }
+  return q.status();
+}
+
+uint64_t NodeStore::RecordedHead() {
+  Statement& q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
+  const uint64_t head = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  return head;
+}
+
+Status NodeStore::SetAcked(uint64_t seq, int64_t now_ms) {
+  Statement& u = db_->Prepare(
+      "UPDATE link SET last_ack = ?1, last_ack_ms = ?2 WHERE id = 1 AND last_ack < ?1");
+  return u.Bind(1, static_cast<int64_t>(seq)).Bind(2, now_ms).Run();
+}
+
+Status NodeStore::RecordRefusal(uint64_t seq, int64_t now_ms, const std::string& code,
+                                const std::string& text) {
+  Statement& u = db_->Prepare(
+      "INSERT OR REPLACE INTO refusals (seq, at_ms, code, text) VALUES (?1, ?2, ?3, ?4)");
+  return u.Bind(1, static_cast<int64_t>(seq)).Bind(2, now_ms).Bind(3, code).Bind(4, text).Run();
+}
+
+Status NodeStore::SetLink(bool connected, int64_t now_ms) {
+  Statement& u = db_->Prepare("UPDATE link SET connected = ?1, daemon_seen_ms = ?2 WHERE id = 1");
+  return u.Bind(1, static_cast<int64_t>(connected)).Bind(2, now_ms).Run();
+}
+
+LinkState NodeStore::Link() {
+  LinkState state;
+  Statement& q = db_->Prepare(
+      "SELECT connected, daemon_seen_ms, last_ack, last_ack_ms, "
+      "(SELECT COALESCE(MAX(seq), 0) FROM outbox), (SELECT COUNT(*) FROM refusals) "
+      "FROM link WHERE id = 1");
+  if (q.Step()) {
+    state.connected = q.Int(0) != 0;
+    state.daemon_seen_ms = q.Int(1);
+    state.last_ack = q.Int(2);
+    state.last_ack_ms = q.Int(3);
+    state.recorded_head = q.Int(4);
+    state.refused = q.Int(5);
+  }
+  q.Reset();
+  return state;
+}
+
+std::vector<Refused> NodeStore::Refusals(size_t limit) {
+  std::vector<Refused> rows;
+  Statement& q = db_->Prepare(
+      "SELECT r.seq, r.at_ms, r.code, r.text, COALESCE(o.summary, '') FROM refusals r "
+      "LEFT JOIN outbox o ON o.seq = r.seq ORDER BY r.seq DESC LIMIT ?1");
+  q.Bind(1, static_cast<int64_t>(limit));
+  while (q.Step()) rows.push_back({static_cast<uint64_t>(q.Int(0)), q.Int(1), q.Text(2), q.Text(3), q.Text(4)});
+  return rows;
+}
+
+Result<int64_t> NodeStore::LastQuantity(const std::string& place, const std::string& item) {
+  Statement& q = db_->Prepare(
+      "SELECT quantity FROM outbox WHERE place = ?1 AND item = ?2 AND kind IN ('stock', 'demand') "
+      "ORDER BY seq DESC LIMIT 1");
+  q.Bind(1, place).Bind(2, item);
+  if (!q.Step()) {
+    q.Reset();
+    return Status::Error("no earlier figure");
+  }
+  const int64_t quantity = q.Int(0);
+  q.Reset();
+  return quantity;
+}
+
+}  // namespace ppe
