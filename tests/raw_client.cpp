@@ -1,0 +1,45 @@
+#include "tests/raw_client.h"
+
+#include <gtest/gtest.h>
+
+#include "common/wire.h"
+
+namespace ppe::testing {
+
+RawClient::RawClient(const std::string& node_config_path) {
+  auto config = NodeConfig::Load(node_config_path);
+  EXPECT_TRUE(config.ok()) << config.status().message();
+  EXPECT_TRUE(SecureClientSocket(socket_, config->endpoint).ok());
+  socket_.connect(config->endpoint.address);
+}
+
+void RawClient::Send(const wire::Envelope& envelope) {
+  zmq::message_t frame = Encode(envelope);
+  socket_.send(frame, zmq::send_flags::none);
+}
+
+void RawClient::SendRaw(const std::string& bytes) { socket_.send(zmq::buffer(bytes), zmq::send_flags::none); }
+
+std::optional<wire::Envelope> RawClient::Receive(int timeout_ms) {
+  zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms));
+  if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
+  zmq::message_t frame;
+  if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+  wire::Envelope envelope;
+  if (!Decode(frame, &envelope).ok()) return std::nullopt;
+  return envelope;
+}
+
+bool RawClient::WaitAck(uint64_t seq, std::vector<wire::ReportError>* errors, int timeout_ms) {
+  const int64_t deadline = MonotonicMs() + timeout_ms;
+  while (MonotonicMs() < deadline) {
+    auto envelope = Receive(static_cast<int>(std::max<int64_t>(1, deadline - MonotonicMs())));
+    if (!envelope) continue;
+    if (envelope->has_report_error() && errors) errors->push_back(envelope->report_error());
+    if (envelope->has_ack() && envelope->ack().up_to_seq() >= seq) return true;
+  }
+  return false;
+}
+
+}  // namespace ppe::testing
