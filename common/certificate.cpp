@@ -1,6 +1,8 @@
 #include "common/certificate.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <fstream>
@@ -37,13 +39,14 @@ std::string Render(const Certificate& cert, bool with_secret) {
   return out.str();
 }
 
+// Created with its final mode, so a secret is never readable by others, even for a moment.
 Status WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Status::Error("cannot write '" + path + "'");
-  chmod(path.c_str(), mode);
-  return Status::Ok();
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) return Status::Error("cannot write '" + path + "'");
+  fchmod(fd, mode);
+  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return written ? Status::Ok() : Status::Error("cannot write '" + path + "'");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ struct Column {
   std::string header;  // what people see; empty: the key
 };
 
-// A cell as text: numbers without trailing zeros, booleans as yes/no, null as "-".
+// A cell as text: fractions to one decimal, booleans as yes/no, null as "-".
 std::string CellText(const nlohmann::json& value);
 
 void PrintTable(std::ostream& out, const nlohmann::json& rows, const std::vector<Column>& columns);

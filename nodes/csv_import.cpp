@@ -79,6 +79,7 @@ CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry) {
       result.errors.push_back("line " + std::to_string(line_no) + ": " + report.status().message());
     }
   }
+  if (!result.errors.empty()) result.reports.clear();  // all or nothing
   return result;
 }
 

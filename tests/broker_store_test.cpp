@@ -1,0 +1,324 @@
+// Unit tests of the broker's store (stock, demand, ledger, node progress) and key ring.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "broker/broker_store.h"
+#include "broker/key_ring.h"
+#include "common/certificate.h"
+
+namespace ppe::test {
+
+// Defined in common_test.cpp.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+void WriteText(const std::string& path, const std::string& text);
+
+namespace {
+
+// =============================== BrokerStore ===============================
+
+struct Event {
+  std::string kind, place, item;
+  int64_t quantity = 0, delta = 0;
+  std::string detail;
+  std::string node;
+  int64_t seq = 0;
+};
+
+class BrokerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto store = BrokerStore::Open(dir_.File("broker.db"));
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+  }
+
+  // The next report of node sanyuan: recorded at seq*1000 ms, applied at seq*2000 ms.
+  ReportOrigin Origin() {
+    ++seq_;
+    return {"sanyuan", seq_, static_cast<int64_t>(1000 * seq_), static_cast<int64_t>(2000 * seq_)};
+  }
+
+  static wire::StockCount Count(int64_t qty, const std::string& warehouse = "sanyuan-wh") {
+    wire::StockCount c;
+    c.set_warehouse(warehouse);
+    c.set_item("mask.n95");
+    c.set_quantity(qty);
+    return c;
+  }
+  static wire::Receipt Receipt(int64_t qty) {
+    wire::Receipt r;
+    r.set_warehouse("sanyuan-wh");
+    r.set_item("mask.n95");
+    r.set_quantity(qty);
+    r.set_source(wire::DONATION);
+    r.set_from("Fujian Red Cross");
+    return r;
+  }
+  static wire::Demand Demand(const std::string& site, int64_t on_hand, double daily_use) {
+    wire::Demand d;
+    d.set_site(site);
+    d.set_item("mask.n95");
+    d.set_on_hand(on_hand);
+    d.set_daily_use(daily_use);
+    return d;
+  }
+
+  // Applies inside its own committed batch.
+  template <typename Apply>
+  void Committed(Apply apply) {
+    ASSERT_TRUE(store_->Begin().ok());
+    ASSERT_TRUE(apply().ok());
+    ASSERT_TRUE(store_->Commit().ok());
+  }
+
+  std::vector<Event> Events() {
+    std::vector<Event> events;
+    Statement& q = store_->db().Prepare(
+        "SELECT kind, place, item, quantity, delta, COALESCE(detail, ''), node, seq FROM events "
+        "ORDER BY id");
+    while (q.Step()) {
+      events.push_back({q.Text(0), q.Text(1), q.Text(2), q.Int(3), q.Int(4), q.Text(5), q.Text(6),
+                        q.Int(7)});
+    }
+    return events;
+  }
+
+  int64_t OnHand(const std::string& warehouse) {
+    for (const StockRow& row : store_->Stock()) {
+      if (row.warehouse == warehouse) return row.on_hand;
+    }
+    return -1;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<BrokerStore> store_;
+  uint64_t seq_ = 0;
+};
+
+TEST_F(BrokerStoreTest, StockCountReplacesTheFigureAndLedgersTheDifference) {
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(12000)); });
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(11500)); });
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(11500)); });
+  EXPECT_EQ(OnHand("sanyuan-wh"), 11500);
+  const auto events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, "count");
+  EXPECT_EQ(events[0].quantity, 12000);
+  EXPECT_EQ(events[0].delta, 12000);
+  EXPECT_EQ(events[1].quantity, 11500);
+  EXPECT_EQ(events[1].delta, -500);
+  EXPECT_EQ(events[2].delta, 0);
+  EXPECT_EQ(events[1].node, "sanyuan");
+  EXPECT_EQ(events[1].seq, 2);
+}
+
+TEST_F(BrokerStoreTest, ReceiptAddsToStockAndLedgersItsSource) {
+  Committed([&] { return store_->ApplyReceipt(Origin(), Receipt(300)); });  // no count yet
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(1000)); });
+  Committed([&] { return store_->ApplyReceipt(Origin(), Receipt(5000)); });
+  EXPECT_EQ(OnHand("sanyuan-wh"), 6000);
+  const auto events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].delta, 300);
+  EXPECT_EQ(events[1].delta, 700);  // the count found 1000 where the books said 300
+  EXPECT_EQ(events[2].kind, "receipt");
+  EXPECT_EQ(events[2].delta, 5000);
+  const auto detail = nlohmann::json::parse(events[2].detail);
+  EXPECT_EQ(detail["source"], "DONATION");
+  EXPECT_EQ(detail["from"], "Fujian Red Cross");
+}
+
+TEST_F(BrokerStoreTest, DemandIsUpsertedPerSiteAndItem) {
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("sy-rail", 100, 40)); });
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("ml-fever", 5, 2.5)); });
+  const ReportOrigin latest = Origin();
+  Committed([&] { return store_->ApplyDemand(latest, Demand("sy-rail", 60, 45.5)); });
+  const auto rows = store_->Demand();
+  ASSERT_EQ(rows.size(), 2u);  // ordered by site
+  EXPECT_EQ(rows[0].site, "ml-fever");
+  EXPECT_EQ(rows[1].site, "sy-rail");
+  EXPECT_EQ(rows[1].on_hand, 60);
+  EXPECT_EQ(rows[1].daily_use, 45.5);
+  EXPECT_EQ(rows[1].as_of_ms, latest.recorded_ms);
+  EXPECT_EQ(rows[1].in_transit, 0);
+  EXPECT_EQ(store_->EventCount(), 3);
+  EXPECT_EQ(Events()[2].delta, 0);  // demand moves no warehouse stock
+  EXPECT_TRUE(store_->Stock().empty());
+}
+
+TEST_F(BrokerStoreTest, OpenOrdersShowAsReservedStockAndInTransitDemand) {
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(1000)); });
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("sy-rail", 10, 40)); });
+  int64_t id = 0;
+  auto order = [&](const std::string& status, int64_t qty) {
+    Statement& insert = store_->db().Prepare(
+        "INSERT INTO orders (id, round, from_warehouse, from_county, to_site, to_county, item, "
+        "for_item, qty, status, tier, days_before, days_after, distance_km, reason, created_ms, "
+        "updated_ms) VALUES (?1, 1, 'sanyuan-wh', 'sanyuan', 'sy-rail', 'sanyuan', 'mask.n95', "
+        "'mask.n95', ?2, ?3, 2, 0, 1, 0, 'test', 0, 0)");
+    ASSERT_TRUE(insert.Bind(1, ++id).Bind(2, qty).Bind(3, status).Run().ok());
+  };
+  order("created", 100);
+  order("accepted", 20);
+  order("shipped", 3);
+  order("received", 4000);
+  order("cancelled", 5000);
+  const auto stock = store_->Stock();
+  ASSERT_EQ(stock.size(), 1u);
+  EXPECT_EQ(stock[0].on_hand, 1000);
+  EXPECT_EQ(stock[0].reserved, 120);
+  const auto demand = store_->Demand();
+  ASSERT_EQ(demand.size(), 1u);
+  EXPECT_EQ(demand[0].in_transit, 123);
+}
+
+TEST_F(BrokerStoreTest, ProgressIsPersistedOnlyByCommit) {
+  ASSERT_TRUE(store_->Begin().ok());
+  NodeProgress& p = store_->Progress("sanyuan", "sanyuan");
+  p.last_seq = 5;
+  p.recorded_head = 7;
+  p.last_contact_ms = 123;
+  ASSERT_TRUE(store_->Commit().ok());
+
+  ASSERT_TRUE(store_->Begin().ok());
+  store_->Progress("sanyuan", "sanyuan").last_seq = 6;
+  store_->Progress("meilie", "meilie").last_seq = 1;
+  Reopen();  // a crash before the commit
+
+  ASSERT_EQ(store_->progress().size(), 1u);
+  const NodeProgress& saved = store_->progress().at("sanyuan");
+  EXPECT_EQ(saved.county, "sanyuan");
+  EXPECT_EQ(saved.last_seq, 5u);
+  EXPECT_EQ(saved.recorded_head, 7u);
+  EXPECT_EQ(saved.last_contact_ms, 123);
+}
+
+TEST_F(BrokerStoreTest, RollbackDiscardsTheBatchAndRestoresProgressFromDisk) {
+  ASSERT_TRUE(store_->Begin().ok());
+  store_->Progress("sanyuan", "sanyuan").last_seq = 1;
+  ASSERT_TRUE(store_->ApplyStockCount(Origin(), Count(100)).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+
+  ASSERT_TRUE(store_->Begin().ok());
+  store_->Progress("sanyuan", "sanyuan").last_seq = 3;
+  store_->Progress("meilie", "meilie").refused = 2;
+  ASSERT_TRUE(store_->ApplyStockCount(Origin(), Count(900)).ok());
+  ASSERT_TRUE(store_->ApplyReceipt(Origin(), Receipt(50)).ok());
+  ASSERT_TRUE(store_->RecordRefusal(Origin(), wire::UNKNOWN_ITEM, "unknown item").ok());
+  store_->Rollback();
+
+  EXPECT_EQ(store_->progress().at("sanyuan").last_seq, 1u);
+  EXPECT_EQ(store_->progress().count("meilie"), 0u);
+  EXPECT_EQ(OnHand("sanyuan-wh"), 100);
+  EXPECT_EQ(store_->EventCount(), 1);
+  // A rolled-back node is not written by the next commit either.
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  Reopen();
+  EXPECT_EQ(store_->progress().count("meilie"), 0u);
+  EXPECT_EQ(store_->progress().at("sanyuan").last_seq, 1u);
+}
+
+TEST_F(BrokerStoreTest, RefusalsAreRecordedOncePerNodeAndSeq) {
+  const ReportOrigin origin = Origin();
+  Committed([&] { return store_->RecordRefusal(origin, wire::NOT_YOUR_COUNTY, "first"); });
+  Committed([&] { return store_->RecordRefusal(origin, wire::NOT_YOUR_COUNTY, "again"); });
+  Statement& q = store_->db().Prepare("SELECT node, seq, code, text FROM refusals");
+  ASSERT_TRUE(q.Step());
+  EXPECT_EQ(q.Text(0), "sanyuan");
+  EXPECT_EQ(q.Int(1), static_cast<int64_t>(origin.seq));
+  EXPECT_EQ(q.Text(2), "NOT_YOUR_COUNTY");
+  EXPECT_EQ(q.Text(3), "again");
+  EXPECT_FALSE(q.Step());
+  EXPECT_EQ(store_->EventCount(), 0);  // a refusal changes no figure
+}
+
+// ================================= KeyRing =================================
+
+class KeyRingTest : public ::testing::Test {
+ protected:
+  // Writes NAME.key and NAME.key_secret; returns the public key.
+  std::string AddKey(const std::string& file, std::map<std::string, std::string> meta) {
+    auto cert = Certificate::Generate(std::move(meta));
+    EXPECT_TRUE(cert.ok());
+    EXPECT_TRUE(cert->Save(dir_.File(file)).ok());
+    return cert->public_key;
+  }
+  std::string LoadError() {
+    auto ring = KeyRing::Load(dir_.path(), broker_key_);
+    EXPECT_FALSE(ring.ok());
+    return ring.ok() ? "" : ring.status().message();
+  }
+
+  TempDir dir_;
+  const std::string broker_key_ = AddKey("broker", {{"name", "broker"}, {"role", "broker"}});
+};
+
+TEST_F(KeyRingTest, LoadsEveryClientKeyWithItsIdentityButNotTheBrokersOwn) {
+  const std::string node = AddKey("sanyuan", {{"name", "sanyuan"}, {"role", "node"}, {"county", "sanyuan"}});
+  const std::string ctl = AddKey("coordinator", {{"name", "coordinator"}, {"role", "coordinator"}});
+  const std::string viewer = AddKey("viewer", {{"name", "viewer"}, {"role", "viewer"}});
+  WriteText(dir_.File("README.txt"), "not a key\n");
+  auto ring = KeyRing::Load(dir_.path(), broker_key_);
+  ASSERT_TRUE(ring.ok()) << ring.status().message();
+  EXPECT_EQ(ring->size(), 3u);
+  EXPECT_EQ(ring->ByKey(broker_key_), nullptr);
+  EXPECT_EQ(ring->ByName("broker"), nullptr);
+
+  const Identity* n = ring->ByKey(node);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->name, "sanyuan");
+  EXPECT_EQ(n->role, Role::kNode);
+  EXPECT_EQ(n->county, "sanyuan");
+  EXPECT_EQ(ring->ByKey(ctl)->role, Role::kCoordinator);
+  EXPECT_EQ(ring->ByName("viewer")->role, Role::kViewer);
+  EXPECT_EQ(ring->ByName("viewer"), ring->ByKey(viewer));
+  EXPECT_EQ(ring->KeyOf("coordinator"), ctl);
+  EXPECT_EQ(ring->KeyOf("nobody"), "");
+  EXPECT_EQ(ring->ByName("nobody"), nullptr);
+  EXPECT_EQ(ring->ByKey(std::string(40, 'x')), nullptr);
+}
+
+TEST_F(KeyRingTest, RefusesAnUnknownRoleNamingIt) {
+  AddKey("rogue", {{"name", "rogue"}, {"role", "admin"}});
+  const std::string error = LoadError();
+  EXPECT_NE(error.find("admin"), std::string::npos) << error;
+  EXPECT_NE(error.find("rogue.key"), std::string::npos) << error;
+}
+
+TEST_F(KeyRingTest, RefusesTwoKeysWithOneName) {
+  AddKey("sanyuan", {{"name", "sanyuan"}, {"role", "node"}, {"county", "sanyuan"}});
+  AddKey("sanyuan-copy", {{"name", "sanyuan"}, {"role", "node"}, {"county", "sanyuan"}});
+  EXPECT_NE(LoadError().find("sanyuan"), std::string::npos);
+}
+
+TEST_F(KeyRingTest, RefusesANodeKeyWithoutCountyAndAMalformedFile) {
+  AddKey("nocounty", {{"name", "nocounty"}, {"role", "node"}});
+  EXPECT_NE(LoadError().find("county"), std::string::npos);
+  std::filesystem::remove(dir_.File("nocounty.key"));
+  WriteText(dir_.File("broken.key"), "garbage\n");
+  EXPECT_NE(LoadError().find("broken.key"), std::string::npos);
+}
+
+TEST_F(KeyRingTest, RefusesAMissingFolder) {
+  auto ring = KeyRing::Load(dir_.File("absent"), broker_key_);
+  ASSERT_FALSE(ring.ok());
+  EXPECT_NE(ring.status().message().find("absent"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ppe::test

@@ -1,0 +1,389 @@
+// Unit tests of the node side: the node store (outbox, acks, refusals), CSV import, report entry.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/city.h"
+#include "nodes/csv_import.h"
+#include "nodes/node_store.h"
+#include "nodes/report_entry.h"
+
+namespace ppe::test {
+
+// Defined in common_test.cpp.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+void WriteText(const std::string& path, const std::string& text);
+City SmallCity();  // counties sanyuan and meilie; see common_test.cpp
+
+namespace {
+
+// ================================ NodeStore ================================
+
+wire::Report StockReport(const std::string& warehouse, int64_t qty, const std::string& item = "mask.n95") {
+  wire::Report r;
+  r.set_recorded_at_ms(1000 + qty);
+  r.mutable_stock()->set_warehouse(warehouse);
+  r.mutable_stock()->set_item(item);
+  r.mutable_stock()->set_quantity(qty);
+  return r;
+}
+
+wire::Report ReceiptReport(const std::string& warehouse, int64_t qty) {
+  wire::Report r;
+  auto* m = r.mutable_receipt();
+  m->set_warehouse(warehouse);
+  m->set_item("mask.n95");
+  m->set_quantity(qty);
+  m->set_source(wire::DONATION);
+  m->set_from("Fujian Red Cross");
+  return r;
+}
+
+wire::Report DemandReport(const std::string& site, int64_t on_hand, double daily_use) {
+  wire::Report r;
+  r.mutable_demand()->set_site(site);
+  r.mutable_demand()->set_item("mask.n95");
+  r.mutable_demand()->set_on_hand(on_hand);
+  r.mutable_demand()->set_daily_use(daily_use);
+  return r;
+}
+
+class NodeStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto store = NodeStore::Open(dir_.File("node.db"));
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+  }
+  uint64_t Append(const std::vector<wire::Report>& reports) {
+    auto last = store_->Append(reports);
+    EXPECT_TRUE(last.ok()) << last.status().message();
+    return last.ok() ? *last : 0;
+  }
+  std::vector<wire::Report> ReadFrom(uint64_t from, size_t limit = 100) {
+    std::vector<wire::Report> out;
+    EXPECT_TRUE(store_->ReadFrom(from, limit, &out).ok());
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<NodeStore> store_;
+};
+
+TEST_F(NodeStoreTest, AppendAssignsGapFreeSeqsFromOneAcrossCallsAndReopens) {
+  EXPECT_EQ(store_->RecordedHead(), 0u);
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 1)}), 1u);
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 2), StockReport("sanyuan-wh", 3)}), 3u);
+  Reopen();
+  EXPECT_EQ(store_->RecordedHead(), 3u);
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 4)}), 4u);
+  std::vector<uint64_t> seqs;
+  for (const auto& r : ReadFrom(1)) seqs.push_back(r.seq());
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2, 3, 4}));
+}
+
+TEST_F(NodeStoreTest, AppendIsAllOrNothing) {
+  Append({StockReport("sanyuan-wh", 1)});
+  // Make the outbox refuse one particular report, as a full disk or a constraint would.
+  ASSERT_TRUE(store_->db()
+                  .Exec("CREATE TRIGGER refuse_bad BEFORE INSERT ON outbox WHEN NEW.place = 'bad' "
+                        "BEGIN SELECT RAISE(ABORT, 'refused by test'); END")
+                  .ok());
+  auto failed = store_->Append({StockReport("sanyuan-wh", 2), StockReport("bad", 3),
+                                StockReport("sanyuan-wh", 4)});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(store_->RecordedHead(), 1u);
+  EXPECT_EQ(ReadFrom(1).size(), 1u);
+  // The failed batch consumed no seq: the next report is 2.
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 5)}), 2u);
+}
+
+TEST_F(NodeStoreTest, ReadFromReturnsReportsInSeqOrderWithSeqAndContent) {
+  Append({StockReport("sanyuan-wh", 100), ReceiptReport("sanyuan-wh", 50),
+          DemandReport("sy-rail", 7, 12.5), StockReport("sanyuan-wh", 300)});
+  const auto reports = ReadFrom(2, 2);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[0].seq(), 2u);
+  ASSERT_TRUE(reports[0].has_receipt());
+  EXPECT_EQ(reports[0].receipt().quantity(), 50);
+  EXPECT_EQ(reports[0].receipt().from(), "Fujian Red Cross");
+  EXPECT_EQ(reports[1].seq(), 3u);
+  ASSERT_TRUE(reports[1].has_demand());
+  EXPECT_EQ(reports[1].demand().daily_use(), 12.5);
+  const auto tail = ReadFrom(4);
+  ASSERT_EQ(tail.size(), 1u);
+  EXPECT_EQ(tail[0].stock().quantity(), 300);
+  EXPECT_EQ(tail[0].recorded_at_ms(), 1300);
+  EXPECT_TRUE(ReadFrom(5).empty());
+}
+
+TEST_F(NodeStoreTest, SetAckedOnlyMovesForward) {
+  Append({StockReport("sanyuan-wh", 1), StockReport("sanyuan-wh", 2), StockReport("sanyuan-wh", 3)});
+  ASSERT_TRUE(store_->SetAcked(2, 5000).ok());
+  ASSERT_TRUE(store_->SetAcked(1, 6000).ok());
+  EXPECT_EQ(store_->Link().last_ack, 2u);
+  EXPECT_EQ(store_->Link().last_ack_ms, 5000);
+  ASSERT_TRUE(store_->SetAcked(3, 7000).ok());
+  Reopen();
+  EXPECT_EQ(store_->Link().last_ack, 3u);
+  EXPECT_EQ(store_->Link().last_ack_ms, 7000);
+}
+
+TEST_F(NodeStoreTest, LinkReportsConnectionHeadAckAndRefusals) {
+  LinkState fresh = store_->Link();
+  EXPECT_FALSE(fresh.connected);
+  EXPECT_EQ(fresh.recorded_head, 0u);
+  EXPECT_EQ(fresh.refused, 0);
+  Append({StockReport("sanyuan-wh", 1), StockReport("sanyuan-wh", 2)});
+  ASSERT_TRUE(store_->SetLink(true, 4242).ok());
+  ASSERT_TRUE(store_->SetAcked(1, 4000).ok());
+  ASSERT_TRUE(store_->RecordRefusal(2, 4300, "UNKNOWN_ITEM", "unknown item").ok());
+  const LinkState link = store_->Link();
+  EXPECT_TRUE(link.connected);
+  EXPECT_EQ(link.daemon_seen_ms, 4242);
+  EXPECT_EQ(link.last_ack, 1u);
+  EXPECT_EQ(link.recorded_head, 2u);
+  EXPECT_EQ(link.refused, 1);
+  ASSERT_TRUE(store_->SetLink(false, 5000).ok());
+  EXPECT_FALSE(store_->Link().connected);
+}
+
+TEST_F(NodeStoreTest, RefusalsAreNewestFirstWithTheReportSummary) {
+  Append({StockReport("sanyuan-wh", 10), ReceiptReport("sanyuan-wh", 5000), StockReport("x", 3)});
+  ASSERT_TRUE(store_->RecordRefusal(1, 100, "BAD_QUANTITY", "first").ok());
+  ASSERT_TRUE(store_->RecordRefusal(2, 200, "NOT_YOUR_COUNTY", "second").ok());
+  ASSERT_TRUE(store_->RecordRefusal(2, 250, "NOT_YOUR_COUNTY", "second, again").ok());  // replaces
+  const auto all = store_->Refusals(10);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].seq, 2u);
+  EXPECT_EQ(all[0].at_ms, 250);
+  EXPECT_EQ(all[0].code, "NOT_YOUR_COUNTY");
+  EXPECT_EQ(all[0].text, "second, again");
+  EXPECT_EQ(all[0].summary, Summarize(ReceiptReport("sanyuan-wh", 5000)));
+  EXPECT_NE(all[0].summary.find("5000"), std::string::npos);
+  EXPECT_NE(all[0].summary.find("donation"), std::string::npos);
+  EXPECT_EQ(all[1].seq, 1u);
+  ASSERT_EQ(store_->Refusals(1).size(), 1u);
+  EXPECT_EQ(store_->Refusals(1)[0].seq, 2u);
+}
+
+TEST_F(NodeStoreTest, LastQuantityIsTheLatestCountOrDemandAndIgnoresReceipts) {
+  EXPECT_FALSE(store_->LastQuantity("sanyuan-wh", "mask.n95").ok());
+  Append({StockReport("sanyuan-wh", 100), StockReport("sanyuan-wh", 120),
+          ReceiptReport("sanyuan-wh", 9000), StockReport("sanyuan-wh", 7, "sanitizer"),
+          DemandReport("sy-rail", 40, 10)});
+  auto stock = store_->LastQuantity("sanyuan-wh", "mask.n95");
+  ASSERT_TRUE(stock.ok());
+  EXPECT_EQ(*stock, 120);
+  EXPECT_EQ(*store_->LastQuantity("sanyuan-wh", "sanitizer"), 7);
+  EXPECT_EQ(*store_->LastQuantity("sy-rail", "mask.n95"), 40);
+  EXPECT_FALSE(store_->LastQuantity("sy-rail", "sanitizer").ok());
+}
+
+TEST(Summarize, SaysWhatEachReportIs) {
+  EXPECT_EQ(Summarize(StockReport("sanyuan-wh", 12000)), "stock sanyuan-wh mask.n95 12000");
+  EXPECT_EQ(Summarize(ReceiptReport("sanyuan-wh", 5000)),
+            "receipt sanyuan-wh mask.n95 5000 (donation from Fujian Red Cross)");
+  EXPECT_EQ(Summarize(DemandReport("sy-rail", 800, 1200)),
+            "demand sy-rail mask.n95 on hand 800, daily use 1200");
+  EXPECT_EQ(Summarize(wire::Report()), "empty report");
+}
+
+// ============================== ReportEntry ==============================
+
+class EntryTest : public ::testing::Test {
+ protected:
+  const City city_ = SmallCity();
+  const ReportEntry entry_{city_, Identity{"sanyuan", Role::kNode, "sanyuan"}};
+
+  // The error of a result that must have failed, for matching.
+  template <typename T>
+  static std::string ErrorOf(const Result<T>& r) {
+    EXPECT_FALSE(r.ok());
+    return r.status().message();
+  }
+};
+
+TEST_F(EntryTest, StockParsesTheOperatorsFigure) {
+  auto r = entry_.Stock("sanyuan-wh", "mask.n95", " 12000 ");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->stock().warehouse(), "sanyuan-wh");
+  EXPECT_EQ(r->stock().quantity(), 12000);
+  EXPECT_GT(r->recorded_at_ms(), 1'500'000'000'000);  // stamped with the wall clock
+}
+
+TEST_F(EntryTest, RefusesBadFiguresNamingTheProblem) {
+  EXPECT_NE(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "12k")).find("12k"), std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "1.5")).find("whole number"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "-3")).find("negative"), std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "")).find("missing"), std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "99999999999999999999")).find("whole"),
+            std::string::npos);
+  // The broker's rules, with a hint of what is valid.
+  const std::string item = ErrorOf(entry_.Stock("sanyuan-wh", "mask.kn95", "1"));
+  EXPECT_NE(item.find("mask.kn95"), std::string::npos);
+  EXPECT_NE(item.find("mask.surgical"), std::string::npos) << item;
+  const std::string other = ErrorOf(entry_.Stock("meilie-wh", "mask.n95", "1"));
+  EXPECT_NE(other.find("meilie"), std::string::npos);
+  EXPECT_NE(other.find("sanyuan-wh"), std::string::npos) << other;
+}
+
+TEST_F(EntryTest, ReceiptSourceDefaultsToProductionAndDonationNeedsADonor) {
+  auto production = entry_.Receipt("sanyuan-wh", "mask.n95", "500", "", "");
+  ASSERT_TRUE(production.ok()) << production.status().message();
+  EXPECT_EQ(production->receipt().source(), wire::PRODUCTION);
+  auto transfer = entry_.Receipt("sanyuan-wh", "mask.n95", "500", "transfer", " meilie ");
+  ASSERT_TRUE(transfer.ok());
+  EXPECT_EQ(transfer->receipt().source(), wire::TRANSFER);
+  EXPECT_EQ(transfer->receipt().from(), "meilie");
+
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "500", "donation", " ")).find("donor"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "500", "gift", "x")).find("gift"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "0", "production", "")).find("zero"),
+            std::string::npos);
+}
+
+TEST_F(EntryTest, DemandDailyUseDefaultsToHeadcountTimesPerHeadUse) {
+  auto given = entry_.Demand("sm-first-hospital", "mask.n95", "800", "1200");
+  ASSERT_TRUE(given.ok()) << given.status().message();
+  EXPECT_EQ(given->demand().on_hand(), 800);
+  EXPECT_EQ(given->demand().daily_use(), 1200);
+  auto derived = entry_.Demand("sm-first-hospital", "mask.surgical", "10", "");
+  ASSERT_TRUE(derived.ok()) << derived.status().message();
+  const double expected = city_.FindSite("sm-first-hospital")->headcount *
+                          city_.FindItem("mask.surgical")->per_head_daily;
+  EXPECT_GT(expected, 0);
+  EXPECT_DOUBLE_EQ(derived->demand().daily_use(), expected);
+  EXPECT_NE(ErrorOf(entry_.Demand("sy-rail", "mask.n95", "1", "lots")).find("lots"), std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Demand("sy-rail", "mask.n95", "1", "-2")).find("negative"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Demand("ml-fever", "mask.n95", "1", "1")).find("ml-fever"),
+            std::string::npos);
+}
+
+TEST(Implausible, FlagsFiguresOverAHundredTimesTheLastAndAtLeastAThousand) {
+  EXPECT_TRUE(Implausible(40, 5000));
+  EXPECT_FALSE(Implausible(50, 5000));   // exactly 100x is plausible
+  EXPECT_FALSE(Implausible(500, 5000));
+  EXPECT_FALSE(Implausible(0, 999));     // small figures never are
+  EXPECT_TRUE(Implausible(0, 1000));     // from nothing, 1000 is a jump
+  EXPECT_FALSE(Implausible(5000, 50));   // falling stock is normal
+}
+
+TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
+  EXPECT_EQ(*ParseQuantity("q", "0"), 0);
+  EXPECT_EQ(*ParseQuantity("q", "\t5000\r"), 5000);
+  const auto bad = ParseQuantity("on-hand", "5,000");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("on-hand"), std::string::npos);
+}
+
+// =============================== CSV import ===============================
+
+class CsvTest : public EntryTest {
+ protected:
+  CsvImportResult Import(const std::string& text) {
+    WriteText(dir_.File("in.csv"), text);
+    return ImportCsv(dir_.File("in.csv"), entry_);
+  }
+  // Every error must be present, in some message; and nothing may be imported.
+  void ExpectErrors(const std::string& text, std::initializer_list<std::string> fragments) {
+    const CsvImportResult result = Import(text);
+    EXPECT_FALSE(result.errors.empty());
+    EXPECT_TRUE(result.reports.empty()) << result.reports.size() << " reports despite errors";
+    std::string all;
+    for (const std::string& e : result.errors) all += e + "\n";
+    for (const std::string& f : fragments) {
+      EXPECT_NE(all.find(f), std::string::npos) << "errors lack '" << f << "':\n" << all;
+    }
+  }
+
+  TempDir dir_;
+};
+
+const std::string kHeader = "type,place,item,quantity,daily_use,source,from\n";
+
+TEST_F(CsvTest, ImportsTheSpecExample) {
+  const CsvImportResult result = Import(kHeader +
+                                        "stock,sanyuan-wh,mask.n95,12000,,,\n"
+                                        "receipt,sanyuan-wh,mask.n95,5000,,donation,Fujian Red Cross\n"
+                                        "demand,sm-first-hospital,mask.n95,800,1200,,\n");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0];
+  ASSERT_EQ(result.reports.size(), 3u);
+  EXPECT_EQ(result.reports[0].stock().quantity(), 12000);
+  EXPECT_EQ(result.reports[1].receipt().source(), wire::DONATION);
+  EXPECT_EQ(result.reports[1].receipt().from(), "Fujian Red Cross");
+  EXPECT_EQ(result.reports[1].receipt().quantity(), 5000);
+  EXPECT_EQ(result.reports[2].demand().site(), "sm-first-hospital");
+  EXPECT_EQ(result.reports[2].demand().on_hand(), 800);
+  EXPECT_EQ(result.reports[2].demand().daily_use(), 1200);
+}
+
+TEST_F(CsvTest, HeaderColumnsMayComeInAnyOrderWithABomAndCrlf) {
+  const CsvImportResult result = Import(
+      "\xEF\xBB\xBFitem,quantity,place,type\r\nmask.n95,70,sanyuan-wh,stock\r\n\r\n"
+      "sanitizer,3,sanyuan-wh,receipt\r\n");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0];
+  ASSERT_EQ(result.reports.size(), 2u);
+  EXPECT_EQ(result.reports[0].stock().quantity(), 70);
+  EXPECT_EQ(result.reports[1].receipt().item(), "sanitizer");
+  EXPECT_EQ(result.reports[1].receipt().source(), wire::PRODUCTION);
+}
+
+TEST_F(CsvTest, QuotedFieldsKeepCommasAndDoubledQuotes) {
+  const CsvImportResult result = Import(
+      kHeader + "receipt,sanyuan-wh,mask.n95,100,,donation,\"Red Cross, Fujian \"\"Branch\"\"\"\n");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0];
+  ASSERT_EQ(result.reports.size(), 1u);
+  EXPECT_EQ(result.reports[0].receipt().from(), "Red Cross, Fujian \"Branch\"");
+  EXPECT_EQ(SplitCsvLine("a,\"b,c\",,\"\""), (std::vector<std::string>{"a", "b,c", "", ""}));
+}
+
+TEST_F(CsvTest, ABadRowAnywhereImportsNothingAndNamesEveryBadLine) {
+  ExpectErrors(kHeader +
+                   "stock,sanyuan-wh,mask.n95,12000,,,\n"
+                   "stock,sanyuan-wh,mask.kn95,1,,,\n"
+                   "\n"
+                   "demand,sm-first-hospital,mask.n95,-5,10,,\n"
+                   "delivery,sanyuan-wh,mask.n95,1,,,\n"
+                   "stock,sanyuan-wh,mask.n95,13000,,,\n",
+               {"line 3:", "mask.kn95", "line 5:", "negative", "line 6:", "delivery"});
+}
+
+TEST_F(CsvTest, DonationWithoutDonorIsRefused) {
+  ExpectErrors(kHeader + "receipt,sanyuan-wh,mask.n95,5000,,donation,\n", {"line 2:", "donor"});
+}
+
+TEST_F(CsvTest, MissingHeaderColumnIsNamed) {
+  ExpectErrors("type,place,quantity\nstock,sanyuan-wh,1\n", {"line 1", "'item'"});
+  ExpectErrors("", {"header"});
+  const CsvImportResult missing = ImportCsv(dir_.File("absent.csv"), entry_);
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(missing.errors[0].find("absent.csv"), std::string::npos);
+}
+
+TEST_F(CsvTest, DemandDailyUseDefaultsWhenTheColumnIsEmptyOrAbsent) {
+  const CsvImportResult result = Import("type,place,item,quantity\ndemand,sy-rail,mask.n95,5\n");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0];
+  ASSERT_EQ(result.reports.size(), 1u);
+  EXPECT_DOUBLE_EQ(result.reports[0].demand().daily_use(),
+                   city_.FindSite("sy-rail")->headcount * city_.FindItem("mask.n95")->per_head_daily);
+}
+
+}  // namespace
+}  // namespace ppe::test
