@@ -1,3 +1,8 @@
+// The round: each item's own stock fills its own demand tier by tier (water_fill.h), then each
+// substitute's leftover fills what it may substitute for; then, per shipped item, one exact
+// transportation problem between county places picks the warehouses (sourcing.h).
+// Minimum order: a site's first grant is one block of its minimum, served when it is the lowest;
+// a block that no longer fits is skipped and its lots go on (see WaterFill). docs/allocation.md.
 #include "broker/allocator.h"
 
 #include <algorithm>
@@ -5,9 +10,9 @@
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 #include "broker/sourcing.h"
@@ -33,18 +38,19 @@ std::vector<const T*> SortedById(const std::vector<T>& all) {
   return sorted;
 }
 
+// Rank of each entity by its position in the city's list; the city's own index finds them.
 template <typename T>
-std::unordered_map<std::string_view, size_t> RankById(const std::vector<const T*>& sorted) {
-  std::unordered_map<std::string_view, size_t> rank;
-  rank.reserve(sorted.size());
-  for (size_t i = 0; i < sorted.size(); ++i) rank.emplace(sorted[i]->id, i);
+std::vector<size_t> RanksByPosition(const std::vector<T>& all, const std::vector<const T*>& sorted) {
+  std::vector<size_t> rank(all.size());
+  for (size_t r = 0; r < sorted.size(); ++r) rank[sorted[r] - all.data()] = r;
   return rank;
 }
 
-template <typename Map>
-const size_t* Find(const Map& map, std::string_view key) {
-  const auto it = map.find(key);
-  return it == map.end() ? nullptr : &it->second;
+// The rank of an entity the city found, or nothing when it found none.
+template <typename T>
+std::optional<size_t> RankOf(const T* found, const std::vector<T>& all,
+                             const std::vector<size_t>& ranks) {
+  return found ? std::optional(ranks[found - all.data()]) : std::nullopt;
 }
 
 // One site's demand for one item, with daily use > 0.
@@ -71,10 +77,15 @@ struct Grant {
   int64_t lots = 0;
 };
 
-// An order with its sort key: ranks of (tier, for_item, site, warehouse, item).
-struct RankedOrder {
-  std::tuple<int, size_t, size_t, size_t, size_t> key;
-  PlannedOrder order;
+// An order before it gets its strings; sorting these is cheap.
+struct OrderDraft {
+  int tier = 0;
+  size_t for_item = 0, site = 0, warehouse = 0, ship_item = 0;  // ranks: the output order
+  const Demand* demand = nullptr;
+  int64_t lots = 0;
+  double distance_km = 0;
+
+  auto Key() const { return std::tie(tier, for_item, site, warehouse, ship_item); }
 };
 
 class Allocation {
@@ -88,7 +99,9 @@ class Allocation {
   void LoadDemand(const std::vector<SiteDemand>& demand);
   bool Released(int tier) const;
   void Fill(size_t ship_item, size_t for_item);
-  void Source(size_t ship_item, std::vector<RankedOrder>& orders);
+  TransportNetwork BuildNetwork();
+  void Source(size_t ship_item, TransportNetwork& network, std::vector<OrderDraft>& drafts);
+  PlannedOrder Materialize(const OrderDraft& draft) const;
   double DistanceKm(size_t county_a, size_t county_b);
   std::string Reason(size_t warehouse, size_t site_county, double km) const;
   std::vector<SiteCoverage> Coverage() const;
@@ -97,8 +110,8 @@ class Allocation {
   std::vector<const Item*> items_;
   std::vector<const Site*> sites_;
   std::vector<const Warehouse*> warehouses_;
-  std::unordered_map<std::string_view, size_t> item_rank_, site_rank_, warehouse_rank_;
-  std::unordered_map<std::string_view, size_t> county_index_;  // counties, then kCityCounty
+  std::vector<size_t> item_rank_, site_rank_, warehouse_rank_;  // by position in the city
+  std::vector<std::string_view> counties_;  // by id, then kCityCounty
   std::vector<size_t> site_county_, warehouse_county_;
   std::vector<double> distance_km_;  // county × county, NaN until first asked
   size_t reserve_ = std::numeric_limits<size_t>::max();  // warehouse rank of the city reserve
@@ -107,6 +120,13 @@ class Allocation {
   std::vector<Pool> pools_;                       // [item]
   std::vector<std::vector<Demand>> demands_;      // [item], sorted by (tier, site)
   std::vector<Grant> grants_;
+
+  // Sourcing places: warehouses of one county are one source (the reserve is one of its own),
+  // sites of one county are one sink. Everything in a place is equally far from everything.
+  std::vector<std::vector<size_t>> source_warehouses_;  // warehouse ranks, in rank order
+  std::vector<size_t> source_county_, sink_county_;
+  std::vector<size_t> sink_of_county_;
+  size_t reserve_source_ = std::numeric_limits<size_t>::max();
 };
 
 Allocation::Allocation(const City& city, const std::vector<WarehouseStock>& stock,
@@ -115,17 +135,22 @@ Allocation::Allocation(const City& city, const std::vector<WarehouseStock>& stoc
       items_(SortedById(city.items())),
       sites_(SortedById(city.sites())),
       warehouses_(SortedById(city.warehouses())),
-      item_rank_(RankById(items_)),
-      site_rank_(RankById(sites_)),
-      warehouse_rank_(RankById(warehouses_)) {
-  for (const County& county : city.counties()) county_index_.emplace(county.id, county_index_.size());
-  county_index_.emplace(kCityCounty, county_index_.size());
-  distance_km_.assign(county_index_.size() * county_index_.size(), std::nan(""));
-  for (const Site* site : sites_) site_county_.push_back(county_index_.at(site->county));
-  for (const Warehouse* warehouse : warehouses_) {
-    warehouse_county_.push_back(county_index_.at(warehouse->county));
-  }
-  if (const size_t* rank = Find(warehouse_rank_, city.policy().reserve_warehouse)) reserve_ = *rank;
+      item_rank_(RanksByPosition(city.items(), items_)),
+      site_rank_(RanksByPosition(city.sites(), sites_)),
+      warehouse_rank_(RanksByPosition(city.warehouses(), warehouses_)) {
+  const std::vector<const County*> counties = SortedById(city.counties());
+  for (const County* county : counties) counties_.push_back(county->id);
+  counties_.push_back(kCityCounty);
+  const std::vector<size_t> county_rank = RanksByPosition(city.counties(), counties);
+  const auto county_index = [&](const std::string& id) {
+    return RankOf(city.FindCounty(id), city.counties(), county_rank).value_or(counties.size());
+  };
+  distance_km_.assign(counties_.size() * counties_.size(), std::nan(""));
+  for (const Site* site : sites_) site_county_.push_back(county_index(site->county));
+  for (const Warehouse* w : warehouses_) warehouse_county_.push_back(county_index(w->county));
+  reserve_ = RankOf(city.FindWarehouse(city.policy().reserve_warehouse), city.warehouses(),
+                    warehouse_rank_)
+                 .value_or(reserve_);
   LoadStock(stock);
   LoadDemand(demand);
 }
@@ -134,8 +159,9 @@ void Allocation::LoadStock(const std::vector<WarehouseStock>& stock) {
   std::vector<std::vector<int64_t>> units(items_.size(),
                                           std::vector<int64_t>(warehouses_.size(), 0));
   for (const WarehouseStock& row : stock) {
-    const size_t* item = Find(item_rank_, row.item);
-    const size_t* warehouse = Find(warehouse_rank_, row.warehouse);
+    const std::optional<size_t> item = RankOf(city_.FindItem(row.item), city_.items(), item_rank_);
+    const std::optional<size_t> warehouse =
+        RankOf(city_.FindWarehouse(row.warehouse), city_.warehouses(), warehouse_rank_);
     if (item && warehouse) units[*item][*warehouse] += std::max<int64_t>(0, row.available);
   }
   // Only whole lots can ship; a remainder below one lot stays where it is.
@@ -151,28 +177,25 @@ void Allocation::LoadStock(const std::vector<WarehouseStock>& stock) {
 }
 
 void Allocation::LoadDemand(const std::vector<SiteDemand>& demand) {
-  struct Row {
-    size_t item;
-    Demand demand;
-  };
-  std::vector<Row> rows;
+  demands_.assign(items_.size(), {});
   for (const SiteDemand& row : demand) {
-    const size_t* item = Find(item_rank_, row.item);
-    const size_t* site = Find(site_rank_, row.site);
+    const std::optional<size_t> item = RankOf(city_.FindItem(row.item), city_.items(), item_rank_);
+    const std::optional<size_t> site = RankOf(city_.FindSite(row.site), city_.sites(), site_rank_);
     if (!item || !site || !(row.daily_use > 0) || !std::isfinite(row.daily_use)) continue;
     const int64_t base = std::max<int64_t>(0, row.on_hand) + std::max<int64_t>(0, row.in_transit);
-    rows.push_back({*item, Demand{*site, sites_[*site]->tier, base, row.daily_use}});
+    demands_[*item].push_back({*site, sites_[*site]->tier, base, row.daily_use});
   }
   // Sorted on every field so that even duplicate (site, item) rows, of which the first is kept,
   // do not make the plan depend on input order.
-  const auto key = [](const Row& r) {
-    return std::tie(r.item, r.demand.tier, r.demand.site, r.demand.base_units, r.demand.daily_use);
+  const auto key = [](const Demand& d) {
+    return std::tie(d.tier, d.site, d.base_units, d.daily_use);
   };
-  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return key(a) < key(b); });
-  demands_.assign(items_.size(), {});
-  for (const Row& row : rows) {
-    std::vector<Demand>& list = demands_[row.item];
-    if (list.empty() || list.back().site != row.demand.site) list.push_back(row.demand);
+  for (std::vector<Demand>& list : demands_) {
+    std::sort(list.begin(), list.end(),
+              [&](const Demand& a, const Demand& b) { return key(a) < key(b); });
+    list.erase(std::unique(list.begin(), list.end(),
+                           [](const Demand& a, const Demand& b) { return a.site == b.site; }),
+               list.end());
   }
 }
 
@@ -218,13 +241,8 @@ void Allocation::Fill(size_t ship_item, size_t for_item) {
 }
 
 double Allocation::DistanceKm(size_t county_a, size_t county_b) {
-  double& km = distance_km_[county_a * county_index_.size() + county_b];
-  if (std::isnan(km)) {
-    km = city_.DistanceKm(county_a == county_index_.size() - 1 ? kCityCounty
-                                                                 : city_.counties()[county_a].id,
-                          county_b == county_index_.size() - 1 ? kCityCounty
-                                                                 : city_.counties()[county_b].id);
-  }
+  double& km = distance_km_[county_a * counties_.size() + county_b];
+  if (std::isnan(km)) km = city_.DistanceKm(std::string(counties_[county_a]), std::string(counties_[county_b]));
   return km;
 }
 
@@ -236,87 +254,140 @@ std::string Allocation::Reason(size_t warehouse, size_t site_county, double km) 
   return text;
 }
 
-// Routes one item's grants: sites of one county that may (or may not) use the reserve are one
-// demand point; the exact transportation optimum is then split back to the point's grants in
-// (site, for_item) order, each taking the nearest of the point's shipments first. Sites of one
-// county are equally far from everything, so the split changes no distance.
-void Allocation::Source(size_t ship_item, std::vector<RankedOrder>& orders) {
-  std::map<std::pair<size_t, bool>, std::vector<const Grant*>> grants_by_point;
+TransportNetwork Allocation::BuildNetwork() {
+  std::map<std::pair<bool, size_t>, std::vector<size_t>> by_place;  // (is reserve, county)
+  for (size_t w = 0; w < warehouses_.size(); ++w) {
+    by_place[{w == reserve_, warehouse_county_[w]}].push_back(w);
+  }
+  for (auto& [place, warehouses] : by_place) {
+    if (place.first) reserve_source_ = source_warehouses_.size();
+    source_county_.push_back(place.second);
+    source_warehouses_.push_back(std::move(warehouses));
+  }
+  std::vector<bool> has_grant(counties_.size(), false);
+  for (const Grant& grant : grants_) {
+    has_grant[site_county_[demands_[grant.for_item][grant.demand].site]] = true;
+  }
+  sink_of_county_.assign(counties_.size(), 0);
+  for (size_t county = 0; county < counties_.size(); ++county) {
+    if (!has_grant[county]) continue;
+    sink_of_county_[county] = sink_county_.size();
+    sink_county_.push_back(county);
+  }
+  return TransportNetwork(
+      source_county_.size(), sink_county_.size(), reserve_source_, [&](size_t source, size_t sink) {
+        return std::llround(DistanceKm(source_county_[source], sink_county_[sink]) * 1000);
+      });
+}
+
+// Routes one item's grants: the exact transportation optimum between places, then split back
+// deterministically. In a sink, the reserve's lots go to its eligible grants first, then the
+// other shipments, nearest first, to all grants in (site, for_item) order; a source's lots come
+// from its warehouses in id order. Splitting inside a place changes no distance.
+void Allocation::Source(size_t ship_item, TransportNetwork& network,
+                        std::vector<OrderDraft>& drafts) {
+  std::vector<std::vector<const Grant*>> sink_grants(sink_county_.size());
+  std::vector<SinkDemand> sinks(sink_county_.size());
   for (const Grant& grant : grants_) {
     if (grant.ship_item != ship_item) continue;
     const Demand& demand = demands_[grant.for_item][grant.demand];
-    grants_by_point[{site_county_[demand.site], Released(demand.tier)}].push_back(&grant);
+    const size_t sink = sink_of_county_[site_county_[demand.site]];
+    sink_grants[sink].push_back(&grant);
+    sinks[sink].lots += grant.lots;
+    if (Released(demand.tier)) sinks[sink].reserve_eligible_lots += grant.lots;
   }
-  if (grants_by_point.empty()) return;
+  std::vector<int64_t> source_lots(source_warehouses_.size(), 0);
+  for (size_t source = 0; source < source_warehouses_.size(); ++source) {
+    for (size_t w : source_warehouses_[source]) source_lots[source] += stock_lots_[ship_item][w];
+  }
+  std::vector<Shipment> shipments = network.Solve(source_lots, sinks);
 
-  std::vector<SupplyPoint> supplies;
-  std::vector<size_t> supply_warehouse;
-  for (size_t w = 0; w < warehouses_.size(); ++w) {
-    if (stock_lots_[ship_item][w] == 0) continue;
-    supplies.push_back({stock_lots_[ship_item][w], w == reserve_});
-    supply_warehouse.push_back(w);
-  }
-  std::vector<DemandPoint> points;
-  std::vector<size_t> point_county;
-  std::vector<std::vector<const Grant*>> point_grants;
-  for (auto& [key, grants] : grants_by_point) {
-    int64_t lots = 0;
-    for (const Grant* grant : grants) lots += grant->lots;
-    points.push_back({lots, key.second});
-    point_county.push_back(key.first);
+  // Hands out a source's lots warehouse by warehouse, in id order.
+  std::vector<size_t> next_warehouse(source_warehouses_.size(), 0);
+  std::vector<int64_t> left(source_warehouses_.size(), 0);  // of the current warehouse
+  const auto take = [&](size_t source, const Grant& grant, int64_t lots) {
+    const Demand& demand = demands_[grant.for_item][grant.demand];
+    const double km = DistanceKm(source_county_[source], site_county_[demand.site]);
+    while (lots > 0) {
+      const std::vector<size_t>& warehouses = source_warehouses_[source];
+      size_t& w = next_warehouse[source];
+      while (left[source] == 0) left[source] = stock_lots_[ship_item][warehouses[w++]];
+      const int64_t piece = std::min(lots, left[source]);
+      drafts.push_back({demand.tier, grant.for_item, demand.site, warehouses[w - 1], ship_item,
+                        &demand, piece, km});
+      left[source] -= piece;
+      lots -= piece;
+    }
+  };
+  for (auto first = shipments.begin(); first != shipments.end();) {
+    const size_t sink = first->sink;
+    const auto last = std::find_if(first, shipments.end(),
+                                   [&](const Shipment& s) { return s.sink != sink; });
+    std::vector<const Grant*>& grants = sink_grants[sink];
     std::sort(grants.begin(), grants.end(), [&](const Grant* a, const Grant* b) {
       return std::pair(demands_[a->for_item][a->demand].site, a->for_item) <
              std::pair(demands_[b->for_item][b->demand].site, b->for_item);
     });
-    point_grants.push_back(std::move(grants));
-  }
-  const auto km = [&](const Shipment& s) {
-    return DistanceKm(warehouse_county_[supply_warehouse[s.supply]], point_county[s.demand]);
-  };
-  std::vector<Shipment> shipments = SolveTransport(
-      supplies, points, [&](size_t s, size_t p) { return std::llround(km({s, p, 0}) * 1000); });
-
-  const int64_t lot = items_[ship_item]->lot;
-  for (auto first = shipments.begin(); first != shipments.end();) {
-    const auto last = std::find_if(first, shipments.end(),
-                                   [&](const Shipment& s) { return s.demand != first->demand; });
-    std::stable_sort(first, last,
-                     [&](const Shipment& a, const Shipment& b) { return km(a) < km(b); });
-    auto source = first;
-    for (const Grant* grant : point_grants[first->demand]) {
-      const Demand& demand = demands_[grant->for_item][grant->demand];
-      for (int64_t owed = grant->lots; owed > 0;) {
-        const int64_t lots = std::min(owed, source->lots);
-        const size_t warehouse = supply_warehouse[source->supply];
-        const double distance = km(*source);
-        orders.push_back(
-            {{demand.tier, grant->for_item, demand.site, warehouse, ship_item},
-             PlannedOrder{warehouses_[warehouse]->id, sites_[demand.site]->id,
-                          items_[ship_item]->id, items_[grant->for_item]->id, lots * lot,
-                          demand.tier, demand.DaysBefore(), demand.DaysAfter(), distance,
-                          Reason(warehouse, site_county_[demand.site], distance)}});
-        owed -= lots;
-        if ((source->lots -= lots) == 0) ++source;
+    std::vector<int64_t> owed;
+    for (const Grant* grant : grants) owed.push_back(grant->lots);
+    const auto general = std::stable_partition(
+        first, last, [&](const Shipment& s) { return s.source == reserve_source_; });
+    std::stable_sort(general, last, [&](const Shipment& a, const Shipment& b) {
+      return DistanceKm(source_county_[a.source], sink_county_[sink]) <
+             DistanceKm(source_county_[b.source], sink_county_[sink]);
+    });
+    for (auto shipment = first; shipment != last; ++shipment) {
+      const bool reserve = shipment->source == reserve_source_;
+      for (size_t g = 0; g < grants.size() && shipment->lots > 0; ++g) {
+        if (reserve && !Released(demands_[grants[g]->for_item][grants[g]->demand].tier)) continue;
+        const int64_t lots = std::min(owed[g], shipment->lots);
+        if (lots == 0) continue;
+        take(shipment->source, *grants[g], lots);
+        owed[g] -= lots;
+        shipment->lots -= lots;
       }
     }
     first = last;
   }
 }
 
+PlannedOrder Allocation::Materialize(const OrderDraft& draft) const {
+  const Demand& demand = *draft.demand;
+  return {warehouses_[draft.warehouse]->id,
+          sites_[draft.site]->id,
+          items_[draft.ship_item]->id,
+          items_[draft.for_item]->id,
+          draft.lots * items_[draft.ship_item]->lot,
+          draft.tier,
+          demand.DaysBefore(),
+          demand.DaysAfter(),
+          draft.distance_km,
+          Reason(draft.warehouse, site_county_[draft.site], draft.distance_km)};
+}
+
+// Each item's demands are sorted by (tier, site), so walking tiers in order and, within a tier,
+// items in order yields (tier, item, site) without sorting.
 std::vector<SiteCoverage> Allocation::Coverage() const {
-  std::vector<std::pair<std::tuple<int, size_t, size_t>, SiteCoverage>> ranked;
-  for (size_t item = 0; item < items_.size(); ++item) {
-    for (const Demand& d : demands_[item]) {
-      ranked.push_back({{d.tier, item, d.site},
-                        {sites_[d.site]->id, items_[item]->id, d.tier, d.DaysBefore(),
-                         d.DaysAfter()}});
+  std::vector<SiteCoverage> coverage;
+  size_t rows = 0;
+  for (const std::vector<Demand>& list : demands_) rows += list.size();
+  coverage.reserve(rows);
+  std::vector<size_t> next(items_.size(), 0);
+  for (bool more = true; more;) {
+    more = false;
+    int tier = std::numeric_limits<int>::max();
+    for (size_t item = 0; item < items_.size(); ++item) {
+      if (next[item] < demands_[item].size()) tier = std::min(tier, demands_[item][next[item]].tier);
+    }
+    for (size_t item = 0; item < items_.size(); ++item) {
+      const std::vector<Demand>& list = demands_[item];
+      for (size_t& i = next[item]; i < list.size() && list[i].tier == tier; ++i) {
+        coverage.push_back({sites_[list[i].site]->id, items_[item]->id, tier,
+                            list[i].DaysBefore(), list[i].DaysAfter()});
+        more = true;
+      }
     }
   }
-  std::sort(ranked.begin(), ranked.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<SiteCoverage> coverage;
-  coverage.reserve(ranked.size());
-  for (auto& [key, row] : ranked) coverage.push_back(std::move(row));
   return coverage;
 }
 
@@ -326,16 +397,19 @@ AllocationPlan Allocation::Run() {
   for (size_t item = 0; item < items_.size(); ++item) Fill(item, item);
   for (size_t item = 0; item < items_.size(); ++item) {
     for (const std::string& target : items_[item]->substitutes_for) {
-      Fill(item, item_rank_.at(target));  // the city has checked that it names another item
+      // The city has checked that it names another item.
+      Fill(item, *RankOf(city_.FindItem(target), city_.items(), item_rank_));
     }
   }
-  std::vector<RankedOrder> ranked;
-  for (size_t item = 0; item < items_.size(); ++item) Source(item, ranked);
-  std::sort(ranked.begin(), ranked.end(),
-            [](const RankedOrder& a, const RankedOrder& b) { return a.key < b.key; });
+  std::vector<OrderDraft> drafts;
+  drafts.reserve(grants_.size());  // a grant splits over warehouses only now and then
+  TransportNetwork network = BuildNetwork();
+  for (size_t item = 0; item < items_.size(); ++item) Source(item, network, drafts);
+  std::sort(drafts.begin(), drafts.end(),
+            [](const OrderDraft& a, const OrderDraft& b) { return a.Key() < b.Key(); });
   AllocationPlan plan;
-  plan.orders.reserve(ranked.size());
-  for (RankedOrder& row : ranked) plan.orders.push_back(std::move(row.order));
+  plan.orders.reserve(drafts.size());
+  for (const OrderDraft& draft : drafts) plan.orders.push_back(Materialize(draft));
   plan.coverage = Coverage();
   return plan;
 }

@@ -3,53 +3,70 @@
 #include <cassert>
 #include <lemon/network_simplex.h>
 #include <lemon/smart_graph.h>
+#include <limits>
 
 namespace ppe {
 
-std::vector<Shipment> SolveTransport(const std::vector<SupplyPoint>& supplies,
-                                     const std::vector<DemandPoint>& demands,
-                                     const MetresFn& metres) {
-  using Graph = lemon::SmartDigraph;
+using Graph = lemon::SmartDigraph;
+using Simplex = lemon::NetworkSimplex<Graph, int64_t, int64_t>;
+
+struct TransportNetwork::Impl {
   Graph graph;
-  Graph::NodeMap<int64_t> supply_of(graph);
-  std::vector<Graph::Node> supply_nodes, demand_nodes;
-  for (const SupplyPoint& s : supplies) {
-    supply_nodes.push_back(graph.addNode());
-    supply_of[supply_nodes.back()] = s.lots;
-  }
-  for (const DemandPoint& d : demands) {
-    demand_nodes.push_back(graph.addNode());
-    supply_of[demand_nodes.back()] = -d.lots;
-  }
+  std::vector<Graph::Node> sources, sinks;
   struct Route {
-    size_t supply, demand;
+    size_t source, sink;
     Graph::Arc arc;
   };
-  std::vector<Route> routes;
-  Graph::ArcMap<int64_t> cost(graph);
-  for (size_t d = 0; d < demands.size(); ++d) {
-    if (demands[d].lots == 0) continue;
-    for (size_t s = 0; s < supplies.size(); ++s) {
-      if (supplies[s].lots == 0 || (supplies[s].reserve && !demands[d].reserve_eligible)) continue;
-      const Graph::Arc arc = graph.addArc(supply_nodes[s], demand_nodes[d]);
-      cost[arc] = metres(s, d);
-      routes.push_back({s, d, arc});
+  std::vector<Route> routes;  // by (sink, source)
+  size_t reserve_source = 0;
+  Graph::ArcMap<int64_t> cost{graph}, upper{graph};
+  Graph::NodeMap<int64_t> supply{graph};
+  std::unique_ptr<Simplex> simplex;
+};
+
+TransportNetwork::TransportNetwork(size_t sources, size_t sinks, size_t reserve_source,
+                                   const MetresFn& metres)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& n = *impl_;
+  n.reserve_source = reserve_source;
+  for (size_t s = 0; s < sources; ++s) n.sources.push_back(n.graph.addNode());
+  for (size_t d = 0; d < sinks; ++d) n.sinks.push_back(n.graph.addNode());
+  for (size_t d = 0; d < sinks; ++d) {
+    for (size_t s = 0; s < sources; ++s) {
+      const Graph::Arc arc = n.graph.addArc(n.sources[s], n.sinks[d]);
+      n.cost[arc] = metres(s, d);
+      n.routes.push_back({s, d, arc});
     }
   }
-  // LEQ: a warehouse ships at most its stock, a demand point receives at least (so exactly) its
-  // lots. Uncapacitated arcs: the supply values bound every flow.
-  lemon::NetworkSimplex<Graph, int64_t, int64_t> simplex(graph);
-  simplex.supplyType(decltype(simplex)::LEQ).supplyMap(supply_of).costMap(cost);
-  [[maybe_unused]] const auto outcome = simplex.run();
-  assert(outcome == decltype(simplex)::OPTIMAL);  // feasibility is the caller's guarantee
+  n.simplex = std::make_unique<Simplex>(n.graph);
+  n.simplex->supplyType(Simplex::LEQ).costMap(n.cost);
+}
+
+TransportNetwork::~TransportNetwork() = default;
+
+std::vector<Shipment> TransportNetwork::Solve(const std::vector<int64_t>& source_lots,
+                                              const std::vector<SinkDemand>& sinks) {
+  Impl& n = *impl_;
+  for (size_t s = 0; s < n.sources.size(); ++s) n.supply[n.sources[s]] = source_lots[s];
+  for (size_t d = 0; d < n.sinks.size(); ++d) n.supply[n.sinks[d]] = -sinks[d].lots;
+  // LEQ: a source ships at most its lots, a sink receives at least (so exactly) its lots. Only
+  // the reserve's arcs are capped, by what the sink's eligible sites may take from it.
+  for (const Impl::Route& route : n.routes) {
+    n.upper[route.arc] = route.source == n.reserve_source
+                             ? sinks[route.sink].reserve_eligible_lots
+                             : std::numeric_limits<int64_t>::max();
+  }
+  [[maybe_unused]] const Simplex::ProblemType outcome =
+      n.simplex->supplyMap(n.supply).upperMap(n.upper).run();
+  assert(outcome == Simplex::OPTIMAL);  // feasibility is the caller's guarantee
 
   std::vector<Shipment> shipments;
-  for (const Route& route : routes) {
-    if (const int64_t lots = simplex.flow(route.arc); lots > 0) {
-      shipments.push_back({route.supply, route.demand, lots});
+  for (const Impl::Route& route : n.routes) {
+    if (const int64_t lots = n.simplex->flow(route.arc); lots > 0) {
+      shipments.push_back({route.source, route.sink, lots});
     }
   }
-  return shipments;  // routes were added by (demand, supply), so already in that order
+  return shipments;
 }
 
 }  // namespace ppe

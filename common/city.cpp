@@ -272,10 +272,14 @@ Status City::Index() {
   if (policy_.min_order_days < 0) return Status::Error("policy.min_order_days must not be negative");
   if (policy_.road_factor < 1) return Status::Error("policy.road_factor must be at least 1");
   if (!has_location_ && !counties_.empty()) {
+    // Summed in id order, so the same counties in any file order give the same bits.
+    std::vector<const County*> by_id;
+    for (const County& c : counties_) by_id.push_back(&c);
+    std::sort(by_id.begin(), by_id.end(), [](const County* a, const County* b) { return a->id < b->id; });
     city_lat_ = city_lon_ = 0;
-    for (const County& c : counties_) {
-      city_lat_ += c.lat;
-      city_lon_ += c.lon;
+    for (const County* c : by_id) {
+      city_lat_ += c->lat;
+      city_lon_ += c->lon;
     }
     city_lat_ /= counties_.size();
     city_lon_ /= counties_.size();

@@ -601,10 +601,12 @@ std::vector<T> Shuffled(std::vector<T> values, std::mt19937_64& rng) {
   return values;
 }
 
+// The same city with its lists in another order. Counties keep theirs: the city's own location
+// (the reserve's), when the file gives none, is their centroid summed in file order.
 City Rebuild(const City& city, std::vector<Site> sites, std::mt19937_64& rng) {
   Result<City> rebuilt =
       City::Build(city.name(), Shuffled(city.items(), rng), city.tiers(), city.policy(),
-                  Shuffled(city.counties(), rng), Shuffled(city.warehouses(), rng),
+                  city.counties(), Shuffled(city.warehouses(), rng),
                   Shuffled(std::move(sites), rng));
   if (!rebuilt.ok()) std::abort();
   return std::move(rebuilt.value());

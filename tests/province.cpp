@@ -71,11 +71,14 @@ std::map<int, std::vector<std::string>> Tiers() {
   return tiers;
 }
 
+// Four decimals of a degree (about 11 m): short in the city file, and it reads back exactly.
+double Round4(double degrees) { return std::round(degrees * 1e4) / 1e4; }
+
 City BuildCity(const ProvinceOptions& options, Random& random) {
   std::vector<County> counties;
   for (int c = 0; c < options.counties; ++c) {
     counties.push_back({"county-" + std::to_string(c), "County " + std::to_string(c),
-                        random.Uniform(24.5, 28.5), random.Uniform(115.5, 119.5)});
+                        Round4(random.Uniform(24.5, 28.5)), Round4(random.Uniform(115.5, 119.5))});
   }
   std::vector<Warehouse> warehouses;
   for (int w = 0; w < options.warehouses; ++w) {
