@@ -13,11 +13,18 @@ namespace {
 
 // Bounds one cycle so acknowledgements keep flowing under a flood.
 constexpr int kMaxFramesPerCycle = 4096;
+constexpr size_t kDeliveriesPerFrame = 256;
+// Deliveries not acknowledged this long after a push are pushed again.
+constexpr int64_t kRedeliverAfterMs = 3000;
 
 }  // namespace
 
 BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
-    : city_(city), config_(config), context_(1), router_(context_, zmq::socket_type::router) {}
+    : city_(city),
+      config_(config),
+      context_(1),
+      router_(context_, zmq::socket_type::router),
+      feed_(context_, zmq::socket_type::pub) {}
 
 BrokerServer::~BrokerServer() = default;
 
@@ -26,33 +33,47 @@ Status BrokerServer::Start() {
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   validator_ = std::make_unique<ReportValidator>(city_);
-  ctl_ = std::make_unique<CtlService>(city_, config_, *store_);
+  orders_ = std::make_unique<OrderBook>(city_, *store_);
+  ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
 
   auto own = Certificate::Load(config_.key);
   if (!own.ok()) return own.status();
+  if (config_.secure && own->secret_key.empty()) {
+    return Status::Error("broker key '" + config_.key + "' has no secret half");
+  }
   auto ring = KeyRing::Load(config_.clients_dir, own->public_key);
   if (!ring.ok()) return ring.status();
   ring_ = std::make_unique<KeyRing>(std::move(*ring));
   // ZAP before any bind: a CURVE server without a handler would admit every key.
   zap_ = std::make_unique<ZapHandler>(context_, ring_.get());
 
+  auto secure = [&](zmq::socket_t& socket, const char* domain) {
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::zap_domain, domain);
+    if (config_.secure) {
+      socket.set(zmq::sockopt::curve_server, 1);
+      socket.set(zmq::sockopt::curve_secretkey, own->secret_key);
+    } else {
+      socket.set(zmq::sockopt::plain_server, 1);
+    }
+  };
   try {
-    router_.set(zmq::sockopt::linger, 0);
+    secure(router_, "ppe");
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::maxmsgsize, config_.max_message_bytes);
     router_.set(zmq::sockopt::sndhwm, 100000);
     router_.set(zmq::sockopt::rcvhwm, 100000);
-    router_.set(zmq::sockopt::zap_domain, "ppe");
-    if (config_.secure) {
-      if (own->secret_key.empty()) return Status::Error("broker key '" + config_.key + "' has no secret");
-      router_.set(zmq::sockopt::curve_server, 1);
-      router_.set(zmq::sockopt::curve_secretkey, own->secret_key);
-    } else {
-      router_.set(zmq::sockopt::plain_server, 1);
-    }
     router_.bind(config_.listen);
+    if (!config_.feed.empty()) {
+      secure(feed_, "feed");
+      feed_.bind(config_.feed);
+    }
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot listen on '" + config_.listen + "': " + e.what());
+    return Status::Error("cannot listen on '" + config_.listen + "' / '" + config_.feed + "': " + e.what());
+  }
+  dispatch_log_ = std::make_unique<DispatchLog>(config_.dispatch_log, config_.feed.empty() ? nullptr : &feed_);
+  if (config_.auto_allocate_every_s > 0) {
+    next_auto_round_ms_ = MonotonicMs() + config_.auto_allocate_every_s * 1000;
   }
   spdlog::info("broker for {} listening on {} ({}), {} keys known, {} events stored", city_.name(),
                config_.listen, config_.secure ? "CURVE" : "PLAIN, insecure", ring_->size(),
@@ -87,6 +108,7 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     }
     if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
     if (items[1].revents & ZMQ_POLLIN) ReadCycle();
+    MaybeAutoAllocate();
   }
   spdlog::info("broker stopping");
 }
@@ -125,31 +147,14 @@ void BrokerServer::HandleMessage(const std::string& routing_id, const zmq::messa
     ReplyError(routing_id, wire::MALFORMED, s.message());
     return;
   }
-  const int64_t now = NowMs();
   switch (envelope.body_case()) {
     case wire::Envelope::kHello:
-    case wire::Envelope::kHeartbeat: {
-      if (who->role != Role::kNode) break;
-      EnsureBatch();
-      NodeProgress& p = store_->Progress(who->name, who->county);
-      p.last_contact_ms = now;
-      const bool hello = envelope.has_hello();
-      p.recorded_head = hello ? envelope.hello().recorded_head() : envelope.heartbeat().recorded_head();
-      wire::Envelope reply;
-      if (hello) {
-        spdlog::info("node {} connected (holds up to report {}, broker applied {})", who->name,
-                     p.recorded_head, p.last_seq);
-        reply.mutable_welcome()->set_last_applied_seq(p.last_seq);
-        reply.mutable_welcome()->set_server_time_ms(now);
-        after_commit_.push_back({routing_id, reply, ""});
-      } else {
-        after_commit_.push_back({routing_id, wire::Envelope(), who->name});
-      }
-      return;
-    }
+    case wire::Envelope::kHeartbeat:
+    case wire::Envelope::kOrderAck:
+      if (who->role == Role::kNode) return HandleNodeContact(*who, routing_id, envelope);
+      break;
     case wire::Envelope::kReports:
-      HandleReports(*who, routing_id, envelope.reports());
-      return;
+      return HandleReports(*who, routing_id, envelope.reports());
     case wire::Envelope::kRequest:
       requests_.push_back({routing_id, *who, envelope.request()});
       return;
@@ -158,6 +163,45 @@ void BrokerServer::HandleMessage(const std::string& routing_id, const zmq::messa
   }
   ReplyError(routing_id, wire::MALFORMED,
              "a " + std::string(RoleName(who->role)) + " key cannot send this message type");
+}
+
+// Hello, heartbeat and order acks: the node is alive here; note what it holds.
+void BrokerServer::HandleNodeContact(const Identity& who, const std::string& routing_id,
+                                     const wire::Envelope& envelope) {
+  EnsureBatch();
+  const int64_t now = NowMs();
+  NodeProgress& p = store_->Progress(who.name, who.county);
+  p.last_contact_ms = now;
+  CountyLink& link = links_[who.county];
+  link.routing_id = routing_id;
+  if (envelope.has_order_ack()) {
+    if (Status s = orders_->Acknowledge(who.county, envelope.order_ack().up_to_seq(), now); !s.ok()) {
+      spdlog::error("store failure on an order ack from {}: {}", who.name, s.message());
+      batch_failed_ = true;
+    }
+    return;
+  }
+  if (envelope.has_hello()) {
+    p.recorded_head = envelope.hello().recorded_head();
+    const uint64_t held = envelope.hello().orders_held();
+    spdlog::info("node {} connected (holds reports up to {}, broker applied {}; holds orders up to {})",
+                 who.name, p.recorded_head, p.last_seq, held);
+    if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
+    link.sent = held;  // replay whatever it lacks
+    to_push_.insert(who.county);
+    wire::Envelope welcome;
+    welcome.mutable_welcome()->set_last_applied_seq(p.last_seq);
+    welcome.mutable_welcome()->set_server_time_ms(now);
+    after_commit_.push_back({routing_id, welcome, ""});
+    return;
+  }
+  p.recorded_head = envelope.heartbeat().recorded_head();
+  after_commit_.push_back({routing_id, wire::Envelope(), who.name});
+  // Deliveries pushed but still unacknowledged after a while were lost: push them again.
+  if (link.sent > orders_->DeliveryAcked(who.county) && MonotonicMs() - link.last_push_ms > kRedeliverAfterMs) {
+    link.sent = orders_->DeliveryAcked(who.county);
+    to_push_.insert(who.county);
+  }
 }
 
 void BrokerServer::HandleReports(const Identity& who, const std::string& routing_id,
@@ -170,6 +214,7 @@ void BrokerServer::HandleReports(const Identity& who, const std::string& routing
   NodeProgress& progress = store_->Progress(who.name, who.county);
   const int64_t now = NowMs();
   progress.last_contact_ms = now;
+  links_[who.county].routing_id = routing_id;
   for (const wire::Report& report : batch.reports()) {
     if (report.seq() <= progress.last_seq) continue;  // a resend: applied already, ack again
     if (report.seq() != progress.last_seq + 1) {
@@ -198,8 +243,13 @@ Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing
       case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
       case wire::Report::kReceipt: return store_->ApplyReceipt(origin, report.receipt());
       case wire::Report::kDemand: return store_->ApplyDemand(origin, report.demand());
+      case wire::Report::kOrderStep:
+        refusal = orders_->ApplyStep(who, report.order_step(), origin);
+        if (refusal.code == wire::INTERNAL) return Status::Error(refusal.text);
+        if (!refusal.refused()) return Status::Ok();
+        break;
       default:
-        refusal = {wire::UNKNOWN_COMMAND, "order steps are not served by this broker yet"};
+        refusal = {wire::MALFORMED, "report " + std::to_string(report.seq()) + " has no content"};
     }
   }
   spdlog::warn("refused report {} of {}: {}", report.seq(), who.name, refusal.text);
@@ -216,19 +266,21 @@ void BrokerServer::EnsureBatch() {
   if (in_batch_) return;
   if (Status s = store_->Begin(); !s.ok()) {
     spdlog::error("cannot begin a transaction: {}", s.message());
-    return;
+    batch_failed_ = true;
   }
   in_batch_ = true;
 }
 
+// Persist, then acknowledge: nothing leaves before the commit it depends on.
 void BrokerServer::FinishCycle() {
   if (in_batch_) {
     in_batch_ = false;
     Status s = batch_failed_ ? Status::Error("a store error during the cycle") : store_->Commit();
     batch_failed_ = false;
     if (!s.ok()) {
-      store_->Rollback();
       // Nothing is acknowledged: the nodes resend, and the next cycle tries again.
+      store_->Rollback();
+      orders_->DiscardEvents();
       spdlog::error("commit failed, {} replies withheld: {}", after_commit_.size(), s.message());
       after_commit_.clear();
     }
@@ -249,6 +301,52 @@ void BrokerServer::FinishCycle() {
     Send(pending.routing_id, reply);
   }
   requests_.clear();
+  PublishOrderEvents();
+  PushDeliveries();
+}
+
+void BrokerServer::PublishOrderEvents() {
+  for (const nlohmann::json& event : orders_->TakeEvents()) {
+    dispatch_log_->Append(event);
+    to_push_.insert(event["from_county"].get<std::string>());
+    to_push_.insert(event["to_county"].get<std::string>());
+  }
+}
+
+void BrokerServer::PushDeliveries() {
+  const int64_t now = MonotonicMs();
+  for (const std::string& county : to_push_) {
+    auto it = links_.find(county);
+    if (it == links_.end() || it->second.routing_id.empty()) continue;  // sent on its next hello
+    CountyLink& link = it->second;
+    for (;;) {
+      wire::Envelope envelope;
+      if (Status s = orders_->Deliveries(county, link.sent, kDeliveriesPerFrame, envelope.mutable_orders());
+          !s.ok()) {
+        spdlog::error("reading deliveries for {}: {}", county, s.message());
+        break;
+      }
+      const auto& entries = envelope.orders().entries();
+      if (entries.empty()) break;
+      Send(link.routing_id, envelope);
+      link.sent = entries.rbegin()->seq();
+      link.last_push_ms = now;
+    }
+  }
+  to_push_.clear();
+}
+
+void BrokerServer::MaybeAutoAllocate() {
+  if (next_auto_round_ms_ == 0 || MonotonicMs() < next_auto_round_ms_) return;
+  next_auto_round_ms_ = MonotonicMs() + config_.auto_allocate_every_s * 1000;
+  auto round = ctl_->Allocate(true, "auto");
+  if (!round.ok()) {
+    spdlog::error("automatic round failed: {}", round.status().message());
+    return;
+  }
+  spdlog::info("automatic round {}: {} orders", (*round)["round"].get<int64_t>(), (*round)["orders"].size());
+  PublishOrderEvents();
+  PushDeliveries();
 }
 
 void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& envelope) {
@@ -256,10 +354,10 @@ void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& env
   try {
     if (!router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
         !router_.send(frame, zmq::send_flags::dontwait)) {
-      spdlog::debug("peer's queue is full; reply dropped (the peer will resend)");
+      spdlog::debug("peer's queue is full; message dropped (the peer will ask again)");
     }
   } catch (const zmq::error_t& e) {
-    spdlog::debug("peer gone; reply dropped: {}", e.what());  // EHOSTUNREACH (router_mandatory)
+    spdlog::debug("peer gone; message dropped: {}", e.what());  // EHOSTUNREACH (router_mandatory)
   }
 }
 

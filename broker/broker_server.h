@@ -1,20 +1,24 @@
 // BrokerServer: the broker's one event loop. Each cycle reads what arrived, applies it in one
-// transaction, commits, and only then sends the acknowledgements and replies (group commit).
+// transaction, commits, and only then sends acknowledgements, replies and order deliveries.
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
 
 #include "broker/broker_store.h"
 #include "broker/ctl_service.h"
+#include "broker/dispatch_log.h"
 #include "broker/key_ring.h"
-#include "common/report_validator.h"
+#include "broker/order_book.h"
 #include "broker/zap_handler.h"
 #include "common/city.h"
 #include "common/deployment.h"
+#include "common/report_validator.h"
 
 namespace ppe {
 
@@ -37,15 +41,31 @@ class BrokerServer {
     wire::Envelope envelope;
     std::string ack_node;
   };
+  struct PendingRequest {
+    std::string routing_id;
+    Identity who;
+    wire::Request request;
+  };
+  // Where a county's node is reachable and how far its order deliveries were sent.
+  struct CountyLink {
+    std::string routing_id;
+    uint64_t sent = 0;
+    int64_t last_push_ms = 0;
+  };
 
   void ReadCycle();
   void HandleMessage(const std::string& routing_id, const zmq::message_t& frame);
+  void HandleNodeContact(const Identity& who, const std::string& routing_id,
+                         const wire::Envelope& envelope);
   void HandleReports(const Identity& who, const std::string& routing_id,
                      const wire::ReportBatch& batch);
   Status ApplyReport(const Identity& who, const std::string& routing_id, const wire::Report& report,
                      int64_t now);
   void EnsureBatch();
   void FinishCycle();
+  void PublishOrderEvents();
+  void PushDeliveries();
+  void MaybeAutoAllocate();
   void Send(const std::string& routing_id, const wire::Envelope& envelope);
   void ReplyError(const std::string& routing_id, wire::ErrorCode code, const std::string& text);
   void ReloadKeys();
@@ -56,19 +76,20 @@ class BrokerServer {
   std::unique_ptr<KeyRing> ring_;
   std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t router_;
+  zmq::socket_t feed_;
   std::unique_ptr<BrokerStore> store_;
   std::unique_ptr<ReportValidator> validator_;
+  std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;
+  std::unique_ptr<DispatchLog> dispatch_log_;
 
   bool in_batch_ = false;
   bool batch_failed_ = false;  // a store error mid-cycle: roll the whole cycle back
   std::vector<Outgoing> after_commit_;
-  struct PendingRequest {
-    std::string routing_id;
-    Identity who;
-    wire::Request request;
-  };
   std::vector<PendingRequest> requests_;
+  std::map<std::string, CountyLink> links_;
+  std::set<std::string> to_push_;  // counties whose delivery queue may have news
+  int64_t next_auto_round_ms_ = 0;
 };
 
 }  // namespace ppe

@@ -43,6 +43,16 @@ const std::vector<std::string>& BrokerMigrations() {
         distance_km REAL NOT NULL, reason TEXT NOT NULL,
         created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, note TEXT);
       CREATE INDEX orders_open ON orders (status);
+      -- Every step of every order, for the dispatch log.
+      CREATE TABLE order_events (
+        id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL, who TEXT NOT NULL, qty INTEGER, note TEXT);
+      CREATE INDEX order_events_order ON order_events (order_id);
+      -- Each county node's delivery queue: seq is per county and gap-free.
+      CREATE TABLE deliveries (
+        county TEXT NOT NULL, seq INTEGER NOT NULL, order_id INTEGER NOT NULL,
+        PRIMARY KEY (county, seq)) WITHOUT ROWID;
+      CREATE TABLE delivery_acks (county TEXT PRIMARY KEY, acked INTEGER NOT NULL);
       )sql",
   };
   return migrations;
@@ -120,7 +130,7 @@ void BrokerStore::Rollback() {
   LoadProgress();
 }
 
-Status BrokerStore::AppendEvent(const ReportOrigin& origin, const char* kind,
+Status BrokerStore::AppendEvent(const ReportOrigin& origin, std::string_view kind,
                                 const std::string& place, const std::string& item,
                                 int64_t quantity, int64_t delta, const std::string& detail) {
   Statement& insert = db_->Prepare(
@@ -130,7 +140,7 @@ Status BrokerStore::AppendEvent(const ReportOrigin& origin, const char* kind,
       .Bind(2, origin.recorded_ms)
       .Bind(3, origin.node)
       .Bind(4, static_cast<int64_t>(origin.seq))
-      .Bind(5, std::string_view(kind))
+      .Bind(5, kind)
       .Bind(6, place)
       .Bind(7, item)
       .Bind(8, quantity)
@@ -184,6 +194,22 @@ Status BrokerStore::ApplyDemand(const ReportOrigin& origin, const wire::Demand& 
   const nlohmann::json detail = {{"daily_use", demand.daily_use()}};
   return AppendEvent(origin, "demand", demand.site(), demand.item(), demand.on_hand(), 0,
                      detail.dump());
+}
+
+Status BrokerStore::MoveStock(const std::string& warehouse, const std::string& item, int64_t delta,
+                              int64_t now_ms) {
+  Statement& write = db_->Prepare(
+      "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + ?3, updated_ms = ?4");
+  return write.Bind(1, warehouse).Bind(2, item).Bind(3, delta).Bind(4, now_ms).Run();
+}
+
+Status BrokerStore::LandAtSite(const std::string& site, const std::string& item, int64_t qty,
+                               int64_t now_ms) {
+  Statement& write = db_->Prepare(
+      "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms) VALUES (?1, ?2, ?3, 0, ?4) "
+      "ON CONFLICT(site, item) DO UPDATE SET on_hand = on_hand + ?3");
+  return write.Bind(1, site).Bind(2, item).Bind(3, qty).Bind(4, now_ms).Run();
 }
 
 Status BrokerStore::RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code,

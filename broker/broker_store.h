@@ -62,6 +62,12 @@ class BrokerStore {
   Status ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt);
   Status ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand);
   Status RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code, const std::string& text);
+  // Dispatch movements (the order book records the matching ledger events).
+  Status MoveStock(const std::string& warehouse, const std::string& item, int64_t delta, int64_t now_ms);
+  Status LandAtSite(const std::string& site, const std::string& item, int64_t qty, int64_t now_ms);
+  Status AppendEvent(const ReportOrigin& origin, std::string_view kind, const std::string& place,
+                     const std::string& item, int64_t quantity, int64_t delta,
+                     const std::string& detail);
 
   std::vector<StockRow> Stock();
   std::vector<DemandRow> Demand();
@@ -72,9 +78,6 @@ class BrokerStore {
  private:
   explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status LoadProgress();
-  Status AppendEvent(const ReportOrigin& origin, const char* kind, const std::string& place,
-                     const std::string& item, int64_t quantity, int64_t delta,
-                     const std::string& detail);
 
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, NodeProgress> progress_;

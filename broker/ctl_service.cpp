@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "broker/ledger_check.h"
 #include "common/wire.h"
 
 namespace ppe {
@@ -137,13 +138,108 @@ nlohmann::json CtlService::Status() {
           {"alerts", all_alerts}};
 }
 
+Result<nlohmann::json> CtlService::Allocate(bool commit, const std::string& by) {
+  std::vector<WarehouseStock> stock;
+  std::vector<SiteDemand> demand;
+  orders_.Snapshot(&stock, &demand);
+  const AllocationPlan plan = ppe::Allocate(city_, stock, demand);
+  int64_t round = orders_.NextRound();
+  nlohmann::json rows = nlohmann::json::array();
+  if (commit) {
+    PPE_RETURN_IF_ERROR(store_.Begin());
+    auto committed = orders_.CommitRound(plan, by, NowMs());
+    ::ppe::Status s = committed.ok() ? store_.Commit() : committed.status();
+    if (!s.ok()) {
+      store_.Rollback();
+      orders_.DiscardEvents();
+      return s;
+    }
+    round = *committed;
+    OrderFilter filter;
+    filter.round = round;
+    rows = orders_.Orders(filter);
+  } else {
+    for (const PlannedOrder& p : plan.orders) {
+      const Warehouse* w = city_.FindWarehouse(p.from_warehouse);
+      const Site* site = city_.FindSite(p.to_site);
+      rows.push_back({{"id", nullptr}, {"round", round}, {"from_warehouse", p.from_warehouse},
+                      {"from_county", w ? w->county : ""}, {"to_site", p.to_site},
+                      {"to_county", site ? site->county : ""}, {"item", p.item},
+                      {"for_item", p.for_item}, {"qty", p.qty}, {"status", "planned"},
+                      {"received_qty", nullptr}, {"tier", p.tier},
+                      {"days_before", std::round(p.days_before * 100) / 100},
+                      {"days_after", std::round(p.days_after * 100) / 100},
+                      {"distance_km", std::round(p.distance_km * 100) / 100}, {"reason", p.reason}});
+    }
+  }
+  nlohmann::json coverage = nlohmann::json::array();
+  for (const SiteCoverage& c : plan.coverage) {
+    coverage.push_back({{"site", c.site}, {"item", c.item}, {"tier", c.tier},
+                        {"days_before", std::round(c.days_before * 100) / 100},
+                        {"days_after", std::round(c.days_after * 100) / 100}});
+  }
+  return nlohmann::json{{"round", round}, {"dry_run", !commit}, {"orders", rows}, {"coverage", coverage}};
+}
+
 wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request) {
   if (who.role == Role::kNode) {
     return Refuse(wire::FORBIDDEN, "a node key cannot use ppe-ctl commands");
   }
+  nlohmann::json args;
+  try {
+    args = request.args_json().empty() ? nlohmann::json::object() : nlohmann::json::parse(request.args_json());
+  } catch (const nlohmann::json::exception&) {
+    return Refuse(wire::MALFORMED, "request arguments are not valid JSON");
+  }
+  if (!args.is_object()) return Refuse(wire::MALFORMED, "request arguments must be a JSON object");
+  auto text = [&args](const char* key) {
+    return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : std::string();
+  };
+  auto number = [&args](const char* key) {
+    return args.contains(key) && args[key].is_number_integer() ? args[key].get<int64_t>() : int64_t{0};
+  };
+  OrderFilter filter;
+  filter.county = text("county");
+  filter.site = text("site");
+  filter.item = text("item");
+  filter.status = text("status");
+  filter.since_ms = number("since_ms");
+  filter.until_ms = number("until_ms");
+
   nlohmann::json result;
   const std::string& command = request.command();
-  if (command == "sites") {
+  if (command == "allocate") {
+    const bool commit = !(args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>());
+    if (commit && who.role != Role::kCoordinator) {
+      return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) +
+                                         " key cannot run an allocation round (--dry-run previews it)");
+    }
+    auto plan = Allocate(commit, who.name);
+    if (!plan.ok()) return Refuse(wire::INTERNAL, plan.status().message());
+    result = std::move(*plan);
+  } else if (command == "orders") {
+    result = orders_.Orders(filter);
+  } else if (command == "log") {
+    result = orders_.Log(filter);
+  } else if (command == "explain") {
+    result = orders_.Explain(number("order"));
+    if (result.is_null()) return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(number("order")));
+  } else if (command == "cancel") {
+    if (who.role != Role::kCoordinator) {
+      return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot cancel orders");
+    }
+    if (::ppe::Status s = store_.Begin(); !s.ok()) return Refuse(wire::INTERNAL, s.message());
+    const Refusal refusal = orders_.Cancel(who, number("order"), text("reason"), NowMs());
+    ::ppe::Status s = refusal.refused() ? ::ppe::Status::Error(refusal.text) : store_.Commit();
+    if (!s.ok()) {
+      store_.Rollback();
+      orders_.DiscardEvents();
+      return Refuse(refusal.refused() ? refusal.code : wire::INTERNAL, s.message());
+    }
+    result = orders_.Explain(number("order"));
+  } else if (command == "check") {
+    result = CheckLedger(store_.db());
+  } else if (command == "sites") {
     result = Sites();
   } else if (command == "stock") {
     result = StockRows();

@@ -24,6 +24,7 @@ void ZapHandler::HandlePending() {
 void ZapHandler::HandleOne(std::vector<zmq::message_t>& request) {
   std::string status = "400", text = "unknown key", user_id;
   const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
+  const std::string domain = request.size() > 2 ? request[2].to_string() : "";
   const std::string address = request.size() > 3 ? request[3].to_string() : "?";
   const std::string mechanism = request.size() > 5 ? request[5].to_string() : "";
   const Identity* who = nullptr;
@@ -35,6 +36,10 @@ void ZapHandler::HandleOne(std::vector<zmq::message_t>& request) {
     const std::string name = request[6].to_string();
     const std::string key = ring_->KeyOf(name);
     if (!key.empty() && key == request[7].to_string()) who = ring_->ByName(name);
+  }
+  if (who && domain == "feed" && who->role == Role::kNode) {
+    text = "the dispatch feed is for coordinators and viewers";
+    who = nullptr;
   }
   if (who) {
     status = "200";

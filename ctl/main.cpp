@@ -2,14 +2,21 @@
 // city's state, run allocation rounds, follow the dispatch log.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
+#include <ctime>
 #include <iostream>
+#include <map>
 
 #include "common/city.h"
 #include "common/table.h"
+#include "common/wire.h"
 #include "ctl/broker_client.h"
 #include "ctl/deployment_writer.h"
 
 namespace {
+
+std::atomic<bool> g_interrupted{false};
 
 int Fail(const std::string& message) {
   std::cerr << "ppe-ctl: " << message << "\n";
@@ -64,6 +71,106 @@ int PrintStatus(const nlohmann::json& status) {
   return 0;
 }
 
+const std::vector<ppe::Column> kOrderColumns = {
+    {"id", ""}, {"round", ""}, {"status", ""}, {"from_warehouse", "from"}, {"to_site", "to"},
+    {"to_county", ""}, {"item", ""}, {"qty", ""}, {"received_qty", "received"}, {"tier", ""},
+    {"reason", "why this warehouse"}};
+const std::vector<ppe::Column> kLogColumns = {
+    {"time", ""}, {"order", ""}, {"status", ""}, {"from", ""}, {"to", ""}, {"item", ""},
+    {"qty", ""}, {"who", ""}, {"note", ""}};
+
+// The plan, tier by tier: tier 1 first, as it is served first.
+int PrintAllocation(const nlohmann::json& plan) {
+  const auto& orders = plan["orders"];
+  std::cout << "round " << plan["round"] << (plan["dry_run"].get<bool>() ? " (dry run: nothing stored)" : " committed")
+            << ": " << orders.size() << " orders\n";
+  std::map<int, nlohmann::json> by_tier;
+  for (const auto& o : orders) {
+    nlohmann::json row = o;
+    row["cover"] = ppe::CellText(o["days_before"]) + " -> " + ppe::CellText(o["days_after"]) + " d";
+    by_tier[o["tier"].get<int>()].push_back(row);
+  }
+  std::map<int, std::pair<double, double>> lowest;  // tier -> lowest cover before, after
+  for (const auto& c : plan["coverage"]) {
+    auto [it, fresh] = lowest.try_emplace(c["tier"].get<int>(), 1e300, 1e300);
+    it->second.first = std::min(it->second.first, c["days_before"].get<double>());
+    it->second.second = std::min(it->second.second, c["days_after"].get<double>());
+  }
+  for (const auto& [tier, cover] : lowest) {
+    const size_t n = by_tier.count(tier) ? by_tier[tier].size() : 0;
+    std::cout << "\ntier " << tier << ": " << n << " orders; lowest site cover " << ppe::CellText(cover.first)
+              << " -> " << ppe::CellText(cover.second) << " days\n";
+    if (n == 0) continue;
+    ppe::PrintTable(std::cout, by_tier[tier],
+                    {{"id", ""}, {"from_warehouse", "from"}, {"to_site", "to"}, {"item", ""},
+                     {"for_item", "for"}, {"qty", ""}, {"cover", "site cover"}, {"reason", "why this warehouse"}});
+  }
+  return 0;
+}
+
+int PrintExplain(const nlohmann::json& o) {
+  std::cout << "order " << o["id"] << " (round " << o["round"] << "): " << o["qty"] << " "
+            << o["item"].get<std::string>() << " from " << o["from_warehouse"].get<std::string>() << " ("
+            << o["from_county"].get<std::string>() << ") to " << o["to_site"].get<std::string>() << " ("
+            << o["to_county"].get<std::string>() << ")\n"
+            << "status:  " << o["status"].get<std::string>()
+            << (o["received_qty"].is_null() ? "" : ", received " + ppe::CellText(o["received_qty"])) << "\n"
+            << "why:     tier " << o["tier"] << " site; its " << o["for_item"].get<std::string>()
+            << " cover rises from " << ppe::CellText(o["days_before"]) << " to "
+            << ppe::CellText(o["days_after"]) << " days this round\n"
+            << "source:  " << o["reason"].get<std::string>() << " (" << ppe::CellText(o["distance_km"])
+            << " km by road)\n\nhistory:\n";
+  ppe::PrintTable(std::cout, o["history"], kLogColumns);
+  return 0;
+}
+
+// "2026-02-03" or "2026-02-03 14:00[:00]" in local time, as milliseconds since the epoch.
+ppe::Result<int64_t> ParseTime(const std::string& text) {
+  if (text.empty()) return int64_t{0};
+  for (const char* format : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"}) {
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (end && *end == '\0') {
+      tm.tm_isdst = -1;
+      return static_cast<int64_t>(std::mktime(&tm)) * 1000;
+    }
+  }
+  return ppe::Status::Error("time '" + text + "' is not like 2026-02-03 or '2026-02-03 14:00'");
+}
+
+// Prints the live feed until interrupted: one line (or JSON line) per order event.
+int FollowFeed(const ppe::ClientConfig& config, const Output& out) {
+  if (config.feed.empty()) return Fail("this config names no feed address");
+  zmq::context_t context(1);
+  zmq::socket_t feed(context, zmq::socket_type::sub);
+  if (auto s = ppe::SecureClientSocket(feed, config.endpoint); !s.ok()) return Fail(s.message());
+  feed.set(zmq::sockopt::subscribe, "");
+  feed.connect(config.feed);
+  std::signal(SIGINT, [](int) { g_interrupted = true; });
+  std::signal(SIGTERM, [](int) { g_interrupted = true; });
+  std::cerr << "following the dispatch log at " << config.feed << " (Ctrl-C to stop)\n";
+  while (!g_interrupted) {
+    zmq::pollitem_t items[] = {{feed.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+      zmq::poll(items, 1, std::chrono::milliseconds(200));
+    } catch (const zmq::error_t&) {
+      continue;
+    }
+    zmq::message_t line;
+    while (feed.recv(line, zmq::recv_flags::dontwait)) {
+      nlohmann::json event = nlohmann::json::parse(line.to_string(), nullptr, false);
+      if (event.is_discarded()) continue;
+      if (out.json) {
+        std::cout << event.dump() << std::endl;
+      } else {
+        for (const auto& c : kLogColumns) std::cout << ppe::CellText(event.value(c.key, nlohmann::json())) << "  ";
+        std::cout << std::endl;
+      }
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,6 +198,37 @@ int main(int argc, char** argv) {
     list->add_flag("--json", out.json, "print JSON");
     list->add_flag("--csv", out.csv, "print CSV");
   }
+
+  bool dry_run = false, follow = false;
+  auto* allocate = app.add_subcommand("allocate", "run an allocation round (coordinator), or preview it");
+  allocate->add_flag("--dry-run", dry_run, "show the plan without storing anything");
+  allocate->add_flag("--json", out.json, "print JSON: {round, orders, coverage}");
+
+  nlohmann::json filter = nlohmann::json::object();
+  std::string county, site, item, status_filter, since, until, reason;
+  int64_t order_id = 0;
+  auto* orders = app.add_subcommand("orders", "dispatch orders, filtered");
+  auto* log = app.add_subcommand("log", "every order event in time order (the dispatch log)");
+  for (CLI::App* list : {orders, log}) {
+    list->add_option("--county", county, "orders from or to this county");
+    list->add_option("--site", site, "orders to this site");
+    list->add_option("--item", item, "orders of this item");
+    list->add_option("--status", status_filter, "created, accepted, shipped, received, rejected, cancelled");
+    list->add_flag("--json", out.json, "print JSON");
+    list->add_flag("--csv", out.csv, "print CSV");
+  }
+  log->add_option("--since", since, "from this time (2026-02-03 or '2026-02-03 14:00')");
+  log->add_option("--until", until, "up to this time");
+  log->add_flag("--follow", follow, "then print new events as they happen (viewer or coordinator key)");
+
+  auto* explain = app.add_subcommand("explain", "why an order exists: tier, cover before and after, source");
+  explain->add_option("ORDER", order_id, "order id")->required();
+  explain->add_flag("--json", out.json, "print JSON");
+  auto* cancel = app.add_subcommand("cancel", "cancel an order not yet shipped (coordinator)");
+  cancel->add_option("ORDER", order_id, "order id")->required();
+  cancel->add_option("--reason", reason, "why")->required();
+  auto* check = app.add_subcommand("check", "recompute stock from the ledger; exit 1 if anything disagrees");
+  check->add_flag("--json", out.json, "print JSON");
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand(init)) {
@@ -104,8 +242,45 @@ int main(int argc, char** argv) {
   if (auto s = client.Connect(); !s.ok()) return Fail(s.message());
 
   const std::string command = app.get_subcommands().front()->get_name();
-  auto result = client.Call(command, nlohmann::json::object());
+  nlohmann::json args = nlohmann::json::object();
+  auto since_ms = ParseTime(since);
+  auto until_ms = ParseTime(until);
+  if (!since_ms.ok()) return Fail(since_ms.status().message());
+  if (!until_ms.ok()) return Fail(until_ms.status().message());
+  if (!county.empty()) args["county"] = county;
+  if (!site.empty()) args["site"] = site;
+  if (!item.empty()) args["item"] = item;
+  if (!status_filter.empty()) args["status"] = status_filter;
+  if (*since_ms > 0) args["since_ms"] = *since_ms;
+  if (*until_ms > 0) args["until_ms"] = *until_ms;
+  if (order_id > 0) args["order"] = order_id;
+  if (!reason.empty()) args["reason"] = reason;
+  if (dry_run) args["dry_run"] = true;
+  auto result = client.Call(command, args, command == "allocate" || command == "check" ? 120000 : 15000);
   if (!result.ok()) return Fail(result.status().message());
+  if (command == "allocate") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintAllocation(*result);
+  if (command == "orders") return PrintRows(*result, kOrderColumns, out);
+  if (command == "log") {
+    PrintRows(*result, kLogColumns, out);
+    return follow ? FollowFeed(*config, out) : 0;
+  }
+  if (command == "explain") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintExplain(*result);
+  if (command == "cancel") {
+    std::cout << "order " << order_id << " cancelled: " << reason << "; its stock is back in the pool\n";
+    return 0;
+  }
+  if (command == "check") {
+    if (out.json) {
+      std::cout << result->dump(2) << "\n";
+    } else {
+      const auto& c = (*result)["checked"];
+      std::cout << "checked " << c["events"] << " ledger events, " << c["warehouse_items"]
+                << " warehouse figures, " << c["site_items"] << " site figures, " << c["orders"] << " orders\n";
+      for (const auto& p : (*result)["problems"]) std::cout << "  MISMATCH " << p.get<std::string>() << "\n";
+      std::cout << ((*result)["ok"].get<bool>() ? "ledger and books agree\n" : "the books disagree with the ledger\n");
+    }
+    return (*result)["ok"].get<bool>() ? 0 : 1;
+  }
   if (command == "status") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintStatus(*result);
   if (command == "stock") {
     return PrintRows(*result, {{"warehouse", ""}, {"county", ""}, {"item", ""}, {"on_hand", ""},

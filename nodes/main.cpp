@@ -88,6 +88,101 @@ nlohmann::json StatusJson(NodeContext& node) {
           {"recent_refusals", refusals}};
 }
 
+nlohmann::json OrderJson(const ppe::NodeOrder& o, const std::string& county) {
+  return {{"id", o.id}, {"round", o.round}, {"from_warehouse", o.from_warehouse},
+          {"from_county", o.from_county}, {"to_site", o.to_site}, {"to_county", o.to_county},
+          {"item", o.item}, {"for_item", o.for_item}, {"qty", o.qty}, {"status", o.status},
+          {"received_qty", o.status == "received" ? nlohmann::json(o.received_qty) : nlohmann::json(nullptr)},
+          {"role", o.from_county == county ? "ship" : "incoming"},
+          {"pending", o.pending_step.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pending_step)},
+          {"updated", ppe::FormatTime(o.updated_ms)}};
+}
+
+// The operator's step on an order: checked against what this node knows of the order, so a
+// wrong or repeated step is answered at once; the broker checks again when it arrives.
+int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, const std::string& qty_text,
+              const std::string& reason) {
+  const std::string county = node.config.county;
+  const ppe::NodeOrder* order = nullptr;
+  const std::vector<ppe::NodeOrder> orders = node.store->Orders(false);
+  for (const auto& o : orders) {
+    if (o.id == id) order = &o;
+  }
+  const std::string name = "order " + std::to_string(id);
+  if (!order) {
+    return Fail(name + " is not known at this node: it does not name " + county +
+                ", or has not been delivered yet (is the daemon running? see 'ppe-node orders')");
+  }
+  const bool shipping_side = step != ppe::wire::RECEIVE;
+  const std::string& side_county = shipping_side ? order->from_county : order->to_county;
+  if (side_county != county) {
+    return Fail(name + (shipping_side ? " ships from " : " goes to ") + side_county + "; only " +
+                side_county + "'s node can " + (step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive") + " it");
+  }
+  const char* done = step == ppe::wire::SHIP ? "shipped" : step == ppe::wire::REJECT ? "rejected" : "received";
+  const char* verb = step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive";
+  if (order->status == done || order->pending_step.rfind(verb, 0) == 0) {
+    std::cout << name << " is already " << done << "; nothing to do\n";
+    return 0;
+  }
+  const bool ship_pending = order->pending_step.rfind("ship", 0) == 0;
+  const bool allowed = step == ppe::wire::RECEIVE
+                           ? order->status == "shipped" || ship_pending
+                           : (order->status == "created" || order->status == "accepted") && !ship_pending;
+  if (!allowed) {
+    return Fail(name + " is " + (ship_pending ? "shipped (pending)" : order->status) + "; it cannot be " + done +
+                (step == ppe::wire::RECEIVE ? " before it is shipped" : ""));
+  }
+  ppe::wire::Report report;
+  report.set_recorded_at_ms(ppe::NowMs());
+  auto* m = report.mutable_order_step();
+  m->set_order_id(id);
+  m->set_step(step);
+  if (step == ppe::wire::RECEIVE) {
+    int64_t qty = order->qty;
+    if (!qty_text.empty()) {
+      auto parsed = ppe::ParseQuantity("--qty", qty_text);
+      if (!parsed.ok()) return Fail(parsed.status().message());
+      qty = *parsed;
+    }
+    m->set_quantity(qty);
+  }
+  if (step == ppe::wire::REJECT) {
+    if (reason.empty()) return Fail("a rejection needs --reason TEXT (why this order cannot be shipped)");
+    m->set_reason(reason);
+  }
+  const int rc = Record(node, {report});
+  if (rc == 0 && step == ppe::wire::RECEIVE && m->quantity() != order->qty) {
+    std::cout << "discrepancy: shipped " << order->qty << ", received " << m->quantity() << " (recorded)\n";
+  }
+  return rc;
+}
+
+const std::vector<ppe::Column> kOrderColumns = {
+    {"id", ""}, {"role", ""}, {"status", ""}, {"pending", ""}, {"from_warehouse", "from"},
+    {"to_site", "to"}, {"item", ""}, {"qty", ""}, {"received_qty", "received"}, {"updated", ""}};
+
+int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& o : node.store->Orders(open_only)) rows.push_back(OrderJson(o, node.config.county));
+  if (json) {
+    std::cout << rows.dump(2) << "\n";
+    return 0;
+  }
+  if (csv) {
+    ppe::PrintCsv(std::cout, rows, kOrderColumns);
+    return 0;
+  }
+  if (rows.empty()) {
+    std::cout << (open_only ? "no open orders" : "no orders") << " for " << node.config.county << "\n";
+    return 0;
+  }
+  ppe::PrintTable(std::cout, rows, kOrderColumns);
+  std::cout << "role ship: pick and ship it ('ppe-node ship ID'); incoming: on its way to your site "
+               "('ppe-node receive ID [--qty N]' when it arrives)\n";
+  return 0;
+}
+
 int RunDaemon(NodeContext& node) {
   if (auto s = ppe::SetUpLogging("node-" + node.config.node, node.config.log_file,
                                  node.config.log_level);
@@ -141,6 +236,23 @@ int main(int argc, char** argv) {
   import->add_option("FILE", csv, "CSV with header type,place,item,quantity,daily_use,source,from")
       ->required();
 
+  bool open_only = false;
+  int64_t order_id = 0;
+  std::string reason;
+  auto* orders = app.add_subcommand("orders", "dispatch orders to ship from here or coming to your sites");
+  orders->add_flag("--open", open_only, "only orders not yet received, rejected or cancelled");
+  orders->add_flag("--json", json, "print JSON");
+  bool csv_out = false;
+  orders->add_flag("--csv", csv_out, "print CSV");
+  auto* ship = app.add_subcommand("ship", "confirm an order has left your warehouse");
+  ship->add_option("ORDER", order_id, "order id")->required();
+  auto* receive = app.add_subcommand("receive", "confirm an order arrived at your site");
+  receive->add_option("ORDER", order_id, "order id")->required();
+  receive->add_option("--qty", quantity, "units actually received (default: the order's quantity)");
+  auto* reject = app.add_subcommand("reject", "refuse an order your warehouse cannot ship");
+  reject->add_option("ORDER", order_id, "order id")->required();
+  reject->add_option("--reason", reason, "why")->required();
+
   auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack");
   status->add_flag("--json", json, "print JSON");
 
@@ -183,6 +295,10 @@ int main(int argc, char** argv) {
     }
     return rc;
   }
+  if (app.got_subcommand(orders)) return PrintOrders(*node, open_only, json, csv_out);
+  if (app.got_subcommand(ship)) return OrderStep(*node, order_id, ppe::wire::SHIP, "", "");
+  if (app.got_subcommand(receive)) return OrderStep(*node, order_id, ppe::wire::RECEIVE, quantity, "");
+  if (app.got_subcommand(reject)) return OrderStep(*node, order_id, ppe::wire::REJECT, "", reason);
   if (app.got_subcommand(status)) {
     const nlohmann::json s = StatusJson(*node);
     if (json) {

@@ -119,6 +119,22 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       }
       return;
     }
+    case wire::Envelope::kOrders: {
+      auto held = store_.StoreDeliveries(envelope.orders());
+      if (!held.ok()) {
+        spdlog::error("cannot store delivered orders: {}", held.status().message());
+        return;
+      }
+      for (const auto& entry : envelope.orders().entries()) {
+        const auto& o = entry.order();
+        spdlog::info("order {} {}: {} {} from {} to {}", o.order_id(), o.status(), o.qty(), o.item(),
+                     o.from_warehouse(), o.to_site());
+      }
+      wire::Envelope ack;
+      ack.mutable_order_ack()->set_up_to_seq(*held);
+      Send(ack);
+      return;
+    }
     case wire::Envelope::kError:
       spdlog::error("broker: {}", envelope.error().text());
       return;
@@ -177,6 +193,7 @@ void NodeLink::SendHello() {
   wire::Envelope hello;
   hello.mutable_hello()->set_software_version(kVersion);
   hello.mutable_hello()->set_recorded_head(store_.RecordedHead());
+  hello.mutable_hello()->set_orders_held(store_.OrdersHeld());
   Send(hello);
 }
 

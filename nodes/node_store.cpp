@@ -20,6 +20,16 @@ const std::vector<std::string>& NodeMigrations() {
       CREATE TABLE refusals (
         seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL);
       )sql",
+      R"sql(
+      -- Dispatch orders naming this node's county, as the broker last delivered them.
+      CREATE TABLE orders (
+        id INTEGER PRIMARY KEY, round INTEGER NOT NULL, from_warehouse TEXT NOT NULL,
+        from_county TEXT NOT NULL, to_site TEXT NOT NULL, to_county TEXT NOT NULL,
+        item TEXT NOT NULL, for_item TEXT NOT NULL, qty INTEGER NOT NULL, status TEXT NOT NULL,
+        received_qty INTEGER NOT NULL, reason TEXT NOT NULL, updated_ms INTEGER NOT NULL,
+        first_seq INTEGER NOT NULL);
+      ALTER TABLE link ADD COLUMN orders_held INTEGER NOT NULL DEFAULT 0;
+      )sql",
   };
   return migrations;
 }
@@ -155,6 +165,82 @@ Status NodeStore::RecordRefusal(uint64_t seq, int64_t now_ms, const std::string&
 Status NodeStore::SetLink(bool connected, int64_t now_ms) {
   Statement& u = db_->Prepare("UPDATE link SET connected = ?1, daemon_seen_ms = ?2 WHERE id = 1");
   return u.Bind(1, static_cast<int64_t>(connected)).Bind(2, now_ms).Run();
+}
+
+Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery) {
+  uint64_t held = OrdersHeld();
+  const uint64_t before = held;
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  Statement& upsert = db_->Prepare(
+      "INSERT INTO orders (id, round, from_warehouse, from_county, to_site, to_county, item, "
+      "for_item, qty, status, received_qty, reason, updated_ms, first_seq) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      "ON CONFLICT(id) DO UPDATE SET status = ?10, received_qty = ?11, updated_ms = ?13");
+  for (const auto& entry : delivery.entries()) {
+    if (entry.seq() <= held) continue;  // already held
+    if (entry.seq() != held + 1) break;  // a gap: the broker resends from where we are
+    const wire::DispatchOrder& o = entry.order();
+    upsert.Reset()
+        .Bind(1, static_cast<int64_t>(o.order_id())).Bind(2, static_cast<int64_t>(o.round()))
+        .Bind(3, o.from_warehouse()).Bind(4, o.from_county()).Bind(5, o.to_site())
+        .Bind(6, o.to_county()).Bind(7, o.item()).Bind(8, o.for_item()).Bind(9, o.qty())
+        .Bind(10, o.status()).Bind(11, o.received_qty()).Bind(12, o.reason())
+        .Bind(13, o.updated_at_ms()).Bind(14, static_cast<int64_t>(entry.seq()));
+    if (Status s = upsert.Run(); !s.ok()) {
+      db_->Rollback();
+      return s;
+    }
+    held = entry.seq();
+  }
+  if (held != before) {
+    Statement& u = db_->Prepare("UPDATE link SET orders_held = ?1 WHERE id = 1");
+    if (Status s = u.Bind(1, static_cast<int64_t>(held)).Run(); !s.ok()) {
+      db_->Rollback();
+      return s;
+    }
+  }
+  if (Status s = db_->Commit(); !s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return held;
+}
+
+uint64_t NodeStore::OrdersHeld() {
+  Statement& q = db_->Prepare("SELECT orders_held FROM link WHERE id = 1");
+  const uint64_t held = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  return held;
+}
+
+std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
+  std::vector<NodeOrder> rows;
+  Statement& q = db_->Prepare(
+      "SELECT o.id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, o.item, "
+      "o.for_item, o.qty, o.status, o.received_qty, o.reason, o.updated_ms, "
+      "(SELECT x.summary FROM outbox x WHERE x.kind = 'order' AND x.place = 'order:' || o.id "
+      " AND x.seq > (SELECT last_ack FROM link WHERE id = 1) ORDER BY x.seq DESC LIMIT 1) "
+      "FROM orders o WHERE ?1 = 0 OR o.status IN ('created', 'accepted', 'shipped') ORDER BY o.id");
+  q.Bind(1, static_cast<int64_t>(open_only));
+  while (q.Step()) {
+    NodeOrder o;
+    o.id = q.Int(0);
+    o.round = q.Int(1);
+    o.from_warehouse = q.Text(2);
+    o.from_county = q.Text(3);
+    o.to_site = q.Text(4);
+    o.to_county = q.Text(5);
+    o.item = q.Text(6);
+    o.for_item = q.Text(7);
+    o.qty = q.Int(8);
+    o.status = q.Text(9);
+    o.received_qty = q.Int(10);
+    o.reason = q.Text(11);
+    o.updated_ms = q.Int(12);
+    o.pending_step = q.Text(13);
+    rows.push_back(std::move(o));
+  }
+  return rows;
 }
 
 LinkState NodeStore::Link() {

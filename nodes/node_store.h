@@ -27,6 +27,14 @@ struct Refused {
   std::string code, text, summary;
 };
 
+// A dispatch order naming this node's county, with the step this node queued but the broker has
+// not yet confirmed (empty when none).
+struct NodeOrder {
+  int64_t id = 0, round = 0, qty = 0, received_qty = 0, updated_ms = 0;
+  std::string from_warehouse, from_county, to_site, to_county, item, for_item, status, reason;
+  std::string pending_step;
+};
+
 class NodeStore {
  public:
   static Result<std::unique_ptr<NodeStore>> Open(const std::string& path);
@@ -46,6 +54,12 @@ class NodeStore {
   std::vector<Refused> Refusals(size_t limit);
   // The last figure recorded for this place and item (stock count or demand on hand), if any.
   Result<int64_t> LastQuantity(const std::string& place, const std::string& item);
+
+  // Stores delivered order states in delivery order, skipping what it holds and stopping at a
+  // gap; returns the highest delivery seq now held (to acknowledge).
+  Result<uint64_t> StoreDeliveries(const wire::OrderDelivery& delivery);
+  uint64_t OrdersHeld();
+  std::vector<NodeOrder> Orders(bool open_only);
 
   SqliteDb& db() { return *db_; }
 

@@ -1,0 +1,97 @@
+#include "broker/ledger_check.h"
+
+#include <string>
+
+namespace ppe {
+namespace {
+
+// Runs a query whose rows are problems: each row's columns joined into one line.
+int64_t Collect(SqliteDb& db, const std::string& sql, const std::string& what,
+                nlohmann::json* problems) {
+  Statement& q = db.Prepare(sql);
+  int64_t found = 0;
+  while (q.Step()) {
+    problems->push_back(what + " " + q.Text(0));
+    ++found;
+  }
+  if (!q.status().ok()) problems->push_back(what + ": " + q.status().message());
+  return found;
+}
+
+int64_t Count(SqliteDb& db, const std::string& sql) {
+  Statement& q = db.Prepare(sql);
+  const int64_t n = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  return n;
+}
+
+}  // namespace
+
+nlohmann::json CheckLedger(SqliteDb& db) {
+  nlohmann::json problems = nlohmann::json::array();
+  {
+    Statement& q = db.Prepare("PRAGMA integrity_check");
+    while (q.Step()) {
+      if (q.Text(0) != "ok") problems.push_back("store integrity: " + q.Text(0));
+    }
+  }
+  // Each warehouse figure is the sum of its ledger: counts' adjustments, receipts, shipments.
+  Collect(db,
+          "WITH ledger AS (SELECT place, item, SUM(delta) AS total FROM events "
+          "  WHERE kind IN ('count', 'receipt', 'ship') GROUP BY place, item) "
+          "SELECT s.warehouse || ' ' || s.item || ': books say ' || s.on_hand || ', ledger says ' "
+          "  || COALESCE(l.total, 0) || ' (difference ' || (s.on_hand - COALESCE(l.total, 0)) || ')' "
+          "FROM stock s LEFT JOIN ledger l ON l.place = s.warehouse AND l.item = s.item "
+          "WHERE s.on_hand != COALESCE(l.total, 0) "
+          "UNION ALL SELECT l.place || ' ' || l.item || ': ledger says ' || l.total || ', books have no row' "
+          "FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.warehouse = l.place AND s.item = l.item) "
+          "AND l.total != 0",
+          "warehouse", &problems);
+  // Each site figure is its last report plus what landed after it.
+  Collect(db,
+          "WITH last AS (SELECT place, item, MAX(id) AS id FROM events WHERE kind = 'demand' GROUP BY place, item), "
+          "expected AS (SELECT d.site, d.item, d.on_hand, "
+          "  COALESCE((SELECT e.quantity FROM events e JOIN last ON e.id = last.id "
+          "            WHERE last.place = d.site AND last.item = d.item), 0) + "
+          "  COALESCE((SELECT SUM(e.delta) FROM events e WHERE e.kind = 'landed' AND e.place = d.site "
+          "            AND e.item = d.item AND e.id > COALESCE((SELECT id FROM last WHERE last.place = d.site "
+          "            AND last.item = d.item), 0)), 0) AS ledger FROM demand d) "
+          "SELECT site || ' ' || item || ': books say ' || on_hand || ', ledger says ' || ledger "
+          "FROM expected WHERE on_hand != ledger",
+          "site", &problems);
+  // Every unit that left a warehouse is in transit, landed, or a recorded discrepancy.
+  Collect(db,
+          "WITH shipped AS (SELECT CAST(json_extract(detail, '$.order') AS INTEGER) AS id, -SUM(delta) AS qty, "
+          "  COUNT(*) AS n FROM events WHERE kind = 'ship' GROUP BY 1) "
+          "SELECT 'order ' || o.id || ' (' || o.status || '): ' || "
+          "  CASE WHEN s.id IS NULL THEN 'no shipment in the ledger' "
+          "       WHEN s.n != 1 THEN 'shipped ' || s.n || ' times in the ledger' "
+          "       ELSE 'ledger shipped ' || s.qty || ', order says ' || o.qty END "
+          "FROM orders o LEFT JOIN shipped s ON s.id = o.id "
+          "WHERE o.status IN ('shipped', 'received') AND (s.id IS NULL OR s.n != 1 OR s.qty != o.qty) "
+          "UNION ALL SELECT 'order ' || o.id || ' (' || o.status || '): shipped in the ledger but not by its status' "
+          "FROM orders o JOIN shipped s ON s.id = o.id WHERE o.status NOT IN ('shipped', 'received')",
+          "order", &problems);
+  Collect(db,
+          "WITH landed AS (SELECT CAST(json_extract(detail, '$.order') AS INTEGER) AS id, SUM(delta) AS qty "
+          "  FROM events WHERE kind = 'landed' GROUP BY 1) "
+          "SELECT 'order ' || o.id || ': received ' || COALESCE(o.received_qty, 0) || ', ledger landed ' "
+          "  || COALESCE(l.qty, 0) FROM orders o LEFT JOIN landed l ON l.id = o.id "
+          "WHERE (o.status = 'received' AND COALESCE(l.qty, -1) != o.received_qty) "
+          "   OR (o.status != 'received' AND l.id IS NOT NULL)",
+          "receipt", &problems);
+  Collect(db,
+          "SELECT 'order ' || id || ': quantity ' || qty FROM orders WHERE qty <= 0 "
+          "UNION ALL SELECT 'order ' || id || ': unknown status ' || status FROM orders WHERE status NOT IN "
+          "('created', 'accepted', 'shipped', 'received', 'rejected', 'cancelled')",
+          "order", &problems);
+  return {{"ok", problems.empty()},
+          {"problems", problems},
+          {"checked",
+           {{"events", Count(db, "SELECT COUNT(*) FROM events")},
+            {"warehouse_items", Count(db, "SELECT COUNT(*) FROM stock")},
+            {"site_items", Count(db, "SELECT COUNT(*) FROM demand")},
+            {"orders", Count(db, "SELECT COUNT(*) FROM orders")}}}};
+}
+
+}  // namespace ppe

@@ -1,0 +1,374 @@
+#include "broker/order_book.h"
+
+#include <cmath>
+
+#include "common/wire.h"
+
+namespace ppe {
+
+struct OrderBook::Order {
+  int64_t id = 0, round = 0, qty = 0, received_qty = -1, tier = 0;
+  std::string from_warehouse, from_county, to_site, to_county, item, for_item, status;
+};
+
+namespace {
+
+constexpr const char* kOrderColumns =
+    "id, round, from_warehouse, from_county, to_site, to_county, item, for_item, qty, status, "
+    "received_qty, tier, days_before, days_after, distance_km, reason, created_ms, updated_ms, note";
+
+Refusal Refuse(wire::ErrorCode code, std::string text) { return Refusal{code, std::move(text)}; }
+
+double Rounded(double days) { return std::round(days * 100) / 100; }
+
+// An order row as the spec names its fields, plus the explanation.
+nlohmann::json OrderJson(Statement& q) {
+  return {{"id", q.Int(0)},
+          {"round", q.Int(1)},
+          {"from_warehouse", q.Text(2)},
+          {"from_county", q.Text(3)},
+          {"to_site", q.Text(4)},
+          {"to_county", q.Text(5)},
+          {"item", q.Text(6)},
+          {"for_item", q.Text(7)},
+          {"qty", q.Int(8)},
+          {"status", q.Text(9)},
+          {"received_qty", q.IsNull(10) ? nlohmann::json(nullptr) : nlohmann::json(q.Int(10))},
+          {"tier", q.Int(11)},
+          {"days_before", Rounded(q.Real(12))},
+          {"days_after", Rounded(q.Real(13))},
+          {"distance_km", Rounded(q.Real(14))},
+          {"reason", q.Text(15)},
+          {"created", FormatTime(q.Int(16))},
+          {"updated", FormatTime(q.Int(17))},
+          {"note", q.IsNull(18) ? nlohmann::json(nullptr) : nlohmann::json(q.Text(18))}};
+}
+
+// SQL conditions and their bindings for a filter over the orders table aliased `o`.
+std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
+  std::string where = " WHERE 1 = 1";
+  auto add = [&](const std::string& clause, const std::string& value) {
+    if (value.empty()) return;
+    binds->push_back(value);
+    const std::string n = "?" + std::to_string(binds->size());
+    std::string c = clause;
+    for (size_t p; (p = c.find('?')) != std::string::npos;) c.replace(p, 1, n);
+    where += " AND " + c;
+  };
+  add("(o.from_county = ? OR o.to_county = ?)", f.county);
+  add("o.to_site = ?", f.site);
+  add("(o.item = ? OR o.for_item = ?)", f.item);
+  if (f.order_id > 0) where += " AND o.id = " + std::to_string(f.order_id);
+  if (f.round > 0) where += " AND o.round = " + std::to_string(f.round);
+  return where;
+}
+
+}  // namespace
+
+bool IsOpenStatus(const std::string& status) {
+  return status == "created" || status == "accepted" || status == "shipped";
+}
+
+void OrderBook::Snapshot(std::vector<WarehouseStock>* stock, std::vector<SiteDemand>* demand) {
+  for (const StockRow& r : store_.Stock()) {
+    stock->push_back({r.warehouse, r.item, std::max<int64_t>(0, r.on_hand - r.reserved)});
+  }
+  for (const DemandRow& r : store_.Demand()) {
+    demand->push_back({r.site, r.item, r.on_hand, r.daily_use, r.in_transit});
+  }
+}
+
+int64_t OrderBook::NextRound() {
+  Statement& q = store_.db().Prepare("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds");
+  const int64_t next = q.Step() ? q.Int(0) : 1;
+  q.Reset();
+  return next;
+}
+
+Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::string& by,
+                                       int64_t now_ms) {
+  const int64_t round = NextRound();
+  Statement& r = store_.db().Prepare("INSERT INTO rounds (round, at_ms, by, orders) VALUES (?1, ?2, ?3, ?4)");
+  PPE_RETURN_IF_ERROR(r.Bind(1, round).Bind(2, now_ms).Bind(3, by)
+                          .Bind(4, static_cast<int64_t>(plan.orders.size())).Run());
+  Statement& insert = store_.db().Prepare(
+      "INSERT INTO orders (round, from_warehouse, from_county, to_site, to_county, item, for_item, "
+      "qty, status, tier, days_before, days_after, distance_km, reason, created_ms, updated_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'created', ?9, ?10, ?11, ?12, ?13, ?14, ?14)");
+  for (const PlannedOrder& p : plan.orders) {
+    const Warehouse* w = city_.FindWarehouse(p.from_warehouse);
+    const Site* s = city_.FindSite(p.to_site);
+    if (!w || !s) return Status::Error("plan names an unknown warehouse or site");
+    insert.Reset()
+        .Bind(1, round).Bind(2, p.from_warehouse).Bind(3, w->county).Bind(4, p.to_site)
+        .Bind(5, s->county).Bind(6, p.item).Bind(7, p.for_item).Bind(8, p.qty)
+        .Bind(9, static_cast<int64_t>(p.tier)).Bind(10, p.days_before).Bind(11, p.days_after)
+        .Bind(12, p.distance_km).Bind(13, p.reason).Bind(14, now_ms);
+    PPE_RETURN_IF_ERROR(insert.Run());
+    const int64_t id = sqlite3_last_insert_rowid(store_.db().raw());
+    Order order;
+    PPE_RETURN_IF_ERROR(Load(id, &order) ? Status::Ok() : Status::Error("order vanished"));
+    PPE_RETURN_IF_ERROR(SetStatus(order, "created", by, p.qty, p.reason, now_ms));
+  }
+  return round;
+}
+
+bool OrderBook::Load(int64_t id, Order* o) {
+  Statement& q = store_.db().Prepare(
+      "SELECT id, round, from_warehouse, from_county, to_site, to_county, item, for_item, qty, "
+      "status, COALESCE(received_qty, -1), tier FROM orders WHERE id = ?1");
+  q.Bind(1, id);
+  const bool found = q.Step();
+  if (found) {
+    o->id = q.Int(0);
+    o->round = q.Int(1);
+    o->from_warehouse = q.Text(2);
+    o->from_county = q.Text(3);
+    o->to_site = q.Text(4);
+    o->to_county = q.Text(5);
+    o->item = q.Text(6);
+    o->for_item = q.Text(7);
+    o->qty = q.Int(8);
+    o->status = q.Text(9);
+    o->received_qty = q.Int(10);
+    o->tier = q.Int(11);
+  }
+  q.Reset();
+  return found;
+}
+
+// Records the new status, its event for the dispatch log, and queues it to both nodes.
+Status OrderBook::SetStatus(const Order& o, const std::string& status, const std::string& who,
+                            int64_t qty, const std::string& note, int64_t now_ms) {
+  Statement& u = store_.db().Prepare(
+      "UPDATE orders SET status = ?2, updated_ms = ?3, "
+      "received_qty = CASE WHEN ?2 = 'received' THEN ?4 ELSE received_qty END, "
+      "note = CASE WHEN ?5 = '' THEN note ELSE ?5 END WHERE id = ?1");
+  PPE_RETURN_IF_ERROR(u.Bind(1, o.id).Bind(2, status).Bind(3, now_ms).Bind(4, qty).Bind(5, note).Run());
+  Statement& e = store_.db().Prepare(
+      "INSERT INTO order_events (order_id, at_ms, status, who, qty, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  PPE_RETURN_IF_ERROR(e.Bind(1, o.id).Bind(2, now_ms).Bind(3, status).Bind(4, who).Bind(5, qty)
+                          .Bind(6, note).Run());
+  events_.push_back({{"time", FormatTime(now_ms)}, {"at_ms", now_ms}, {"order", o.id},
+                     {"round", o.round}, {"from", o.from_warehouse}, {"from_county", o.from_county},
+                     {"to", o.to_site}, {"to_county", o.to_county}, {"item", o.item},
+                     {"qty", qty}, {"status", status}, {"who", who}, {"note", note}});
+  PPE_RETURN_IF_ERROR(Enqueue(o.from_county, o.id));
+  return o.to_county == o.from_county ? Status::Ok() : Enqueue(o.to_county, o.id);
+}
+
+Status OrderBook::Enqueue(const std::string& county, int64_t order_id) {
+  Statement& q = store_.db().Prepare(
+      "INSERT INTO deliveries (county, seq, order_id) VALUES (?1, "
+      "(SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE county = ?1), ?2)");
+  return q.Bind(1, county).Bind(2, order_id).Run();
+}
+
+Refusal OrderBook::ApplyStep(const Identity& who, const wire::OrderStep& step,
+                             const ReportOrigin& origin) {
+  Order o;
+  if (!Load(static_cast<int64_t>(step.order_id()), &o)) {
+    return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(step.order_id()));
+  }
+  const std::string id = "order " + std::to_string(o.id);
+  const int64_t now = origin.applied_ms;
+  auto failed = [](const Status& s) { return Refuse(wire::INTERNAL, s.message()); };
+  switch (step.step()) {
+    case wire::SHIP:
+    case wire::REJECT: {
+      const bool ship = step.step() == wire::SHIP;
+      if (who.county != o.from_county) {
+        return Refuse(wire::NOT_YOUR_COUNTY, id + " ships from " + o.from_county + ", not from " + who.county);
+      }
+      if (o.status == (ship ? "shipped" : "rejected")) return {};  // a repeat: nothing to do
+      if (o.status != "created" && o.status != "accepted") {
+        return Refuse(wire::INVALID_STEP, id + " is " + o.status + "; it can no longer be " +
+                                              (ship ? "shipped" : "rejected"));
+      }
+      if (!ship) {
+        if (step.reason().empty()) return Refuse(wire::MALFORMED, "a rejection needs a reason");
+        if (Status s = SetStatus(o, "rejected", who.name, o.qty, step.reason(), now); !s.ok()) return failed(s);
+        return {};
+      }
+      Status s = store_.MoveStock(o.from_warehouse, o.item, -o.qty, now);
+      if (s.ok()) s = store_.AppendEvent(origin, "ship", o.from_warehouse, o.item, o.qty, -o.qty,
+                                         nlohmann::json{{"order", o.id}}.dump());
+      if (s.ok()) s = SetStatus(o, "shipped", who.name, o.qty, "", now);
+      return s.ok() ? Refusal{} : failed(s);
+    }
+    case wire::RECEIVE: {
+      if (who.county != o.to_county) {
+        return Refuse(wire::NOT_YOUR_COUNTY, id + " goes to " + o.to_county + ", not to " + who.county);
+      }
+      if (o.status == "received") return {};
+      if (o.status != "shipped") {
+        return Refuse(wire::INVALID_STEP, id + " is " + o.status + ", not shipped; it cannot be received");
+      }
+      const int64_t got = step.quantity();
+      if (got < 0 || got > kMaxQuantity) return Refuse(wire::BAD_QUANTITY, "received quantity out of range");
+      const int64_t missing = o.qty - got;
+      const nlohmann::json detail = {{"order", o.id}, {"shipped", o.qty}};
+      Status s = store_.LandAtSite(o.to_site, o.for_item, got, now);
+      if (s.ok()) s = store_.AppendEvent(origin, "landed", o.to_site, o.for_item, got, got, detail.dump());
+      if (s.ok() && missing != 0) {
+        s = store_.AppendEvent(origin, "discrepancy", o.to_site, o.item, missing, 0, detail.dump());
+      }
+      const std::string note = missing == 0 ? "" : "discrepancy: shipped " + std::to_string(o.qty) +
+                                                       ", received " + std::to_string(got);
+      if (s.ok()) s = SetStatus(o, "received", who.name, got, note, now);
+      return s.ok() ? Refusal{} : failed(s);
+    }
+    default:
+      return Refuse(wire::MALFORMED, "unknown order step");
+  }
+}
+
+Refusal OrderBook::Cancel(const Identity& who, int64_t order_id, const std::string& reason,
+                          int64_t now_ms) {
+  if (who.role != Role::kCoordinator) {
+    return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot cancel orders");
+  }
+  if (reason.empty()) return Refuse(wire::MALFORMED, "a cancellation needs --reason");
+  Order o;
+  if (!Load(order_id, &o)) return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(order_id));
+  if (o.status == "cancelled") return {};
+  if (o.status != "created" && o.status != "accepted") {
+    return Refuse(wire::INVALID_STEP, "order " + std::to_string(o.id) + " is " + o.status +
+                                          "; only an order not yet shipped can be cancelled");
+  }
+  Status s = SetStatus(o, "cancelled", who.name, o.qty, reason, now_ms);
+  return s.ok() ? Refusal{} : Refuse(wire::INTERNAL, s.message());
+}
+
+Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms) {
+  const uint64_t before = DeliveryAcked(county);
+  up_to = std::min(up_to, DeliveryHead(county));
+  if (up_to <= before) return Status::Ok();
+  Statement& save = store_.db().Prepare(
+      "INSERT INTO delivery_acks (county, acked) VALUES (?1, ?2) "
+      "ON CONFLICT(county) DO UPDATE SET acked = ?2");
+  PPE_RETURN_IF_ERROR(save.Bind(1, county).Bind(2, static_cast<int64_t>(up_to)).Run());
+  // The source node holding a created order is what "accepted" means.
+  std::vector<int64_t> accepted;
+  Statement& q = store_.db().Prepare(
+      "SELECT DISTINCT o.id FROM deliveries d JOIN orders o ON o.id = d.order_id "
+      "WHERE d.county = ?1 AND d.seq > ?2 AND d.seq <= ?3 AND o.status = 'created' "
+      "AND o.from_county = ?1 ORDER BY o.id");
+  q.Bind(1, county).Bind(2, static_cast<int64_t>(before)).Bind(3, static_cast<int64_t>(up_to));
+  while (q.Step()) accepted.push_back(q.Int(0));
+  PPE_RETURN_IF_ERROR(q.status());
+  for (int64_t id : accepted) {
+    Order o;
+    if (Load(id, &o)) PPE_RETURN_IF_ERROR(SetStatus(o, "accepted", county, o.qty, "", now_ms));
+  }
+  return Status::Ok();
+}
+
+uint64_t OrderBook::DeliveryHead(const std::string& county) {
+  Statement& q = store_.db().Prepare("SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE county = ?1");
+  q.Bind(1, county);
+  const uint64_t head = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  return head;
+}
+
+uint64_t OrderBook::DeliveryAcked(const std::string& county) {
+  Statement& q = store_.db().Prepare("SELECT acked FROM delivery_acks WHERE county = ?1");
+  q.Bind(1, county);
+  const uint64_t acked = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  return acked;
+}
+
+Status OrderBook::Deliveries(const std::string& county, uint64_t after, size_t limit,
+                             wire::OrderDelivery* out) {
+  Statement& q = store_.db().Prepare(
+      "SELECT d.seq, o.id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, "
+      "o.item, o.for_item, o.qty, o.status, COALESCE(o.received_qty, 0), o.reason, o.updated_ms "
+      "FROM deliveries d JOIN orders o ON o.id = d.order_id "
+      "WHERE d.county = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3");
+  q.Bind(1, county).Bind(2, static_cast<int64_t>(after)).Bind(3, static_cast<int64_t>(limit));
+  while (q.Step()) {
+    auto* entry = out->add_entries();
+    entry->set_seq(q.Int(0));
+    wire::DispatchOrder* o = entry->mutable_order();
+    o->set_order_id(q.Int(1));
+    o->set_round(q.Int(2));
+    o->set_from_warehouse(q.Text(3));
+    o->set_from_county(q.Text(4));
+    o->set_to_site(q.Text(5));
+    o->set_to_county(q.Text(6));
+    o->set_item(q.Text(7));
+    o->set_for_item(q.Text(8));
+    o->set_qty(q.Int(9));
+    o->set_status(q.Text(10));
+    o->set_received_qty(q.Int(11));
+    o->set_reason(q.Text(12));
+    o->set_updated_at_ms(q.Int(13));
+  }
+  return q.status();
+}
+
+nlohmann::json OrderBook::Orders(const OrderFilter& filter) {
+  std::vector<std::string> binds;
+  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o" + FilterSql(filter, &binds);
+  if (!filter.status.empty()) {
+    binds.push_back(filter.status);
+    sql += " AND o.status = ?" + std::to_string(binds.size());
+  }
+  sql += " ORDER BY o.id";
+  Statement& q = store_.db().Prepare(sql);
+  for (size_t i = 0; i < binds.size(); ++i) q.Bind(static_cast<int>(i + 1), binds[i]);
+  nlohmann::json rows = nlohmann::json::array();
+  while (q.Step()) rows.push_back(OrderJson(q));
+  return rows;
+}
+
+nlohmann::json OrderBook::Log(const OrderFilter& filter) {
+  std::vector<std::string> binds;
+  std::string sql =
+      "SELECT e.at_ms, e.order_id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, "
+      "o.item, e.qty, e.status, e.who, COALESCE(e.note, '') FROM order_events e "
+      "JOIN orders o ON o.id = e.order_id" + FilterSql(filter, &binds);
+  if (!filter.status.empty()) {
+    binds.push_back(filter.status);
+    sql += " AND e.status = ?" + std::to_string(binds.size());
+  }
+  sql += " AND e.at_ms >= " + std::to_string(filter.since_ms);
+  if (filter.until_ms > 0) sql += " AND e.at_ms <= " + std::to_string(filter.until_ms);
+  sql += " ORDER BY e.id";
+  Statement& q = store_.db().Prepare(sql);
+  for (size_t i = 0; i < binds.size(); ++i) q.Bind(static_cast<int>(i + 1), binds[i]);
+  nlohmann::json rows = nlohmann::json::array();
+  while (q.Step()) {
+    rows.push_back({{"time", FormatTime(q.Int(0))}, {"at_ms", q.Int(0)}, {"order", q.Int(1)},
+                    {"round", q.Int(2)}, {"from", q.Text(3)}, {"from_county", q.Text(4)},
+                    {"to", q.Text(5)}, {"to_county", q.Text(6)}, {"item", q.Text(7)},
+                    {"qty", q.Int(8)}, {"status", q.Text(9)}, {"who", q.Text(10)},
+                    {"note", q.Text(11)}});
+  }
+  return rows;
+}
+
+nlohmann::json OrderBook::Explain(int64_t order_id) {
+  Statement& q = store_.db().Prepare(std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE id = ?1");
+  q.Bind(1, order_id);
+  if (!q.Step()) {
+    q.Reset();
+    return nullptr;
+  }
+  nlohmann::json order = OrderJson(q);
+  q.Reset();
+  OrderFilter this_order;
+  this_order.order_id = order_id;
+  order["history"] = Log(this_order);
+  return order;
+}
+
+std::vector<nlohmann::json> OrderBook::TakeEvents() {
+  std::vector<nlohmann::json> taken;
+  taken.swap(events_);
+  return taken;
+}
+
+}  // namespace ppe

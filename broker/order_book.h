@@ -1,0 +1,74 @@
+// OrderBook: dispatch orders from creation to receipt: rounds, lifecycle steps and who may take
+// them, stock movements in the ledger, and each county's gap-free delivery queue of order states.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "broker/allocator.h"
+#include "broker/broker_store.h"
+#include "common/city.h"
+#include "common/identity.h"
+#include "common/report_validator.h"
+#include "ppe.pb.h"
+
+namespace ppe {
+
+// Filters of `ppe-ctl orders` and `ppe-ctl log`; empty means any.
+struct OrderFilter {
+  std::string county, site, item, status;
+  int64_t since_ms = 0, until_ms = 0;
+  int64_t order_id = 0;
+  int64_t round = 0;
+};
+
+class OrderBook {
+ public:
+  // Every write happens inside the store's open transaction; events for the dispatch log are
+  // collected until TakeEvents() so they are published only after the commit.
+  OrderBook(const City& city, BrokerStore& store) : city_(city), store_(store) {}
+
+  // The allocator's view of the city now: available stock and demand with open orders in transit.
+  void Snapshot(std::vector<WarehouseStock>* stock, std::vector<SiteDemand>* demand);
+  int64_t NextRound();
+  // Stores the plan as a round of orders, queued for delivery to both nodes of each order.
+  Result<int64_t> CommitRound(const AllocationPlan& plan, const std::string& by, int64_t now_ms);
+
+  // A node's step (ship, receive, reject); a repeat of the step already taken is a no-op.
+  Refusal ApplyStep(const Identity& who, const wire::OrderStep& step, const ReportOrigin& origin);
+  // A coordinator's cancel of an order not yet shipped.
+  Refusal Cancel(const Identity& who, int64_t order_id, const std::string& reason, int64_t now_ms);
+
+  // The county node holds every delivery up to `up_to`; the source's copy makes an order accepted.
+  Status Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms);
+  uint64_t DeliveryHead(const std::string& county);
+  uint64_t DeliveryAcked(const std::string& county);
+  // Delivery entries after `after`, at most `limit`, with each order's current state.
+  Status Deliveries(const std::string& county, uint64_t after, size_t limit, wire::OrderDelivery* out);
+
+  nlohmann::json Orders(const OrderFilter& filter);
+  nlohmann::json Log(const OrderFilter& filter);
+  // The order with its explanation and history; null when unknown.
+  nlohmann::json Explain(int64_t order_id);
+
+  std::vector<nlohmann::json> TakeEvents();
+  void DiscardEvents() { events_.clear(); }
+
+ private:
+  struct Order;
+  bool Load(int64_t id, Order* order);
+  Status SetStatus(const Order& order, const std::string& status, const std::string& who,
+                   int64_t qty, const std::string& note, int64_t now_ms);
+  Status Enqueue(const std::string& county, int64_t order_id);
+
+  const City& city_;
+  BrokerStore& store_;
+  std::vector<nlohmann::json> events_;
+};
+
+// Statuses in which an order still holds stock (reserved at its warehouse, in transit to its site).
+bool IsOpenStatus(const std::string& status);
+
+}  // namespace ppe
