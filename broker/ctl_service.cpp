@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "broker/alerts.h"
 #include "broker/ledger_check.h"
 #include "common/wire.h"
 
@@ -95,15 +96,16 @@ nlohmann::json CtlService::Status() {
   for (const County& c : city_.counties()) places.emplace_back(c.id, c.name);
   places.emplace_back(kCityCounty, city_.name() + " city reserve");
 
-  nlohmann::json counties = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> alerts_of;
   nlohmann::json all_alerts = nlohmann::json::array();
+  for (const Alert& a : CityAlerts(city_, config_, store_, now)) {
+    alerts_of[a.county].push_back(a.text);
+    all_alerts.push_back({{"county", a.county}, {"kind", a.kind}, {"text", a.text}});
+  }
+  nlohmann::json counties = nlohmann::json::array();
   for (const auto& [id, name] : places) {
     const NodeProgress* p = node_of_county.count(id) ? node_of_county[id] : nullptr;
-    nlohmann::json alerts = nlohmann::json::array();
     const bool silent = !p || now - p->last_contact_ms > config_.silent_after_s * 1000;
-    if (silent) {
-      alerts.push_back(p ? "silent since " + FormatTime(p->last_contact_ms) : "never connected");
-    }
     nlohmann::json items = nlohmann::json::object();
     for (const Item& item : city_.items()) {
       const ItemFigures f = figures[id][item.id];
@@ -118,8 +120,6 @@ nlohmann::json CtlService::Status() {
     }
     const int64_t behind =
         p && p->recorded_head > p->last_seq ? static_cast<int64_t>(p->recorded_head - p->last_seq) : 0;
-    if (p && p->refused > 0) alerts.push_back(std::to_string(p->refused) + " reports refused");
-    for (const auto& a : alerts) all_alerts.push_back(id + ": " + a.get<std::string>());
     counties.push_back({{"county", id},
                         {"name", name},
                         {"last_contact", p ? FormatTime(p->last_contact_ms) : "-"},
@@ -129,7 +129,7 @@ nlohmann::json CtlService::Status() {
                         {"reports_behind", behind},
                         {"refused", p ? p->refused : 0},
                         {"items", items},
-                        {"alerts", alerts}});
+                        {"alerts", alerts_of.count(id) ? alerts_of[id] : nlohmann::json::array()}});
   }
   return {{"city", city_.name()},
           {"at", FormatTime(now)},

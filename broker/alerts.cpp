@@ -1,0 +1,118 @@
+#include "broker/alerts.h"
+
+#include <cstdio>
+#include <map>
+
+#include "common/wire.h"
+
+namespace ppe {
+namespace {
+
+std::string Days(double days) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", days);
+  return buf;
+}
+
+void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& store, int64_t now,
+                   std::vector<Alert>* out) {
+  std::map<std::string, const NodeProgress*> node_of_county;
+  for (const auto& [name, p] : store.progress()) node_of_county[p.county] = &p;
+  std::vector<std::string> counties;
+  for (const County& c : city.counties()) counties.push_back(c.id);
+  counties.push_back(kCityCounty);
+  for (const std::string& county : counties) {
+    auto it = node_of_county.find(county);
+    const NodeProgress* p = it == node_of_county.end() ? nullptr : it->second;
+    if (!p) {
+      out->push_back({county, "silent", "node never connected"});
+      continue;
+    }
+    if (now - p->last_contact_ms > config.silent_after_s * 1000) {
+      out->push_back({county, "silent", "silent since " + FormatTime(p->last_contact_ms)});
+    }
+    if (p->refused > 0) {
+      out->push_back({county, "refused", std::to_string(p->refused) + " reports refused (see the node's status)"});
+    }
+  }
+}
+
+// Sites short of cover, grouped per county and item so a bad day reads as a few lines.
+void CoverAlerts(const City& city, const BrokerConfig& config, BrokerStore& store, std::vector<Alert>* out) {
+  struct Short {
+    int sites = 0;
+    double lowest = 1e300;
+    std::string lowest_site;
+  };
+  std::map<std::pair<std::string, std::string>, Short> shorts;
+  for (const DemandRow& r : store.Demand()) {
+    if (r.daily_use <= 0) continue;
+    const double cover = (r.on_hand + r.in_transit) / r.daily_use;
+    const Site* site = city.FindSite(r.site);
+    if (!site || cover >= config.alert_cover_days) continue;
+    Short& s = shorts[{site->county, r.item}];
+    ++s.sites;
+    if (cover < s.lowest) {
+      s.lowest = cover;
+      s.lowest_site = r.site;
+    }
+  }
+  for (const auto& [key, s] : shorts) {
+    out->push_back({key.first, "low_cover",
+                    std::to_string(s.sites) + " site(s) under " + Days(config.alert_cover_days) + " days of " +
+                        key.second + " (lowest " + s.lowest_site + ": " + Days(s.lowest) + " d)"});
+  }
+}
+
+void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, std::vector<Alert>* out) {
+  Statement& late = store.db().Prepare(
+      "SELECT id, from_county, status, created_ms FROM orders "
+      "WHERE (status = 'created' AND created_ms < ?1) OR (status IN ('created', 'accepted') AND created_ms < ?2) "
+      "ORDER BY id");
+  late.Bind(1, now - config.accept_within_s * 1000).Bind(2, now - config.ship_within_s * 1000);
+  while (late.Step()) {
+    const bool unshipped = late.Int(3) < now - config.ship_within_s * 1000;
+    out->push_back({late.Text(1), unshipped ? "not_shipped" : "not_accepted",
+                    "order " + std::to_string(late.Int(0)) + " " + late.Text(2) + " since " +
+                        FormatTime(late.Int(3)) + (unshipped ? ", not shipped" : ", its node has not taken it")});
+  }
+  Statement& short_orders = store.db().Prepare(
+      "SELECT id, to_county, to_site, qty, received_qty FROM orders "
+      "WHERE status = 'received' AND received_qty != qty ORDER BY id");
+  while (short_orders.Step()) {
+    out->push_back({short_orders.Text(1), "discrepancy",
+                    "order " + std::to_string(short_orders.Int(0)) + " to " + short_orders.Text(2) + ": shipped " +
+                        std::to_string(short_orders.Int(3)) + ", received " + std::to_string(short_orders.Int(4))});
+  }
+}
+
+// Figures an operator confirmed although they were over 100x the previous one.
+void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, std::vector<Alert>* out) {
+  Statement& q = store.db().Prepare(
+      "SELECT place, item, quantity, at_ms, node FROM events WHERE kind IN ('count', 'demand') "
+      "AND json_extract(detail, '$.confirmed') = 1 AND at_ms > ?1 ORDER BY id");
+  q.Bind(1, now - int64_t{7 * 24 * 3600} * 1000);
+  while (q.Step()) {
+    const Warehouse* w = city.FindWarehouse(q.Text(0));
+    const Site* s = city.FindSite(q.Text(0));
+    const std::string county = w ? w->county : s ? s->county : "";
+    out->push_back({county, "confirmed_figure",
+                    q.Text(0) + " " + q.Text(1) + " = " + std::to_string(q.Int(2)) +
+                        ", confirmed by the operator although over 100x the previous figure (" +
+                        FormatTime(q.Int(3)) + ")"});
+  }
+}
+
+}  // namespace
+
+std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
+                              int64_t now_ms) {
+  std::vector<Alert> alerts;
+  ContactAlerts(city, config, store, now_ms, &alerts);
+  CoverAlerts(city, config, store, &alerts);
+  OrderAlerts(config, store, now_ms, &alerts);
+  ConfirmedFigureAlerts(city, store, now_ms, &alerts);
+  return alerts;
+}
+
+}  // namespace ppe
