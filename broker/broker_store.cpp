@@ -167,7 +167,8 @@ Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::Stoc
   write.Bind(4, origin.applied_ms);
   PPE_RETURN_IF_ERROR(write.Run());
   return AppendEvent(origin, "count", count.warehouse(), count.item(), count.quantity(),
-                     count.quantity() - before, "");
+                     count.quantity() - before,
+                     origin.confirmed ? nlohmann::json{{"confirmed", true}}.dump() : "");
 }
 
 Status BrokerStore::ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt) {
@@ -191,7 +192,8 @@ Status BrokerStore::ApplyDemand(const ReportOrigin& origin, const wire::Demand& 
   write.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, demand.on_hand());
   write.Bind(4, demand.daily_use()).Bind(5, origin.recorded_ms);
   PPE_RETURN_IF_ERROR(write.Run());
-  const nlohmann::json detail = {{"daily_use", demand.daily_use()}};
+  nlohmann::json detail = {{"daily_use", demand.daily_use()}};
+  if (origin.confirmed) detail["confirmed"] = true;
   return AppendEvent(origin, "demand", demand.site(), demand.item(), demand.on_hand(), 0,
                      detail.dump());
 }

@@ -29,6 +29,7 @@ struct ReportOrigin {
   uint64_t seq = 0;
   int64_t recorded_ms = 0;  // when the operator recorded it
   int64_t applied_ms = 0;   // when the broker applied it
+  bool confirmed = false;   // the operator confirmed an implausible figure
 };
 
 struct StockRow {
