@@ -55,8 +55,11 @@ std::string Statement::Text(int column) const {
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
                                                  const std::vector<std::string>& migrations) {
   sqlite3* raw = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  // NOMUTEX: a connection is only ever used by the thread that opened it, and SQLite's per-call
+  // locking was a fifth of the broker's time under load.
+  if (sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
     std::string message = "cannot open database '" + path + "': " +
                           (raw ? sqlite3_errmsg(raw) : "out of memory");
     sqlite3_close(raw);
@@ -66,7 +69,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   // Node commands and the node daemon share one file: wait for the other's write lock.
   sqlite3_busy_timeout(raw, 10000);
   Status status = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                           "PRAGMA foreign_keys=ON;");
+                           "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
   if (status.ok()) status = db->Migrate(migrations);
   if (!status.ok()) return Status::Error("database '" + path + "': " + status.message());
   return db;

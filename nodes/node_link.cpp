@@ -11,10 +11,11 @@ namespace {
 
 constexpr size_t kReportsPerFrame = 512;
 // Reports on the wire without an ack: enough to hide the round trip, small enough to resend.
-constexpr uint64_t kWindow = 16 * kReportsPerFrame;
+constexpr uint64_t kWindow = 64 * kReportsPerFrame;
 // Unacknowledged reports this long after the last progress are presumed lost and resent.
 constexpr int64_t kResendAfterMs = 3000;
 constexpr int64_t kOutboxPollMs = 20;
+constexpr int64_t kAckPersistMs = 100;
 constexpr const char* kVersion = "ppe-node 1";
 
 }  // namespace
@@ -34,7 +35,7 @@ Status NodeLink::Connect() {
     return Status::Error("cannot connect to '" + config_.endpoint.address + "': " + e.what());
   }
   const LinkState link = store_.Link();
-  acked_ = link.last_ack;
+  acked_ = persisted_ack_ = link.last_ack;
   next_to_send_ = acked_ + 1;
   head_ = link.recorded_head;
   spdlog::info("node {} ({}) connecting to {}; {} reports pending", config_.node, config_.county,
@@ -45,6 +46,7 @@ Status NodeLink::Connect() {
 
 void NodeLink::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
+    PersistAck();
     zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 1, std::chrono::milliseconds(kOutboxPollMs));
@@ -56,7 +58,22 @@ void NodeLink::Run(const std::atomic<bool>& stop) {
     Tick(now);
     SendReports(now);
   }
+  PersistAck();
   store_.SetLink(false, NowMs());
+}
+
+// Acks are written at most every kAckPersistMs: writing each one (an fsync) made the node wait on
+// its own disk between broker round trips. Losing the latest on a crash only means a resend,
+// which the broker recognises by seq and acknowledges without applying twice.
+void NodeLink::PersistAck() {
+  const int64_t now = MonotonicMs();
+  if (acked_ == persisted_ack_ || now - last_persist_ms_ < kAckPersistMs) return;
+  if (Status s = store_.SetAcked(acked_, NowMs()); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return;
+  }
+  persisted_ack_ = acked_;
+  last_persist_ms_ = now;
 }
 
 void NodeLink::Receive(int64_t now) {
@@ -80,10 +97,7 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       if (!connected_) spdlog::info("connected; broker has applied up to report {}", applied);
       connected_ = true;
       store_.SetLink(true, NowMs());
-      if (applied > acked_) {
-        acked_ = applied;
-        store_.SetAcked(acked_, NowMs());
-      }
+      if (applied > acked_) acked_ = applied;
       next_to_send_ = acked_ + 1;  // whatever was in flight before is resent
       last_progress_ms_ = now;
       return;
@@ -98,7 +112,6 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       if (up_to > acked_) {
         acked_ = up_to;
         last_progress_ms_ = now;
-        if (Status s = store_.SetAcked(acked_, NowMs()); !s.ok()) spdlog::error("{}", s.message());
         next_to_send_ = std::max(next_to_send_, acked_ + 1);
       }
       return;

@@ -26,6 +26,7 @@ class NodeLink {
   void Tick(int64_t now);
   bool Send(const wire::Envelope& envelope);
   void SendHello();
+  void PersistAck();
 
   const NodeConfig& config_;
   NodeStore& store_;
@@ -34,6 +35,8 @@ class NodeLink {
 
   bool connected_ = false;     // the broker answered recently
   uint64_t acked_ = 0;         // highest seq the broker acknowledged
+  uint64_t persisted_ack_ = 0;  // ... as last written to the store
+  int64_t last_persist_ms_ = 0;
   uint64_t next_to_send_ = 1;  // next seq to put on the wire
   uint64_t head_ = 0;          // highest seq in the outbox, as last read
   int64_t last_heard_ms_ = 0;

@@ -7,11 +7,14 @@ const std::vector<std::string>& NodeMigrations() {
   static const std::vector<std::string> migrations = {
       R"sql(
       -- AUTOINCREMENT: a seq is never reused, and a rolled-back append leaves no gap.
+      -- Kept lean (no secondary index): an import of 100,000 rows is one sequential append.
       CREATE TABLE outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, recorded_ms INTEGER NOT NULL,
-        kind TEXT NOT NULL, place TEXT NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
-        summary TEXT NOT NULL, payload BLOB NOT NULL);
-      CREATE INDEX outbox_place ON outbox (place, item);
+        kind TEXT NOT NULL, place TEXT NOT NULL, payload BLOB NOT NULL);
+      -- The last count or on-hand figure per place and item, for the implausible-figure check.
+      CREATE TABLE last_figure (
+        place TEXT NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
+        PRIMARY KEY (place, item)) WITHOUT ROWID;
       CREATE TABLE link (
         id INTEGER PRIMARY KEY CHECK (id = 1), connected INTEGER NOT NULL DEFAULT 0,
         daemon_seen_ms INTEGER NOT NULL DEFAULT 0, last_ack INTEGER NOT NULL DEFAULT 0,
@@ -101,22 +104,21 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path) {
 Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
   PPE_RETURN_IF_ERROR(db_->Begin());
   Statement& insert = db_->Prepare(
-      "INSERT INTO outbox (recorded_ms, kind, place, item, quantity, summary, payload) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO outbox (recorded_ms, kind, place, payload) VALUES (?1, ?2, ?3, ?4)");
+  Statement& figure = db_->Prepare(
+      "INSERT INTO last_figure (place, item, quantity) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3");
   std::string payload, place, item;
   for (const wire::Report& report : reports) {
     int64_t quantity = 0;
-    const char* kind = PlaceOf(report, &place, &item, &quantity);
+    const std::string_view kind = PlaceOf(report, &place, &item, &quantity);
     report.SerializeToString(&payload);
-    insert.Reset()
-        .Bind(1, report.recorded_at_ms())
-        .Bind(2, std::string_view(kind))
-        .Bind(3, place)
-        .Bind(4, item)
-        .Bind(5, quantity)
-        .Bind(6, Summarize(report))
-        .BindBlob(7, payload);
-    if (Status s = insert.Run(); !s.ok()) {
+    insert.Reset().Bind(1, report.recorded_at_ms()).Bind(2, kind).Bind(3, place).BindBlob(4, payload);
+    Status s = insert.Run();
+    if (s.ok() && (kind == "stock" || kind == "demand")) {
+      s = figure.Reset().Bind(1, place).Bind(2, item).Bind(3, quantity).Run();
+    }
+    if (!s.ok()) {
       db_->Rollback();
       return s;
     }
@@ -218,8 +220,8 @@ std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
   Statement& q = db_->Prepare(
       "SELECT o.id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, o.item, "
       "o.for_item, o.qty, o.status, o.received_qty, o.reason, o.updated_ms, "
-      "(SELECT x.summary FROM outbox x WHERE x.kind = 'order' AND x.place = 'order:' || o.id "
-      " AND x.seq > (SELECT last_ack FROM link WHERE id = 1) ORDER BY x.seq DESC LIMIT 1) "
+      "(SELECT x.payload FROM outbox x WHERE x.seq > (SELECT last_ack FROM link WHERE id = 1) "
+      " AND x.kind = 'order' AND x.place = 'order:' || o.id ORDER BY x.seq DESC LIMIT 1) "
       "FROM orders o WHERE ?1 = 0 OR o.status IN ('created', 'accepted', 'shipped') ORDER BY o.id");
   q.Bind(1, static_cast<int64_t>(open_only));
   while (q.Step()) {
@@ -237,7 +239,10 @@ std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
     o.received_qty = q.Int(10);
     o.reason = q.Text(11);
     o.updated_ms = q.Int(12);
-    o.pending_step = q.Text(13);
+    if (!q.IsNull(13)) {
+      wire::Report pending;
+      if (pending.ParseFromString(q.Text(13))) o.pending_step = Summarize(pending);
+    }
     rows.push_back(std::move(o));
   }
   return rows;
@@ -264,17 +269,20 @@ LinkState NodeStore::Link() {
 std::vector<Refused> NodeStore::Refusals(size_t limit) {
   std::vector<Refused> rows;
   Statement& q = db_->Prepare(
-      "SELECT r.seq, r.at_ms, r.code, r.text, COALESCE(o.summary, '') FROM refusals r "
+      "SELECT r.seq, r.at_ms, r.code, r.text, o.payload FROM refusals r "
       "LEFT JOIN outbox o ON o.seq = r.seq ORDER BY r.seq DESC LIMIT ?1");
   q.Bind(1, static_cast<int64_t>(limit));
-  while (q.Step()) rows.push_back({static_cast<uint64_t>(q.Int(0)), q.Int(1), q.Text(2), q.Text(3), q.Text(4)});
+  while (q.Step()) {
+    wire::Report report;
+    const std::string summary = !q.IsNull(4) && report.ParseFromString(q.Text(4)) ? Summarize(report) : "";
+    rows.push_back({static_cast<uint64_t>(q.Int(0)), q.Int(1), q.Text(2), q.Text(3), summary});
+  }
   return rows;
 }
 
 Result<int64_t> NodeStore::LastQuantity(const std::string& place, const std::string& item) {
   Statement& q = db_->Prepare(
-      "SELECT quantity FROM outbox WHERE place = ?1 AND item = ?2 AND kind IN ('stock', 'demand') "
-      "ORDER BY seq DESC LIMIT 1");
+      "SELECT quantity FROM last_figure WHERE place = ?1 AND item = ?2");
   q.Bind(1, place).Bind(2, item);
   if (!q.Step()) {
     q.Reset();
