@@ -188,12 +188,7 @@ Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::Stoc
 }
 
 Status BrokerStore::ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt) {
-  Statement& write = db_->Prepare(
-      "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + ?3, updated_ms = ?4");
-  write.Bind(1, receipt.warehouse()).Bind(2, receipt.item()).Bind(3, receipt.quantity());
-  write.Bind(4, origin.applied_ms);
-  PPE_RETURN_IF_ERROR(write.Run());
+  PPE_RETURN_IF_ERROR(MoveStock(receipt.warehouse(), receipt.item(), receipt.quantity(), origin.applied_ms));
   return AppendEvent(origin, "receipt", receipt.warehouse(), receipt.item(), receipt.quantity(),
                      receipt.quantity(), ReceiptDetail(receipt));
 }
@@ -258,11 +253,8 @@ std::vector<DemandRow> BrokerStore::Demand() {
   return rows;
 }
 
-int64_t BrokerStore::EventCount() {
-  Statement& q = db_->Prepare("SELECT COUNT(*) FROM events");
-  const int64_t n = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return n;
-}
+// Events are never deleted, so the highest id is the count, found without a scan of the ledger
+// (a COUNT(*) of a million events made restarts slow).
+int64_t BrokerStore::EventCount() { return db_->QueryInt("SELECT COALESCE(MAX(id), 0) FROM events"); }
 
 }  // namespace ppe

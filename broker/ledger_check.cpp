@@ -18,13 +18,6 @@ int64_t Collect(SqliteDb& db, const std::string& sql, const std::string& what,
   return found;
 }
 
-int64_t Count(SqliteDb& db, const std::string& sql) {
-  Statement& q = db.Prepare(sql);
-  const int64_t n = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return n;
-}
-
 }  // namespace
 
 nlohmann::json CheckLedger(SqliteDb& db) {
@@ -88,10 +81,10 @@ nlohmann::json CheckLedger(SqliteDb& db) {
   return {{"ok", problems.empty()},
           {"problems", problems},
           {"checked",
-           {{"events", Count(db, "SELECT COUNT(*) FROM events")},
-            {"warehouse_items", Count(db, "SELECT COUNT(*) FROM stock")},
-            {"site_items", Count(db, "SELECT COUNT(*) FROM demand")},
-            {"orders", Count(db, "SELECT COUNT(*) FROM orders")}}}};
+           {{"events", db.QueryInt("SELECT COUNT(*) FROM events")},
+            {"warehouse_items", db.QueryInt("SELECT COUNT(*) FROM stock")},
+            {"site_items", db.QueryInt("SELECT COUNT(*) FROM demand")},
+            {"orders", db.QueryInt("SELECT COUNT(*) FROM orders")}}}};
 }
 
 }  // namespace ppe

@@ -52,7 +52,7 @@ std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
     binds->push_back(value);
     const std::string n = "?" + std::to_string(binds->size());
     std::string c = clause;
-    for (size_t p; (p = c.find('?')) != std::string::npos;) c.replace(p, 1, n);
+    for (size_t p = 0; (p = c.find('?', p)) != std::string::npos; p += n.size()) c.replace(p, 1, n);
     where += " AND " + c;
   };
   add("(o.from_county = ? OR o.to_county = ?)", f.county);
@@ -78,12 +78,7 @@ void OrderBook::Snapshot(std::vector<WarehouseStock>* stock, std::vector<SiteDem
   }
 }
 
-int64_t OrderBook::NextRound() {
-  Statement& q = store_.db().Prepare("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds");
-  const int64_t next = q.Step() ? q.Int(0) : 1;
-  q.Reset();
-  return next;
-}
+int64_t OrderBook::NextRound() { return store_.db().QueryInt("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds"); }
 
 Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::string& by,
                                        int64_t now_ms) {
@@ -265,19 +260,11 @@ Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t
 }
 
 uint64_t OrderBook::DeliveryHead(const std::string& county) {
-  Statement& q = store_.db().Prepare("SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE county = ?1");
-  q.Bind(1, county);
-  const uint64_t head = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return head;
+  return store_.db().QueryInt("SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE county = ?1", county);
 }
 
 uint64_t OrderBook::DeliveryAcked(const std::string& county) {
-  Statement& q = store_.db().Prepare("SELECT acked FROM delivery_acks WHERE county = ?1");
-  q.Bind(1, county);
-  const uint64_t acked = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return acked;
+  return store_.db().QueryInt("SELECT acked FROM delivery_acks WHERE county = ?1", county);
 }
 
 Status OrderBook::Deliveries(const std::string& county, uint64_t after, size_t limit,

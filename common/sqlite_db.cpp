@@ -2,9 +2,10 @@
 
 namespace ppe {
 
+// Bindings are kept: every statement binds all its parameters before each run, and clearing them
+// cost a sixth of the broker's time per report.
 Statement& Statement::Reset() {
   sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
   status_ = Status::Ok();
   return *this;
 }
@@ -54,6 +55,9 @@ std::string Statement::Text(int column) const {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
                                                  const std::vector<std::string>& migrations) {
+  // No memory statistics: they take a global lock around every allocation SQLite makes.
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is only ever used by the thread that opened it, and SQLite's per-call
   // locking was a fifth of the broker's time under load.
@@ -109,19 +113,30 @@ void SqliteDb::Rollback() {
   if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK");
 }
 
+// Under the write lock from the first read of the version: a node daemon and a node command
+// opening a new store at the same moment must not both run migration 1.
 Status SqliteDb::Migrate(const std::vector<std::string>& migrations) {
-  PPE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
-  Statement& read = Prepare("SELECT version FROM schema_version");
-  schema_version_ = read.Step() ? static_cast<int>(read.Int(0)) : 0;
-  PPE_RETURN_IF_ERROR(read.status());
-  read.Reset();
-  if (schema_version_ > static_cast<int>(migrations.size())) {
-    return Status::Error("schema version " + std::to_string(schema_version_) +
-                         " is newer than this program knows (" +
-                         std::to_string(migrations.size()) + "): upgrade the program");
+  PPE_RETURN_IF_ERROR(Begin());
+  Status created = Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  if (created.ok()) created = Commit();
+  if (!created.ok()) {
+    Rollback();
+    return created;
   }
-  for (size_t v = schema_version_; v < migrations.size(); ++v) {
+  for (;;) {
     PPE_RETURN_IF_ERROR(Begin());
+    schema_version_ = static_cast<int>(QueryInt("SELECT version FROM schema_version"));
+    if (schema_version_ > static_cast<int>(migrations.size())) {
+      Rollback();
+      return Status::Error("schema version " + std::to_string(schema_version_) +
+                           " is newer than this program knows (" +
+                           std::to_string(migrations.size()) + "): upgrade the program");
+    }
+    if (schema_version_ == static_cast<int>(migrations.size())) {
+      Rollback();
+      return Status::Ok();
+    }
+    const size_t v = schema_version_;
     Status status = Exec(migrations[v]);
     if (status.ok()) {
       status = Exec("DELETE FROM schema_version; INSERT INTO schema_version VALUES (" +
@@ -134,7 +149,6 @@ Status SqliteDb::Migrate(const std::vector<std::string>& migrations) {
     }
     schema_version_ = static_cast<int>(v + 1);
   }
-  return Status::Ok();
 }
 
 }  // namespace ppe

@@ -60,6 +60,17 @@ class SqliteDb {
   Status Exec(const std::string& sql);
   // A cached prepared statement for this SQL text, already Reset(); valid while the db lives.
   Statement& Prepare(const std::string& sql);
+  // The first column of the first row as an integer (0 when there is no row), binding `args`
+  // to ?1, ?2, ... in order. For the many "how many / what is the highest" questions.
+  template <typename... Args>
+  int64_t QueryInt(const std::string& sql, const Args&... args) {
+    Statement& q = Prepare(sql);
+    int index = 0;
+    (q.Bind(++index, args), ...);
+    const int64_t value = q.Step() ? q.Int(0) : 0;
+    q.Reset();
+    return value;
+  }
   Status Begin() { return Exec("BEGIN IMMEDIATE"); }
   Status Commit() { return Exec("COMMIT"); }
   void Rollback();

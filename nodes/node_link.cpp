@@ -195,6 +195,7 @@ void NodeLink::Tick(int64_t now) {
   if (connected_) {
     wire::Envelope heartbeat;
     heartbeat.mutable_heartbeat()->set_recorded_head(head_);
+    heartbeat.mutable_heartbeat()->set_orders_held(store_.OrdersHeld());
     Send(heartbeat);
   } else {
     SendHello();

@@ -144,12 +144,7 @@ Status NodeStore::ReadFrom(uint64_t from, size_t limit, std::vector<wire::Report
   return q.status();
 }
 
-uint64_t NodeStore::RecordedHead() {
-  Statement& q = db_->Prepare("SELECT COALESCE(MAX(seq), 0) FROM outbox");
-  const uint64_t head = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return head;
-}
+uint64_t NodeStore::RecordedHead() { return db_->QueryInt("SELECT COALESCE(MAX(seq), 0) FROM outbox"); }
 
 Status NodeStore::SetAcked(uint64_t seq, int64_t now_ms) {
   Statement& u = db_->Prepare(
@@ -208,12 +203,7 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
   return held;
 }
 
-uint64_t NodeStore::OrdersHeld() {
-  Statement& q = db_->Prepare("SELECT orders_held FROM link WHERE id = 1");
-  const uint64_t held = q.Step() ? q.Int(0) : 0;
-  q.Reset();
-  return held;
-}
+uint64_t NodeStore::OrdersHeld() { return db_->QueryInt("SELECT orders_held FROM link WHERE id = 1"); }
 
 std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
   std::vector<NodeOrder> rows;

@@ -8,21 +8,9 @@
 #include "broker/broker_store.h"
 #include "broker/key_ring.h"
 #include "common/certificate.h"
+#include "tests/test_support.h"
 
 namespace ppe::test {
-
-// Defined in common_test.cpp.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-void WriteText(const std::string& path, const std::string& text);
 
 namespace {
 

@@ -17,22 +17,11 @@
 #include "common/report_validator.h"
 #include "common/sqlite_db.h"
 #include "common/table.h"
+#include "tests/test_support.h"
 
 namespace ppe::test {
 
-// ---- Helpers shared with node_test.cpp and broker_store_test.cpp (declared there) ----
-
-// A fresh folder under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// ---- Helpers shared with the other unit tests (declared in tests/test_support.h) ----
 
 TempDir::TempDir() {
   char pattern[] = "/tmp/ppe-unit-XXXXXX";

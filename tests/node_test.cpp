@@ -8,22 +8,9 @@
 #include "nodes/csv_import.h"
 #include "nodes/node_store.h"
 #include "nodes/report_entry.h"
+#include "tests/test_support.h"
 
 namespace ppe::test {
-
-// Defined in common_test.cpp.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-void WriteText(const std::string& path, const std::string& text);
-City SmallCity();  // counties sanyuan and meilie; see common_test.cpp
 
 namespace {
 

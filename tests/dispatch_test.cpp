@@ -1,0 +1,549 @@
+// Dispatch orders with real processes: every order reaches every node it names, also one that was
+// down, through a broker SIGKILL; the lifecycle moves stock and a short receipt is a discrepancy;
+// `ppe-ctl check` catches an edited store; only the named node (and the coordinator) may act; the
+// dispatch log as table, CSV, JSON, file and live feed.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/cluster.h"
+#include "tests/raw_client.h"
+
+namespace ppe::testing {
+namespace {
+
+using nlohmann::json;
+
+// Three counties: alpha and beta send each other orders, gamma is named by none. Lots of 50
+// masks and 10 bottles; target 7 days.
+constexpr const char* kCity = R"(city: dispatchville
+location: [26.50, 117.50]
+items:
+  - {id: mask.surgical, name: Surgical mask, unit: piece, lot: 50, substitutes_for: []}
+  - {id: sanitizer, name: Hand sanitizer, unit: bottle, lot: 10, substitutes_for: []}
+tiers: {1: [designated_hospital], 2: [rail_station]}
+policy: {target_days: 7, min_order_days: 1, road_factor: 1.3, city_reserve: {warehouse: city-reserve, release_to_tiers: [1]}}
+counties:
+  - {id: alpha, name: Alpha, location: [26.00, 117.00]}
+  - {id: beta, name: Beta, location: [26.10, 117.10]}
+  - {id: gamma, name: Gamma, location: [26.90, 117.90]}
+warehouses:
+  - {id: city-reserve, county: city, name: City reserve}
+  - {id: alpha-wh, county: alpha, name: Alpha warehouse}
+  - {id: beta-wh, county: beta, name: Beta warehouse}
+  - {id: gamma-wh, county: gamma, name: Gamma warehouse}
+sites:
+  - {id: a-hosp, county: alpha, name: Alpha hospital, kind: designated_hospital, headcount: 100}
+  - {id: a-rail, county: alpha, name: Alpha station, kind: rail_station, headcount: 50}
+  - {id: b-hosp, county: beta, name: Beta hospital, kind: designated_hospital, headcount: 100}
+  - {id: g-hosp, county: gamma, name: Gamma hospital, kind: designated_hospital, headcount: 100}
+)";
+
+// Column 0 of every row of `sql` on a SQLite file (a broker's or a node's store).
+std::vector<int64_t> SqlInts(const std::string& db_path, const std::string& sql) {
+  std::vector<int64_t> values;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK) << db_path;
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* q = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  while (q && sqlite3_step(q) == SQLITE_ROW) values.push_back(sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return values;
+}
+
+void SqlExec(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  EXPECT_EQ(sqlite3_changes(db), 1) << sql;
+  sqlite3_close(db);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::stringstream s;
+  s << std::ifstream(path).rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// A command left running (like `ppe-ctl log --follow`), its output in files; stopped with SIGTERM
+// (SIGKILL if it lingers) when the object goes.
+class Background {
+ public:
+  Background(const std::vector<std::string>& argv, const std::string& dir)
+      : out_path_(dir + "/background.out"), err_path_(dir + "/background.err") {
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+      dup2(open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Background() {
+    kill(pid_, SIGTERM);
+    if (!WaitFor([&] { return waitpid(pid_, nullptr, WNOHANG) == pid_; }, 3000)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string out() const { return ReadFile(out_path_); }
+  std::string err() const { return ReadFile(err_path_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::string out_path_, err_path_;
+};
+
+// The first row of `rows` whose fields equal those of `match`; null if none.
+json Find(const json& rows, const json& match) {
+  for (const json& row : rows) {
+    bool all = true;
+    for (const auto& [key, value] : match.items()) all = all && row.value(key, json()) == value;
+    if (all) return row;
+  }
+  return nullptr;
+}
+
+// The fields of `row` named in `keys`, for comparing figures in one EXPECT.
+json Pick(const json& row, const std::vector<std::string>& keys) {
+  json picked = json::object();
+  for (const std::string& key : keys) picked[key] = row.is_object() ? row.value(key, json()) : json();
+  return picked;
+}
+
+class Dispatch : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.StartBroker();
+    for (const char* node : {"alpha", "beta"}) {
+      cluster_.NodeStatus(node);  // creates the store before the daemon opens it (see DispatchNodeStart below)
+      cluster_.StartNode(node);
+    }
+  }
+
+  // Records at `node` (a report or an order step) and waits until the broker has applied it.
+  void Record(const std::string& node, const std::vector<std::string>& args) {
+    const CommandResult r = cluster_.Node(node, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_TRUE(cluster_.WaitDrained(node)) << cluster_.NodeStatus(node).dump();
+  }
+
+  // alpha-wh holds 600 surgical masks; b-hosp (tier 1, in beta) has 100 and uses 100 a day.
+  void ReportShortage() {
+    Record("alpha", {"stock", "alpha-wh", "mask.surgical", "600"});
+    Record("beta", {"demand", "b-hosp", "mask.surgical", "--on-hand", "100", "--daily-use", "100"});
+  }
+
+  // A committed round's orders.
+  json Allocate() { return cluster_.CtlJson({"allocate"})["orders"]; }
+
+  // ReportShortage and a round: its one order, 600 masks from alpha-wh to b-hosp. 0 on failure.
+  int64_t OneOrder() {
+    ReportShortage();
+    const json orders = Allocate();
+    EXPECT_EQ(orders.size(), 1u) << orders.dump(2);
+    if (orders.size() != 1) return 0;
+    EXPECT_EQ(Pick(orders[0], {"from_warehouse", "to_site", "item", "qty", "status"}),
+              (json{{"from_warehouse", "alpha-wh"}, {"to_site", "b-hosp"}, {"item", "mask.surgical"},
+                    {"qty", 600}, {"status", "created"}}));
+    return orders[0]["id"].get<int64_t>();
+  }
+
+  json NodeOrders(const std::string& node) {
+    const CommandResult r = cluster_.Node(node, {"orders", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json::array();
+  }
+
+  // Waits until `node` holds order `id` with `status`.
+  bool WaitHolds(const std::string& node, int64_t id, const std::string& status) {
+    return WaitFor([&] { return !Find(NodeOrders(node), {{"id", id}, {"status", status}}).is_null(); }, 10000);
+  }
+
+  json BrokerOrder(int64_t id) { return cluster_.CtlJson({"explain", std::to_string(id)}); }
+  json Stock(const std::string& warehouse) {
+    return Pick(Find(cluster_.CtlJson({"stock"}), {{"warehouse", warehouse}, {"item", "mask.surgical"}}),
+                {"on_hand", "reserved", "available"});
+  }
+  json SiteDemand(const std::string& site) {
+    return Pick(Find(cluster_.CtlJson({"demand"}), {{"site", site}, {"item", "mask.surgical"}}),
+                {"on_hand", "in_transit"});
+  }
+  // `ppe-ctl ARGS --json` with a bound of a few seconds, for filtered reads: a broker that hangs on
+  // one fails the test quickly instead of at every later call.
+  json CtlBounded(std::vector<std::string> args, const std::string& config = "ctl") {
+    args.insert(args.begin(), {PPE_CTL, "--config", cluster_.dir() + "/" + config + ".yaml"});
+    args.push_back("--json");
+    const CommandResult r = RunCommand(args, 5);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json();
+  }
+  // Everything a refused command must leave as it was.
+  json State() { return {cluster_.CtlJson({"orders"}), cluster_.CtlJson({"stock"}), cluster_.CtlJson({"log"})}; }
+
+  std::string Store(const std::string& name) const { return cluster_.dir() + "/data/" + name + ".db"; }
+
+  TempFile city_{"dispatchville.yaml", kCity};
+  Cluster cluster_{city_.path()};
+};
+
+// What a node and the broker must agree on for each order, in id order.
+json Projection(const json& orders) {
+  json rows = json::array();
+  for (const json& o : orders) {
+    rows.push_back(Pick(o, {"id", "round", "from_warehouse", "to_site", "item", "qty", "status"}));
+  }
+  return rows;
+}
+
+TEST_F(Dispatch, NodeDownForTwoRoundsGetsEveryOrderNamingItOnceAndInOrderThroughABrokerKill) {
+  Record("beta", {"stock", "beta-wh", "sanitizer", "300"});
+  Record("beta", {"demand", "b-hosp", "mask.surgical", "--on-hand", "0", "--daily-use", "50"});
+  cluster_.KillNode("beta");
+
+  // Round 1: alpha sends masks to beta's hospital, beta's sanitizer goes to alpha's hospital.
+  Record("alpha", {"stock", "alpha-wh", "mask.surgical", "200"});
+  Record("alpha", {"demand", "a-hosp", "sanitizer", "--on-hand", "0", "--daily-use", "10"});
+  const json round1 = Allocate();
+  ASSERT_EQ(round1.size(), 2u) << round1.dump(2);
+  // Cancelled while beta is away: beta must still learn of it, as cancelled.
+  const json sanitizer = Find(round1, {{"item", "sanitizer"}});
+  ASSERT_EQ(cluster_.Ctl({"cancel", std::to_string(sanitizer["id"].get<int64_t>()), "--reason", "re-plan"}).exit_code, 0);
+
+  // Round 2: more stock and demand, and an order (masks for a-hosp) that does not name beta.
+  Record("alpha", {"receipt", "alpha-wh", "mask.surgical", "150"});
+  Record("alpha", {"demand", "a-rail", "sanitizer", "--on-hand", "0", "--daily-use", "10"});
+  Record("alpha", {"demand", "a-hosp", "mask.surgical", "--on-hand", "0", "--daily-use", "10"});
+  ASSERT_GE(Allocate().size(), 3u);
+  // The orders that name beta, as source or destination.
+  auto naming_beta = [&] {
+    json rows = json::array();
+    for (const json& o : cluster_.CtlJson({"orders"})) {
+      if (o["from_county"] == "beta" || o["to_county"] == "beta") rows.push_back(o);
+    }
+    return rows;
+  };
+  ASSERT_LT(naming_beta().size(), cluster_.CtlJson({"orders"}).size());
+
+  // beta comes back; the broker dies as soon as the backlog starts to land, and restarts.
+  auto held = [&] {
+    const std::vector<int64_t> v = SqlInts(Store("beta"), "SELECT orders_held FROM link");
+    return v.empty() ? 0 : v[0];
+  };
+  cluster_.StartNode("beta");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (held() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  cluster_.KillBroker();
+  cluster_.StartBroker();
+
+  // Every order naming beta, in its current state, with beta's copy of the delivery queue complete
+  // and acknowledged, and each order beta ships accepted (beta holds it).
+  const std::string head_sql = "SELECT MAX(seq) FROM deliveries WHERE county = 'beta'";
+  const std::string acked_sql = "SELECT acked FROM delivery_acks WHERE county = 'beta'";
+  json expected, held_orders;
+  const bool settled = WaitFor([&] {
+    expected = naming_beta();
+    held_orders = NodeOrders("beta");
+    bool accepted = true;
+    for (const json& o : expected) {
+      if (o["from_county"] == "beta" && o["status"] != "cancelled") accepted = accepted && o["status"] == "accepted";
+    }
+    const std::vector<int64_t> head = SqlInts(Store("broker"), head_sql);
+    return accepted && Projection(held_orders) == Projection(expected) && SqlInts(Store("broker"), acked_sql) == head &&
+           std::vector<int64_t>{held()} == head;
+  }, 10000);
+  EXPECT_TRUE(settled) << "broker:\n" << Projection(expected).dump() << "\nbeta:\n" << Projection(held_orders).dump()
+                       << "\nbroker queue head " << json(SqlInts(Store("broker"), head_sql)) << ", acked "
+                       << json(SqlInts(Store("broker"), acked_sql)) << ", beta holds " << held();
+
+  std::set<int64_t> ids;
+  for (const json& o : held_orders) ids.insert(o["id"].get<int64_t>());
+  EXPECT_EQ(ids.size(), held_orders.size()) << "duplicates at beta";
+  const std::vector<int64_t> first_seq = SqlInts(Store("beta"), "SELECT first_seq FROM orders ORDER BY id");
+  EXPECT_TRUE(std::is_sorted(first_seq.begin(), first_seq.end()) &&
+              std::adjacent_find(first_seq.begin(), first_seq.end()) == first_seq.end())
+      << "beta's delivery order: " << json(first_seq);
+  EXPECT_EQ(Projection(CtlBounded({"orders", "--county", "beta"})), Projection(expected));
+}
+
+TEST_F(Dispatch, FullRoundMovesStockStepByStepAndAShortReceiptIsADiscrepancyCheckConfirms) {
+  const int64_t id = OneOrder();
+  ASSERT_GT(id, 0);
+  const std::string order = std::to_string(id);
+  // Created: reserved at the warehouse, in transit to the site.
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 600}, {"reserved", 600}, {"available", 0}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 100}, {"in_transit", 600}}));
+
+  // Both nodes hold it, each in its role; the source holding it made it accepted.
+  ASSERT_TRUE(WaitHolds("alpha", id, "accepted"));
+  ASSERT_TRUE(WaitHolds("beta", id, "accepted"));
+  EXPECT_EQ(Find(NodeOrders("alpha"), {{"id", id}})["role"], "ship");
+  EXPECT_EQ(Find(NodeOrders("beta"), {{"id", id}})["role"], "incoming");
+
+  // Shipped: off the warehouse's books, still in transit.
+  Record("alpha", {"ship", order});
+  EXPECT_EQ(BrokerOrder(id)["status"], "shipped");
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 0}, {"reserved", 0}, {"available", 0}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 100}, {"in_transit", 600}}));
+
+  // Received 50 short: the site's stock rises by what arrived, and the difference is recorded.
+  ASSERT_TRUE(WaitHolds("beta", id, "shipped"));
+  const CommandResult receive = cluster_.Node("beta", {"receive", order, "--qty", "550"});
+  ASSERT_EQ(receive.exit_code, 0) << receive.err;
+  EXPECT_TRUE(Contains(receive.out, "discrepancy: shipped 600, received 550")) << receive.out;
+  ASSERT_TRUE(cluster_.WaitDrained("beta"));
+  const json received = BrokerOrder(id);
+  EXPECT_EQ(Pick(received, {"status", "received_qty", "note"}),
+            (json{{"status", "received"}, {"received_qty", 550}, {"note", "discrepancy: shipped 600, received 550"}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 650}, {"in_transit", 0}}));
+  const json log = cluster_.CtlJson({"log", "--status", "received"});
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["note"], "discrepancy: shipped 600, received 550");
+  EXPECT_TRUE(WaitHolds("beta", id, "received"));
+  EXPECT_EQ(Find(NodeOrders("beta"), {{"id", id}})["received_qty"], 550);
+  // The coordinator's screen flags the discrepancy (issue 4, "Alerts ... discrepancies").
+  const json alerts = cluster_.CtlJson({"status"})["alerts"];
+  EXPECT_TRUE(Contains(alerts.dump(), "discrepancy") && Contains(alerts.dump(), "order " + order)) << alerts.dump(2);
+
+  const CommandResult clean = cluster_.Ctl({"check"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_TRUE(Contains(clean.out, "ledger and books agree")) << clean.out;
+
+  // A row edited behind the broker's back: check names the figure and the difference.
+  cluster_.StopBroker();
+  SqlExec(Store("broker"),
+          "UPDATE stock SET on_hand = on_hand + 7 WHERE warehouse = 'alpha-wh' AND item = 'mask.surgical'");
+  cluster_.StartBroker();
+  const CommandResult broken = cluster_.Ctl({"check"});
+  EXPECT_EQ(broken.exit_code, 1) << broken.out << broken.err;
+  EXPECT_TRUE(Contains(broken.out, "alpha-wh mask.surgical: books say 7, ledger says 0 (difference 7)")) << broken.out;
+}
+
+TEST_F(Dispatch, OnlyTheNodeAnOrderNamesInARoleMayTakeThatStepAndARepeatedShipIsANoOp) {
+  const int64_t id = OneOrder();
+  ASSERT_GT(id, 0);
+  const std::string order = std::to_string(id);
+  ASSERT_TRUE(WaitHolds("alpha", id, "accepted"));
+  ASSERT_TRUE(WaitHolds("beta", id, "accepted"));
+  const json before = State();
+
+  // The node command refuses at once, naming the node that may.
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"beta", "ship", order}, "order " + order + " ships from alpha; only alpha's node can ship it"},
+      {{"beta", "reject", order, "--reason", "none left"}, "only alpha's node can reject it"},
+      {{"alpha", "receive", order}, "order " + order + " goes to beta; only beta's node can receive it"},
+      {{"gamma", "ship", order}, "order " + order + " is not known at this node: it does not name gamma"}};
+  for (const auto& [argv, error] : refused) {
+    const CommandResult r = cluster_.Node(argv[0], std::vector<std::string>(argv.begin() + 1, argv.end()));
+    EXPECT_NE(r.exit_code, 0) << argv[0] << " " << argv[1];
+    EXPECT_TRUE(Contains(r.err, error)) << r.err;
+  }
+
+  // The broker checks again: steps sent with the key of a county the order does not name.
+  RawClient gamma(cluster_.NodeConfig("gamma"));
+  wire::Envelope batch;
+  for (const wire::OrderStepKind kind : {wire::SHIP, wire::REJECT, wire::RECEIVE}) {
+    wire::Report* report = batch.mutable_reports()->add_reports();
+    report->set_seq(batch.reports().reports_size());
+    report->mutable_order_step()->set_order_id(id);
+    report->mutable_order_step()->set_step(kind);
+    report->mutable_order_step()->set_quantity(kind == wire::RECEIVE ? 600 : 0);
+    report->mutable_order_step()->set_reason(kind == wire::REJECT ? "not ours" : "");
+  }
+  gamma.Send(batch);
+  std::vector<wire::ReportError> errors;
+  ASSERT_TRUE(gamma.WaitAck(3, &errors));
+  ASSERT_EQ(errors.size(), 3u);
+  for (const wire::ReportError& e : errors) {
+    EXPECT_EQ(e.code(), wire::NOT_YOUR_COUNTY) << e.text();
+    EXPECT_TRUE(Contains(e.text(), "order " + order)) << e.text();
+  }
+  EXPECT_EQ(State(), before);
+
+  // A repeated ship, before and after the broker applied the first, does nothing.
+  ASSERT_EQ(cluster_.Node("alpha", {"ship", order}).exit_code, 0);
+  for (int i = 0; i < 2; ++i) {
+    const CommandResult again = cluster_.Node("alpha", {"ship", order});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_TRUE(Contains(again.out, "order " + order + " is already shipped; nothing to do")) << again.out;
+    ASSERT_TRUE(cluster_.WaitDrained("alpha"));
+    ASSERT_TRUE(WaitHolds("alpha", id, "shipped"));
+  }
+  EXPECT_EQ(cluster_.CtlJson({"log", "--status", "shipped"}).size(), 1u);
+  EXPECT_EQ(Stock("alpha-wh")["on_hand"], 0);
+
+  // The order's own counties in the wrong role, with their real keys, straight to the broker.
+  const json shipped = State();
+  for (const auto& [node, kind] : {std::pair{"alpha", wire::RECEIVE}, std::pair{"beta", wire::SHIP}}) {
+    cluster_.KillNode(node);
+    RawClient client(cluster_.NodeConfig(node));
+    wire::Envelope step;
+    wire::Report* report = step.mutable_reports()->add_reports();
+    report->set_seq(cluster_.NodeStatus(node)["recorded"].get<uint64_t>() + 1);
+    report->mutable_order_step()->set_order_id(id);
+    report->mutable_order_step()->set_step(kind);
+    report->mutable_order_step()->set_quantity(600);
+    client.Send(step);
+    std::vector<wire::ReportError> wrong_role;
+    ASSERT_TRUE(client.WaitAck(report->seq(), &wrong_role)) << node;
+    ASSERT_EQ(wrong_role.size(), 1u) << node;
+    EXPECT_EQ(wrong_role[0].code(), wire::NOT_YOUR_COUNTY) << wrong_role[0].text();
+  }
+  EXPECT_EQ(State(), shipped);
+}
+
+TEST_F(Dispatch, ViewerReadsOrdersLogAndExplanationsButCannotAllocateOrCancel) {
+  const int64_t id = OneOrder();
+  ASSERT_GT(id, 0);
+  const json before = State();
+  const CommandResult allocate = cluster_.Ctl({"allocate"}, "viewer");
+  EXPECT_NE(allocate.exit_code, 0);
+  EXPECT_TRUE(Contains(allocate.err, "a viewer key cannot run an allocation round")) << allocate.err;
+  const CommandResult cancel = cluster_.Ctl({"cancel", std::to_string(id), "--reason", "mine now"}, "viewer");
+  EXPECT_NE(cancel.exit_code, 0);
+  EXPECT_TRUE(Contains(cancel.err, "a viewer key cannot cancel orders")) << cancel.err;
+  EXPECT_EQ(State(), before);
+
+  EXPECT_EQ(cluster_.CtlJson({"orders"}, "viewer").size(), 1u);
+  EXPECT_EQ(cluster_.CtlJson({"log"}, "viewer").size(), before[2].size());
+  EXPECT_EQ(cluster_.CtlJson({"explain", std::to_string(id)}, "viewer")["to_site"], "b-hosp");
+  EXPECT_EQ(cluster_.Ctl({"allocate", "--dry-run"}, "viewer").exit_code, 0);
+}
+
+TEST_F(Dispatch, CoordinatorCancelReleasesTheReservationButAShippedOrderCannotBeCancelled) {
+  const int64_t id = OneOrder();
+  ASSERT_GT(id, 0);
+  const CommandResult cancel = cluster_.Ctl({"cancel", std::to_string(id), "--reason", "site closed"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
+  EXPECT_EQ(BrokerOrder(id)["status"], "cancelled");
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 600}, {"reserved", 0}, {"available", 600}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 100}, {"in_transit", 0}}));
+
+  // The stock is back in the pool: the next round orders it again; shipped, it stays.
+  const json again = Allocate();
+  ASSERT_EQ(again.size(), 1u);
+  const int64_t second = again[0]["id"].get<int64_t>();
+  ASSERT_TRUE(WaitHolds("alpha", second, "accepted"));
+  Record("alpha", {"ship", std::to_string(second)});
+  const CommandResult late = cluster_.Ctl({"cancel", std::to_string(second), "--reason", "too late"});
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_TRUE(Contains(late.err, "only an order not yet shipped can be cancelled")) << late.err;
+  EXPECT_EQ(BrokerOrder(second)["status"], "shipped");
+}
+
+TEST_F(Dispatch, LogHasEveryOrderEventAsCsvJsonAndJsonLinesFileAndFiltersByCountyAndStatus) {
+  const int64_t id = OneOrder();
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(WaitHolds("alpha", id, "accepted"));
+  Record("alpha", {"ship", std::to_string(id)});
+  ASSERT_TRUE(WaitHolds("beta", id, "shipped"));
+  Record("beta", {"receive", std::to_string(id)});
+
+  const json rows = cluster_.CtlJson({"log"}, "viewer");
+  json statuses = json::array();
+  for (const json& row : rows) statuses.push_back(row["status"]);
+  EXPECT_EQ(statuses, (json{"created", "accepted", "shipped", "received"}));
+  for (const json& row : rows) {
+    EXPECT_EQ(Pick(row, {"order", "from", "to", "item", "qty"}),
+              (json{{"order", id}, {"from", "alpha-wh"}, {"to", "b-hosp"}, {"item", "mask.surgical"}, {"qty", 600}}));
+  }
+
+  const CommandResult csv = cluster_.Ctl({"log", "--csv"}, "viewer");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const std::vector<std::string> lines = Lines(csv.out);
+  ASSERT_EQ(lines.size(), rows.size() + 1) << csv.out;
+  EXPECT_EQ(lines[0].rfind("time,order,status,from,to,item,qty,who", 0), 0u) << lines[0];
+  for (size_t i = 1; i < lines.size(); ++i) {
+    EXPECT_TRUE(Contains(lines[i], "," + std::to_string(id) + "," + statuses[i - 1].get<std::string>() + ",alpha-wh,b-hosp,"))
+        << lines[i];
+  }
+
+  // The dispatch log file: the same events, one JSON object a line.
+  const std::vector<std::string> file = Lines(ReadFile(cluster_.dir() + "/logs/dispatch.jsonl"));
+  ASSERT_EQ(file.size(), rows.size());
+  for (size_t i = 0; i < file.size(); ++i) {
+    const json event = json::parse(file[i], nullptr, false);
+    ASSERT_TRUE(event.is_object()) << file[i];
+    for (const char* key : {"time", "order", "from", "to", "item", "qty", "status", "who"}) {
+      EXPECT_TRUE(event.contains(key)) << key << " missing in " << file[i];
+    }
+    EXPECT_EQ(Pick(event, {"order", "status", "who"}), Pick(rows[i], {"order", "status", "who"}));
+  }
+
+  const json shipped = cluster_.CtlJson({"log", "--status", "shipped"}, "viewer");
+  ASSERT_EQ(shipped.size(), 1u);
+  EXPECT_EQ(shipped[0]["who"], "alpha");
+  EXPECT_EQ(cluster_.CtlJson({"orders", "--status", "received"}, "viewer").size(), 1u);
+  ASSERT_EQ(CtlBounded({"log", "--county", "beta"}, "viewer"), rows);
+  EXPECT_EQ(CtlBounded({"log", "--county", "gamma"}, "viewer"), json::array());
+  EXPECT_EQ(CtlBounded({"orders", "--county", "gamma"}, "viewer"), json::array());
+}
+
+TEST_F(Dispatch, ViewerFollowingTheLogSeesANewOrderLive) {
+  ReportShortage();
+  Background follow({PPE_CTL, "--config", cluster_.dir() + "/viewer.yaml", "log", "--follow", "--json"}, cluster_.dir());
+  ASSERT_TRUE(WaitFor([&] { return Contains(follow.err(), "following the dispatch log"); }, 10000)) << follow.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the subscription reaches the broker
+
+  const json orders = Allocate();
+  ASSERT_EQ(orders.size(), 1u);
+  const json expected = {{"order", orders[0]["id"]}, {"status", "created"}, {"to", "b-hosp"}};
+  EXPECT_TRUE(WaitFor([&] {
+    for (const std::string& line : Lines(follow.out())) {
+      const json event = json::parse(line, nullptr, false);
+      if (event.is_object() && Pick(event, {"order", "status", "to"}) == expected) return true;
+    }
+    return false;
+  }, 10000)) << follow.out() << follow.err();
+}
+
+// Orders reach only nodes that are up: a node whose daemon is started as its operator records the
+// first figure (two processes creating the store at once) must come up, and the figure be recorded.
+TEST(DispatchNodeStart, EveryNodeComesUpWhenItsFirstCommandRunsAsItsDaemonStarts) {
+  Cluster cluster;  // Sanming: 13 nodes
+  cluster.StartBroker();
+  std::vector<std::string> nodes;
+  for (const auto& entry : std::filesystem::directory_iterator(cluster.dir() + "/nodes")) {
+    nodes.push_back(entry.path().stem());
+  }
+  ASSERT_EQ(nodes.size(), 13u);
+  for (const std::string& node : nodes) {
+    cluster.StartNode(node);
+    const std::string warehouse = node == "city" ? "city-reserve" : node + "-wh";
+    const CommandResult r = cluster.Node(node, {"stock", warehouse, "mask.n95", "100"});
+    EXPECT_EQ(r.exit_code, 0) << node << ": " << r.err;
+  }
+  for (const std::string& node : nodes) {
+    EXPECT_TRUE(WaitFor([&] { return cluster.NodeStatus(node).value("connected", false); }, 5000)) << node;
+  }
+}
+
+}  // namespace
+}  // namespace ppe::testing
