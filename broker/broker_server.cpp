@@ -13,6 +13,26 @@ namespace {
 
 // Bounds one cycle so acknowledgements keep flowing under a flood.
 constexpr int kMaxFramesPerCycle = 4096;
+
+// Fair share. A cycle ends in one commit, so its length is what every connection waits for its
+// ack; the ROUTER already reads round-robin across connections, so one key can starve the others
+// only by making cycles long. Hence, per key (the User-Id: a key's many connections share one
+// budget) and per cycle:
+//  - at most kFramesPerKeyPerCycle frames are looked at; the rest that key sent in the cycle are
+//    read, freed undecoded and answered once with RATE_LIMITED;
+//  - at most kReportsPerKeyPerCycle reports and kRequestsPerKeyPerCycle ctl requests; a batch or
+//    request over that is refused whole (RATE_LIMITED), nothing of it applied.
+// ppe-node keeps at most 64 frames of 512 reports unacknowledged, so it never meets these, and
+// whatever is dropped it sends again (Resume at the gap, or its resend timer). There is no cap per
+// second: a node alone may use the whole broker (a 100,000-row import must pass in seconds), and
+// while others wait the budgets already bound its share.
+constexpr int kFramesPerKeyPerCycle = 1024;
+constexpr int kReportsPerKeyPerCycle = 65536;  // two of ppe-node's windows
+constexpr int kRequestsPerKeyPerCycle = 8;
+// Memory: libzmq queues at most this many frames per connection (each at most max_message_bytes,
+// larger ones drop the connection), then stops reading that connection's socket: TCP pushes back
+// on the sender and nothing queued is lost.
+constexpr int kInboundFramesPerConnection = 1000;
 constexpr size_t kDeliveriesPerFrame = 256;
 // Deliveries not acknowledged this long after a push are pushed again.
 constexpr int64_t kRedeliverAfterMs = 3000;
@@ -32,7 +52,7 @@ Status BrokerServer::Start() {
   auto store = BrokerStore::Open(config_.store);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
-  validator_ = std::make_unique<ReportValidator>(city_);
+  reader_ = std::make_unique<FrameReader>(city_);
   orders_ = std::make_unique<OrderBook>(city_, *store_);
   ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
 
@@ -62,7 +82,7 @@ Status BrokerServer::Start() {
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::maxmsgsize, config_.max_message_bytes);
     router_.set(zmq::sockopt::sndhwm, 100000);
-    router_.set(zmq::sockopt::rcvhwm, 100000);
+    router_.set(zmq::sockopt::rcvhwm, kInboundFramesPerConnection);
     router_.bind(config_.listen);
     if (!config_.feed.empty()) {
       secure(feed_, "feed");
@@ -125,27 +145,46 @@ void BrokerServer::ReadCycle() {
     }
     if (!received) break;
     const std::string routing_id = parts[0].to_string();
-    if (parts.size() != 2) {
-      ReplyError(routing_id, wire::MALFORMED,
-                 "expected one frame per message, got " + std::to_string(parts.size() - 1));
+    CycleBudget& budget = BudgetOf(zmq_msg_gets(parts.back().handle(), "User-Id"));
+    if (budget.frames == 0) {
+      if (!budget.throttled) {
+        Refuse(routing_id, budget, wire::RATE_LIMITED,
+               "over " + std::to_string(kFramesPerKeyPerCycle) +
+                   " messages at once; the rest were dropped, send them again");
+      }
+      budget.throttled = true;
       continue;
     }
-    HandleMessage(routing_id, parts[1]);
+    --budget.frames;
+    if (parts.size() != 2) {
+      Refuse(routing_id, budget, wire::MALFORMED,
+             "expected one frame per message, got " + std::to_string(parts.size() - 1));
+      continue;
+    }
+    HandleMessage(routing_id, budget, parts[1]);
   }
   FinishCycle();
 }
 
-void BrokerServer::HandleMessage(const std::string& routing_id, const zmq::message_t& frame) {
-  const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
-  const Identity* who = user_id ? ring_->ByName(user_id) : nullptr;
-  if (!who) {
-    ReplyError(routing_id, wire::FORBIDDEN, "this key is no longer admitted");
-    return;
+BrokerServer::CycleBudget& BrokerServer::BudgetOf(const char* user_id) {
+  const std::string key = user_id ? user_id : "";
+  auto it = budgets_.find(key);
+  if (it == budgets_.end()) {
+    it = budgets_.emplace(key, CycleBudget{key, kFramesPerKeyPerCycle, kReportsPerKeyPerCycle,
+                                           kRequestsPerKeyPerCycle}).first;
   }
+  return it->second;
+}
+
+void BrokerServer::HandleMessage(const std::string& routing_id, CycleBudget& budget,
+                                 const zmq::message_t& frame) {
+  // Looked up on every message, so a key removed and reloaded (SIGHUP) is cut off at once, even
+  // on a connection it opened before.
+  const Identity* who = ring_->ByName(budget.key);
+  if (!who) return Refuse(routing_id, budget, wire::FORBIDDEN, "this key is no longer admitted");
   wire::Envelope envelope;
-  if (Status s = Decode(frame, &envelope); !s.ok()) {
-    ReplyError(routing_id, wire::MALFORMED, s.message());
-    return;
+  if (Refusal r = reader_->Read(frame, &envelope); r.refused()) {
+    return Refuse(routing_id, budget, r.code, r.text);
   }
   switch (envelope.body_case()) {
     case wire::Envelope::kHello:
@@ -153,16 +192,34 @@ void BrokerServer::HandleMessage(const std::string& routing_id, const zmq::messa
     case wire::Envelope::kOrderAck:
       if (who->role == Role::kNode) return HandleNodeContact(*who, routing_id, envelope);
       break;
-    case wire::Envelope::kReports:
+    case wire::Envelope::kReports: {
+      if (who->role != Role::kNode) {
+        return Refuse(routing_id, budget, wire::FORBIDDEN,
+                      std::string("a ") + RoleName(who->role) + " key cannot report");
+      }
+      const int count = envelope.reports().reports_size();
+      if (count > budget.reports) {
+        return Refuse(routing_id, budget, wire::RATE_LIMITED,
+                      "over " + std::to_string(kReportsPerKeyPerCycle) +
+                          " reports at once; this batch was not applied, send it again");
+      }
+      budget.reports -= count;
       return HandleReports(*who, routing_id, envelope.reports());
+    }
     case wire::Envelope::kRequest:
+      if (budget.requests == 0) {
+        return Refuse(routing_id, budget, wire::RATE_LIMITED,
+                      "over " + std::to_string(kRequestsPerKeyPerCycle) +
+                          " requests at once from this key; try again");
+      }
+      --budget.requests;
       requests_.push_back({routing_id, *who, envelope.request()});
       return;
     default:
       break;
   }
-  ReplyError(routing_id, wire::MALFORMED,
-             "a " + std::string(RoleName(who->role)) + " key cannot send this message type");
+  Refuse(routing_id, budget, wire::MALFORMED,
+         "a " + std::string(RoleName(who->role)) + " key cannot send this message type");
 }
 
 // Hello, heartbeat and order acks: the node is alive here; note what it holds.
@@ -197,19 +254,19 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
   }
   p.recorded_head = envelope.heartbeat().recorded_head();
   after_commit_.push_back({routing_id, wire::Envelope(), who.name});
-  // Deliveries pushed but still unacknowledged after a while were lost: push them again.
-  if (link.sent > orders_->DeliveryAcked(who.county) && MonotonicMs() - link.last_push_ms > kRedeliverAfterMs) {
-    link.sent = orders_->DeliveryAcked(who.county);
+  // The heartbeat says what the node holds: that is an ack too (one may have been lost), and
+  // anything beyond it that was pushed a while ago, or never to this broker process, is pushed again.
+  const uint64_t held = envelope.heartbeat().orders_held();
+  if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
+  const bool stale = MonotonicMs() - link.last_push_ms > kRedeliverAfterMs;
+  if (orders_->DeliveryHead(who.county) > held && (link.sent <= held || stale)) {
+    link.sent = held;
     to_push_.insert(who.county);
   }
 }
 
 void BrokerServer::HandleReports(const Identity& who, const std::string& routing_id,
                                  const wire::ReportBatch& batch) {
-  if (who.role != Role::kNode) {
-    ReplyError(routing_id, wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot report");
-    return;
-  }
   EnsureBatch();
   NodeProgress& progress = store_->Progress(who.name, who.county);
   const int64_t now = NowMs();
@@ -236,8 +293,8 @@ void BrokerServer::HandleReports(const Identity& who, const std::string& routing
 
 Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing_id,
                                  const wire::Report& report, int64_t now) {
-  const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now};
-  Refusal refusal = validator_->Check(who, report);
+  const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now, report.confirmed()};
+  Refusal refusal = reader_->Check(who, report);
   if (!refusal.refused()) {
     switch (report.body_case()) {
       case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
@@ -301,6 +358,7 @@ void BrokerServer::FinishCycle() {
     Send(pending.routing_id, reply);
   }
   requests_.clear();
+  budgets_.clear();
   PublishOrderEvents();
   PushDeliveries();
 }
@@ -361,9 +419,13 @@ void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& env
   }
 }
 
-void BrokerServer::ReplyError(const std::string& routing_id, wire::ErrorCode code,
-                              const std::string& text) {
-  spdlog::warn("refused a message: {}", text);
+void BrokerServer::Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,
+                          const std::string& text) {
+  if (!budget.refusal_logged) {
+    spdlog::warn("refused a message from '{}': {} (its further refusals this cycle go unlogged)",
+                 budget.key, text);
+    budget.refusal_logged = true;
+  }
   wire::Envelope error;
   error.mutable_error()->set_code(code);
   error.mutable_error()->set_text(text);

@@ -13,12 +13,12 @@
 #include "broker/broker_store.h"
 #include "broker/ctl_service.h"
 #include "broker/dispatch_log.h"
+#include "broker/frame_reader.h"
 #include "broker/key_ring.h"
 #include "broker/order_book.h"
 #include "broker/zap_handler.h"
 #include "common/city.h"
 #include "common/deployment.h"
-#include "common/report_validator.h"
 
 namespace ppe {
 
@@ -52,9 +52,19 @@ class BrokerServer {
     uint64_t sent = 0;
     int64_t last_push_ms = 0;
   };
+  // What one key may still use in this cycle (see the fair-share note in broker_server.cpp).
+  struct CycleBudget {
+    std::string key;  // the User-Id
+    int frames;
+    int reports;
+    int requests;
+    bool throttled = false;  // told RATE_LIMITED this cycle
+    bool refusal_logged = false;
+  };
 
   void ReadCycle();
-  void HandleMessage(const std::string& routing_id, const zmq::message_t& frame);
+  CycleBudget& BudgetOf(const char* user_id);
+  void HandleMessage(const std::string& routing_id, CycleBudget& budget, const zmq::message_t& frame);
   void HandleNodeContact(const Identity& who, const std::string& routing_id,
                          const wire::Envelope& envelope);
   void HandleReports(const Identity& who, const std::string& routing_id,
@@ -67,7 +77,10 @@ class BrokerServer {
   void PushDeliveries();
   void MaybeAutoAllocate();
   void Send(const std::string& routing_id, const wire::Envelope& envelope);
-  void ReplyError(const std::string& routing_id, wire::ErrorCode code, const std::string& text);
+  // Answers a refused message with an Error; logs only the key's first refusal of the cycle, so a
+  // flood cannot fill the log.
+  void Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,
+              const std::string& text);
   void ReloadKeys();
 
   const City& city_;
@@ -78,7 +91,7 @@ class BrokerServer {
   zmq::socket_t router_;
   zmq::socket_t feed_;
   std::unique_ptr<BrokerStore> store_;
-  std::unique_ptr<ReportValidator> validator_;
+  std::unique_ptr<FrameReader> reader_;
   std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;
   std::unique_ptr<DispatchLog> dispatch_log_;
@@ -88,6 +101,7 @@ class BrokerServer {
   std::vector<Outgoing> after_commit_;
   std::vector<PendingRequest> requests_;
   std::map<std::string, CountyLink> links_;
+  std::map<std::string, CycleBudget> budgets_;  // by key; emptied every cycle
   std::set<std::string> to_push_;  // counties whose delivery queue may have news
   int64_t next_auto_round_ms_ = 0;
 };

@@ -1,10 +1,12 @@
 #include "ctl/deployment_writer.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "common/certificate.h"
 #include "common/city.h"
+#include "common/deployment.h"
 
 namespace ppe {
 namespace {
@@ -37,6 +39,63 @@ std::string Endpoint(const std::string& host, int port) {
   return "tcp://" + host + ":" + std::to_string(port);
 }
 
+// The address clients dial for a listen address "tcp://HOST:PORT".
+std::string DialAddress(const std::string& listen) {
+  const size_t host_at = listen.find("://");
+  const size_t port_at = listen.rfind(':');
+  if (host_at == std::string::npos || port_at <= host_at + 3) return listen;
+  const std::string host = listen.substr(host_at + 3, port_at - host_at - 3);
+  return listen.substr(0, host_at + 3) + DialHost(host) + listen.substr(port_at);
+}
+
+// How every config of one deployment reaches the broker.
+struct BrokerAccess {
+  std::string city_file;  // relative to the deployment folder
+  std::string dial;
+  std::string dial_feed;
+  bool secure = true;
+};
+
+// DIR/NAME.yaml for ppe-ctl with a coordinator's or viewer's key.
+std::string ClientConfigText(const std::string& file, const std::string& key_name, const std::string& role,
+                             const BrokerAccess& broker) {
+  return "# ppe-ctl --config " + file + "  (" + role + ")\n"
+         "name: " + key_name + "\n"
+         "role: " + role + "\n"
+         "city: " + broker.city_file + "\n"
+         "broker: " + broker.dial + "\n"
+         "feed: " + broker.dial_feed + "\n"
+         "secure: " + (broker.secure ? "true" : "false") + "\n"
+         "broker_key: keys/broker.key\n"
+         "key: keys/" + key_name + ".key_secret\n";
+}
+
+// DIR/nodes/NODE.yaml for ppe-node.
+std::string NodeConfigText(const std::string& node, const std::string& county, const BrokerAccess& broker) {
+  return "# ppe-node --config nodes/" + node + ".yaml run\n"
+         "node: " + node + "\n"
+         "county: " + county + "\n"
+         "city: ../" + broker.city_file + "\n"
+         "broker: " + broker.dial + "\n"
+         "secure: " + (broker.secure ? "true" : "false") + "\n"
+         "broker_key: ../keys/broker.key\n"
+         "key: ../keys/" + node + ".key_secret\n"
+         "store: ../data/" + node + ".db\n"
+         "log_file: ../logs/" + node + ".log\n"
+         "heartbeat_ms: 1000\n";
+}
+
+// A key name becomes a file name and a ZAP User-Id: plain lower-case words only.
+Status CheckKeyName(const std::string& name) {
+  const bool plain = !name.empty() && name.size() <= 64 && name[0] != '.' && name[0] != '-' &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") == std::string::npos;
+  if (!plain) {
+    return Status::Error("key name '" + name +
+                         "' must be 1-64 of a-z, 0-9, '.', '_', '-' (not first: '.', '-')");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteDeployment(const InitOptions& o, std::ostream& out) {
@@ -62,7 +121,7 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   PPE_RETURN_IF_ERROR(MakeKey(keys, "coordinator", "coordinator", ""));
   PPE_RETURN_IF_ERROR(MakeKey(keys, "viewer", "viewer", ""));
 
-  const std::string secure = o.insecure ? "false" : "true";
+  const std::string secure = o.insecure ? "false" : "true";  // as broker.yaml spells it
   const std::string listen = Endpoint(o.bind, o.port_base);
   const std::string feed = Endpoint(o.bind, o.port_base + 1);
   const std::string dial = Endpoint(DialHost(o.bind), o.port_base);
@@ -83,19 +142,11 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       "auto_allocate_every: 0           # seconds between automatic rounds; 0: on request only\n"
       "silent_after: 300                # seconds before a quiet county is flagged\n"));
 
+  const BrokerAccess broker{city_copy, dial, dial_feed, !o.insecure};
   for (const auto& [name, role] : {std::pair<std::string, std::string>{"ctl", "coordinator"},
                                    {"viewer", "viewer"}}) {
-    const std::string key_name = role;
-    PPE_RETURN_IF_ERROR(WriteText(dir / (name + ".yaml"),
-        "# ppe-ctl --config " + name + ".yaml  (" + role + ")\n"
-        "name: " + key_name + "\n"
-        "role: " + role + "\n"
-        "city: " + city_copy + "\n"
-        "broker: " + dial + "\n"
-        "feed: " + dial_feed + "\n"
-        "secure: " + secure + "\n"
-        "broker_key: keys/broker.key\n"
-        "key: keys/" + key_name + ".key_secret\n"));
+    PPE_RETURN_IF_ERROR(
+        WriteText(dir / (name + ".yaml"), ClientConfigText(name + ".yaml", role, role, broker)));
   }
 
   std::vector<std::pair<std::string, std::string>> nodes;  // node id, county
@@ -103,18 +154,7 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   nodes.emplace_back(kCityCounty, kCityCounty);
   for (const auto& [node, county] : nodes) {
     PPE_RETURN_IF_ERROR(MakeKey(keys, node, "node", county));
-    PPE_RETURN_IF_ERROR(WriteText(dir / "nodes" / (node + ".yaml"),
-        "# ppe-node --config nodes/" + node + ".yaml run\n"
-        "node: " + node + "\n"
-        "county: " + county + "\n"
-        "city: ../" + city_copy + "\n"
-        "broker: " + dial + "\n"
-        "secure: " + secure + "\n"
-        "broker_key: ../keys/broker.key\n"
-        "key: ../keys/" + node + ".key_secret\n"
-        "store: ../data/" + node + ".db\n"
-        "log_file: ../logs/" + node + ".log\n"
-        "heartbeat_ms: 1000\n"));
+    PPE_RETURN_IF_ERROR(WriteText(dir / "nodes" / (node + ".yaml"), NodeConfigText(node, county, broker)));
   }
   out << "initialised " << city->name() << " in " << o.out_dir << ":\n"
       << "  broker.yaml      ppe-broker, listening on " << listen << " (feed " << feed << ")"
@@ -128,6 +168,78 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       << "      ppe-node --config " << (dir / "nodes" / (nodes.front().first + ".yaml")).string()
       << " run\n";
   return Status::Ok();
+}
+
+Status AddKey(const KeyOptions& o, std::ostream& out) {
+  PPE_RETURN_IF_ERROR(CheckKeyName(o.name));
+  const fs::path dir(o.dir);
+  auto config = BrokerConfig::Load((dir / "broker.yaml").string());
+  if (!config.ok()) {
+    return Status::Error(config.status().message() + " (--dir must be a folder written by 'ppe-ctl init')");
+  }
+  const fs::path keys = dir / "keys";
+  std::error_code ec;
+  if (!fs::equivalent(config->clients_dir, keys, ec)) {
+    return Status::Error("this broker reads its keys from '" + config->clients_dir + "', not from '" +
+                         keys.string() + "'; add the key there by hand");
+  }
+  auto city = City::Load(config->city);
+  if (!city.ok()) return city.status();
+  const bool node = o.role == "node";
+  if (!node && o.role != "viewer" && o.role != "coordinator") {
+    return Status::Error("role '" + o.role + "' is not one of viewer, coordinator, node");
+  }
+  std::string county = o.county;
+  if (node && county.empty() && city->FindCounty(o.name)) county = o.name;
+  if (node && county != kCityCounty && !city->FindCounty(county)) {
+    return Status::Error(county.empty() ? "a node key needs --county C (the county it reports for)"
+                                        : "unknown county '" + county + "' (see the counties in " +
+                                              config->city + ", or 'city' for the city reserve)");
+  }
+  if (!node && !county.empty()) return Status::Error("--county is for node keys only");
+
+  const fs::path config_file = node ? dir / "nodes" / (o.name + ".yaml") : dir / (o.name + ".yaml");
+  for (const fs::path& taken : {keys / (o.name + ".key"), keys / (o.name + ".key_secret"), config_file}) {
+    if (fs::exists(taken, ec)) {
+      return Status::Error("'" + taken.string() + "' exists: the name '" + o.name + "' is taken; choose "
+                           "another (to replace a key, add a new name and remove the old one)");
+    }
+  }
+  const std::string city_file = fs::relative(config->city, dir, ec).string();
+  const BrokerAccess broker{city_file, DialAddress(config->listen), DialAddress(config->feed), config->secure};
+  PPE_RETURN_IF_ERROR(MakeKey(keys, o.name, node ? "node" : o.role, county));
+  const std::string config_text = node ? NodeConfigText(o.name, county, broker)
+                                       : ClientConfigText(o.name + ".yaml", o.name, o.role, broker);
+  PPE_RETURN_IF_ERROR(WriteText(config_file, config_text));
+  out << "added " << o.role << " key '" << o.name << "'" << (node ? " for county " + county : "") << ":\n"
+      << "  " << (keys / (o.name + ".key")).string() << "         public: the broker admits it\n"
+      << "  " << (keys / (o.name + ".key_secret")).string()
+      << "  private: give it, with the config, to its holder only\n"
+      << "  " << config_file.string() << "\n"
+      << "the running broker admits it after a key reload: kill -HUP <ppe-broker's pid>\n"
+      << "use: " << (node ? "ppe-node --config " + config_file.string() + " run"
+                          : "ppe-ctl --config " + config_file.string() + " status") << "\n";
+  return Status::Ok();
+}
+
+Result<nlohmann::json> ListKeys(const std::string& dir) {
+  auto config = BrokerConfig::Load((fs::path(dir) / "broker.yaml").string());
+  if (!config.ok()) return config.status();
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(config->clients_dir, ec)) {
+    if (entry.path().extension() == ".key") files.push_back(entry.path());
+  }
+  if (ec) return Status::Error("cannot read '" + config->clients_dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  nlohmann::json rows = nlohmann::json::array();
+  for (const fs::path& file : files) {
+    auto cert = Certificate::Load(file.string());
+    if (!cert.ok()) return cert.status();
+    rows.push_back({{"name", cert->Meta("name")}, {"role", cert->Meta("role")},
+                    {"county", cert->Meta("county")}, {"file", file.filename().string()}});
+  }
+  return rows;
 }
 
 }  // namespace ppe

@@ -41,7 +41,8 @@ int PrintRows(const nlohmann::json& rows, const std::vector<ppe::Column>& column
   return 0;
 }
 
-// One line per county: contact and backlog, then per item: warehouse stock and sites' cover.
+// One line per county: contact and backlog, then per item the warehouse stock and the days of
+// cover of its sites (their own and in-transit stock over their daily use).
 int PrintStatus(const nlohmann::json& status) {
   std::cout << "city " << status["city"].get<std::string>() << " at " << status["at"].get<std::string>()
             << " (" << status["events"] << " events in the ledger)\n\n";
@@ -52,21 +53,22 @@ int PrintStatus(const nlohmann::json& status) {
   for (const auto& county : status["counties"]) {
     nlohmann::json row = county;
     for (const auto& [item, f] : county["items"].items()) {
-      if (first) columns.push_back({item, item + " stock/use/cover"});
+      if (first) columns.push_back({item, item});
       const std::string cover = f["days_of_cover"].is_null() ? "-" : ppe::CellText(f["days_of_cover"]) + "d";
-      row[item] = ppe::CellText(f["stock"]) + "/" + ppe::CellText(f["daily_use"]) + "/" + cover;
+      row[item] = ppe::CellText(f["stock"]) + " | " + cover;
     }
     first = false;
     rows.push_back(row);
   }
   ppe::PrintTable(std::cout, rows, columns);
-  std::cout << "\nstock = warehouse on hand; use = sites' daily use; cover = days the sites' own and "
-               "in-transit stock lasts\n";
+  std::cout << "\nitem cells: warehouse stock | days of cover at the county's sites (on hand + in transit)\n";
   if (status["alerts"].empty()) {
     std::cout << "alerts: none\n";
-  } else {
-    std::cout << "alerts:\n";
-    for (const auto& a : status["alerts"]) std::cout << "  ! " << a.get<std::string>() << "\n";
+    return 0;
+  }
+  std::cout << "alerts (" << status["alerts"].size() << "):\n";
+  for (const auto& a : status["alerts"]) {
+    std::cout << "  ! " << a["county"].get<std::string>() << ": " << a["text"].get<std::string>() << "\n";
   }
   return 0;
 }
@@ -188,7 +190,23 @@ int main(int argc, char** argv) {
   init->add_option("--bind", init_options.bind, "address the broker listens on")->capture_default_str();
   init->add_flag("--insecure", init_options.insecure, "no CURVE encryption (a trusted lab network only)");
 
+  ppe::KeyOptions key_options;
+  auto* keys = app.add_subcommand("keys", "add a key to a deployment, or list its keys (no broker needed)");
+  keys->require_subcommand(1);
+  auto* keys_add = keys->add_subcommand("add", "a new viewer, coordinator or node key and its config");
+  keys_add->add_option("NAME", key_options.name, "the key's name (its file name and identity)")->required();
+  keys_add->add_option("--role", key_options.role, "viewer, coordinator or node")
+      ->required()
+      ->check(CLI::IsMember({"viewer", "coordinator", "node"}));
+  keys_add->add_option("--county", key_options.county, "node only: the county it reports for");
+  auto* keys_list = keys->add_subcommand("list", "every key in the deployment's key folder");
+  for (CLI::App* sub : {keys_add, keys_list}) {
+    sub->add_option("--dir", key_options.dir, "the deployment folder ('ppe-ctl init --out')")->required();
+  }
+
   Output out;
+  keys_list->add_flag("--json", out.json, "print JSON");
+  keys_list->add_flag("--csv", out.csv, "print CSV");
   auto* status = app.add_subcommand("status", "per county: last contact, backlog, stock, demand, alerts");
   status->add_flag("--json", out.json, "print JSON");
   auto* stock = app.add_subcommand("stock", "stock per warehouse and item");
@@ -234,6 +252,15 @@ int main(int argc, char** argv) {
   if (app.got_subcommand(init)) {
     if (auto s = ppe::WriteDeployment(init_options, std::cout); !s.ok()) return Fail(s.message());
     return 0;
+  }
+  if (app.got_subcommand(keys)) {
+    if (keys->got_subcommand(keys_add)) {
+      if (auto s = ppe::AddKey(key_options, std::cout); !s.ok()) return Fail(s.message());
+      return 0;
+    }
+    auto rows = ppe::ListKeys(key_options.dir);
+    if (!rows.ok()) return Fail(rows.status().message());
+    return PrintRows(*rows, {{"name", ""}, {"role", ""}, {"county", ""}, {"file", ""}}, out);
   }
   if (config_path.empty()) return Fail("--config is required (ctl.yaml or viewer.yaml from 'ppe-ctl init')");
   auto config = ppe::ClientConfig::Load(config_path);

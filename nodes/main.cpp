@@ -36,7 +36,10 @@ struct NodeContext {
 
 ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   auto config = ppe::NodeConfig::Load(config_path);
-  if (!config.ok()) return config.status();
+  if (!config.ok()) {
+    return ppe::Status::Error(config.status().message() + " (--config takes this node's " +
+                              "DIR/nodes/<node>.yaml, written by 'ppe-ctl init')");
+  }
   auto city = ppe::City::Load(config->city);
   if (!city.ok()) return city.status();
   auto store = ppe::NodeStore::Open(config->store);
@@ -256,7 +259,15 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack");
   status->add_flag("--json", json, "print JSON");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // For a mistyped command CLI11 says only that a command is required: name the word.
+    if (app.get_subcommands().empty() && !app.remaining().empty() && e.get_exit_code() != 0) {
+      return Fail("'" + app.remaining().front() + "' is not a command; 'ppe-node --help' lists them");
+    }
+    return app.exit(e);
+  }
 
   auto node = OpenNode(config_path);
   if (!node.ok()) return Fail(node.status().message());

@@ -23,8 +23,9 @@ Result<int64_t> ParseQuantity(const std::string& what, const std::string& text) 
   char* end = nullptr;
   errno = 0;
   const long long value = std::strtoll(t.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) {
-    return Status::Error(what + " '" + t + "' is not a whole number (write it like 5000)");
+  if (*end != '\0') return Status::Error(what + " '" + t + "' is not a whole number (write it like 5000)");
+  if (errno == ERANGE) {
+    return Status::Error(what + " " + t + " is too large for a whole number; check the figure");
   }
   if (value < 0) return Status::Error(what + " " + t + " is negative; counts are 0 or more");
   return static_cast<int64_t>(value);
@@ -35,19 +36,30 @@ bool Implausible(int64_t previous, int64_t figure) {
 }
 
 std::string ReportEntry::Hint(const Refusal& refusal) const {
-  std::string own;
+  // A county's ids, the first dozen: enough to spot a typo without flooding the screen.
+  auto ids = [](const auto& entities, const std::string& county) {
+    std::string list;
+    size_t count = 0;
+    for (const auto& e : entities) {
+      if (e.county == county && ++count <= 12) list += (list.empty() ? "" : ", ") + e.id;
+    }
+    if (count > 12) list += ", ... (" + std::to_string(count) + " in all; see the city file)";
+    return count == 0 ? std::string("none") : list;
+  };
+  std::string items;
   switch (refusal.code) {
     case wire::UNKNOWN_WAREHOUSE:
-    case wire::NOT_YOUR_COUNTY:
-      for (const Warehouse& w : city_.warehouses()) {
-        if (w.county == node_.county) own += (own.empty() ? "" : ", ") + w.id;
-      }
-      return own.empty() ? "" : " (this node's warehouses: " + own + "; sites: see 'ppe-ctl sites')";
-    case wire::UNKNOWN_ITEM:
-      for (const Item& i : city_.items()) own += (own.empty() ? "" : ", ") + i.id;
-      return " (items: " + own + ")";
     case wire::UNKNOWN_SITE:
-      return " (this county's sites are listed by 'ppe-ctl sites' and in the city file)";
+    case wire::NOT_YOUR_COUNTY:
+      return " (this node's warehouses: " + ids(city_.warehouses(), node_.county) +
+             "; its sites: " + ids(city_.sites(), node_.county) + ")";
+    case wire::UNKNOWN_ITEM:
+      for (const Item& i : city_.items()) items += (items.empty() ? "" : ", ") + i.id;
+      return " (items: " + items + ")";
+    case wire::BAD_QUANTITY:
+      return " (check the figure: a receipt is 1 or more units; counts and on-hand 0 or more)";
+    case wire::MALFORMED:  // from the command line, only an over-long text gets here
+      return " (shorten it)";
     default:
       return "";
   }
@@ -120,7 +132,7 @@ Result<wire::Report> ReportEntry::Demand(const std::string& site, const std::str
     if (*end != '\0' || !std::isfinite(value)) {
       return Status::Error("daily use '" + use + "' is not a number (write it like 1200)");
     }
-    if (value < 0) return Status::Error("daily use " + use + " is negative");
+    if (value < 0) return Status::Error("daily use " + use + " is negative; it is 0 or more units a day");
     m->set_daily_use(value);
   }
   return Finish(std::move(report));

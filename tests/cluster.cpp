@@ -100,6 +100,17 @@ bool WaitFor(const std::function<bool()>& condition, int timeout_ms) {
   return condition();
 }
 
+TempFile::TempFile(const std::string& name, const std::string& text) {
+  char tmpl[] = "/tmp/ppe-file-XXXXXX";
+  path_ = std::string(mkdtemp(tmpl)) + "/" + name;
+  std::ofstream(path_) << text;
+}
+
+TempFile::~TempFile() {
+  std::error_code ignored;
+  std::filesystem::remove_all(std::filesystem::path(path_).parent_path(), ignored);
+}
+
 Cluster::Cluster(const std::string& city_file, const std::vector<std::string>& init_extra) {
   char tmpl[] = "/tmp/ppe-cluster-XXXXXX";
   dir_ = mkdtemp(tmpl);

@@ -27,6 +27,18 @@ int FreePortPair();
 // Polls `condition` every 50 ms until it holds or `timeout_ms` passes.
 bool WaitFor(const std::function<bool()>& condition, int timeout_ms);
 
+// A file `name` holding `text` in a fresh folder under /tmp (e.g. a test's city file); the folder
+// goes with the object.
+class TempFile {
+ public:
+  TempFile(const std::string& name, const std::string& text);
+  ~TempFile();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 class Cluster {
  public:
   // Inits a deployment of `city_file` (default: the real Sanming file) in a fresh temporary dir.
@@ -43,6 +55,7 @@ class Cluster {
   void StartNode(const std::string& node);
   void KillNode(const std::string& node);
   bool BrokerRunning() const { return broker_pid_ > 0; }
+  pid_t broker_pid() const { return broker_pid_; }  // to signal it (SIGHUP) or read /proc
 
   // ppe-node --config nodes/<node>.yaml ARGS...
   CommandResult Node(const std::string& node, const std::vector<std::string>& args);

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Benchmarks the service against this machine's own limits and prints ONE table (median, min, max
+# over the runs of each figure); every server listens on 127.0.0.1 and is stopped on exit.
+# Usage: scripts/bench.sh [--quick] [--json] [--runs N] [--keep] [--build-dir DIR (already built)]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+quick=0 json=0 runs=3 keep=0 bin=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --json) json=1 ;;
+    --runs) runs="$2"; shift ;;
+    --keep) keep=1 ;;
+    --build-dir) bin="$(cd "$2" && pwd)"; shift ;;
+    -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$runs" -ge 3 ] || { echo "bench.sh: --runs must be at least 3" >&2; exit 2; }
+
+# Sizes: --quick keeps the whole run under ~2 minutes, the full one under ~10.
+if [ "$quick" = 1 ]; then
+  max_s=3 paced_s=2 rates="1000 10000" raw_s=2 restart_events=200000 import_rows=100000 province_runs=1
+else
+  max_s=10 paced_s=5 rates="1000 10000 50000" raw_s=3 restart_events=1000000 import_rows=100000 province_runs=$runs
+fi
+
+log() { [ "$json" = 1 ] || printf '\033[2m%s\033[0m\n' "$*" >&2; }
+
+if [ -z "$bin" ]; then
+  log "building (only what is missing)"
+  "$root/scripts/build.sh" Release >/dev/null
+  bin="$root/build"
+fi
+ctl="$bin/ctl/ppe-ctl" node="$bin/nodes/ppe-node" broker="$bin/broker/ppe-broker"
+loadgen="$bin/bench/ppe-loadgen" rawbench="$bin/bench/ppe-rawbench" restartbench="$bin/bench/ppe-restartbench"
+
+work="$(mktemp -d /tmp/ppe-bench-XXXXXX)"
+samples="$work/samples"
+: >"$samples"
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do timeout 10 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+  if [ "$keep" = 1 ]; then echo "work folder kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'echo "interrupted; stopping" >&2; exit 130' INT TERM
+
+# --- helpers -------------------------------------------------------------------------------------
+sample() { echo "$1 $2" >>"$samples"; }                       # figure value
+# A figure that could not be measured: the table says so, and the other figures still run.
+failed() { echo "$1" >>"$work/failed"; echo "bench.sh: $1: $2" >&2; }
+field() { sed -n "s/.*\"$2\": *\([^,}]*\).*/\1/p" <<<"$1" | head -1 | tr -d '"'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# A free port pair on loopback (a broker takes N and N+1).
+free_ports() {
+  local port
+  port=$(( 20000 + RANDOM % 30000 ))
+  while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || (exec 3<>/dev/tcp/127.0.0.1/$((port + 1))) 2>/dev/null; do
+    port=$(( 20000 + RANDOM % 30000 ))
+  done
+  echo "$port"
+}
+deploy() {  # city-file dir
+  "$ctl" init --city "$1" --out "$2" --port-base "$(free_ports)" --bind 127.0.0.1 >/dev/null
+}
+start_broker() {  # dir; sets broker_pid
+  "$broker" --config "$1/broker.yaml" --log-level warn >"$1/logs/broker.out" 2>&1 &
+  broker_pid=$!
+  pids+=("$broker_pid")
+  for _ in $(seq 100); do "$ctl" --config "$1/ctl.yaml" stock --json >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "bench.sh: the broker in $1 did not come up" >&2; exit 1
+}
+stop_pid() { kill -TERM "$1" 2>/dev/null || true; timeout 10 tail --pid="$1" -f /dev/null || kill -KILL "$1" 2>/dev/null || true; }
+start_node() {  # dir county
+  "$node" --config "$1/nodes/$2.yaml" run >"$1/logs/$2.out" 2>&1 &
+  pids+=($!)
+}
+pending() { field "$("$node" --config "$1/nodes/$2.yaml" status --json)" outbox_pending; }
+wait_drained() {  # dir county timeout_s: 0 once the node's outbox is acknowledged
+  local deadline=$(( $(now_ms) + $3 * 1000 ))
+  while [ "$(now_ms)" -lt "$deadline" ]; do
+    [ "$(pending "$1" "$2")" = 0 ] && return 0
+    sleep 0.01
+  done
+  return 1
+}
+# On-CPU and run-queue-wait nanoseconds summed over a process's threads: CPU cost per report is a
+# figure that holds even when other work on the machine takes the cores.
+sched_ns() { cat /proc/"$1"/task/*/schedstat | awk -v f="$2" '{ s += $f } END { printf "%.0f", s }'; }
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# --- 1. raw limits and broker throughput, interleaved so each broker run has its raw neighbours --
+log "throughput: raw SQLite, raw CURVE and the broker with 12 simulated Sanming nodes ($runs runs)"
+d="$work/ingest"
+deploy "$root/config/sanming.yaml" "$d"
+start_broker "$d"
+for r in $(seq "$runs"); do
+  out=$("$rawbench" sqlite --seconds "$raw_s" --dir "$d/data" --json)
+  sample raw_sqlite "$(field "$out" rows_per_s)"
+  out=$("$rawbench" curve --seconds "$raw_s" --json)
+  sample raw_curve "$(field "$out" reports_per_s)"
+  sample raw_curve_frames "$(field "$out" frames_per_s)"
+  cpu0=$(sched_ns "$broker_pid" 1) wait0=$(sched_ns "$broker_pid" 2)
+  out=$("$loadgen" --deploy "$d" --seconds "$max_s" --json) || { echo "bench.sh: loadgen run failed: $out" >&2; exit 1; }
+  cpu=$(( $(sched_ns "$broker_pid" 1) - cpu0 )) wait=$(( $(sched_ns "$broker_pid" 2) - wait0 ))
+  sample broker_max "$(field "$out" reports_per_s)"
+  sample broker_max_p99 "$(field "$out" p99_ms)"
+  secs=$(field "$out" seconds) acked=$(field "$out" reports_acked)
+  sample broker_cpu "$(awk -v c="$cpu" -v s="$secs" 'BEGIN { printf "%.2f", c / 1e9 / s }')"
+  sample broker_wait "$(awk -v c="$wait" -v s="$secs" 'BEGIN { printf "%.2f", c / 1e9 / s }')"
+  sample broker_us_per_report "$(awk -v c="$cpu" -v n="$acked" 'BEGIN { printf "%.2f", c / 1e3 / n }')"
+  log "  run $r: broker $(field "$out" reports_per_s) reports/s"
+done
+
+# --- 2. ack latency at fixed offered rates ------------------------------------------------------
+for rate in $rates; do
+  log "ack latency at $rate reports/s offered ($runs runs of ${paced_s} s)"
+  for _ in $(seq "$runs"); do
+    out=$("$loadgen" --deploy "$d" --rate "$rate" --seconds "$paced_s" --json) || { echo "bench.sh: paced run failed: $out" >&2; exit 1; }
+    for q in p50 p99 p999; do sample "lat_${rate}_$q" "$(field "$out" "${q}_ms")"; done
+  done
+done
+sample broker_rss_ingest "$(rss_mib "$broker_pid")"
+stop_pid "$broker_pid"
+
+# --- 3. end to end with real ppe-node daemons ---------------------------------------------------
+log "end to end: demand -> dispatch order at the source node; import of $import_rows CSV rows ($runs runs)"
+d="$work/e2e"
+deploy "$root/config/sanming.yaml" "$d"
+start_broker "$d"
+start_node "$d" meilie; e2e_nodes=($!)
+start_node "$d" sanyuan; e2e_nodes+=($!)
+"$node" --config "$d/nodes/meilie.yaml" stock meilie-wh mask.n95 1000000 >/dev/null
+wait_drained "$d" meilie 20 || { echo "bench.sh: meilie did not drain" >&2; exit 1; }
+# Tier-1 sites of Meilie, one per run: a fresh demand each time, so each round has something to do.
+mapfile -t sites < <("$ctl" --config "$d/ctl.yaml" sites --csv | awk -F, 'NR > 1 && $2 == "meilie" { print $1 }')
+for r in $(seq "$runs"); do
+  site="${sites[$(( r - 1 ))]}"
+  t0=$(now_ms)
+  "$node" --config "$d/nodes/meilie.yaml" demand "$site" mask.n95 --on-hand 0 --daily-use 100 >/dev/null
+  wait_drained "$d" meilie 20 || { echo "bench.sh: demand not acknowledged" >&2; exit 1; }
+  t1=$(now_ms)
+  "$ctl" --config "$d/ctl.yaml" allocate --json >"$d/round-$r.json"
+  got=0
+  for _ in $(seq 2000); do  # 20 s at most
+    if "$node" --config "$d/nodes/meilie.yaml" orders --json | grep -q "\"to_site\": \"$site\""; then got=1; break; fi
+    sleep 0.01
+  done
+  [ "$got" = 1 ] || { echo "bench.sh: no order for $site reached meilie" >&2; exit 1; }
+  t2=$(now_ms)
+  sample e2e_demand_order "$(( t2 - t0 ))"
+  sample e2e_demand_acked "$(( t1 - t0 ))"
+done
+awk -v n="$import_rows" 'BEGIN { print "type,place,item,quantity,daily_use,source,from";
+  for (i = 0; i < n; i++) print "receipt,sanyuan-wh,mask.surgical,1,,production," }' >"$d/import.csv"
+for r in $(seq "$runs"); do
+  t0=$(now_ms)
+  "$node" --config "$d/nodes/sanyuan.yaml" import "$d/import.csv" >/dev/null
+  t1=$(now_ms)
+  wait_drained "$d" sanyuan 60 || { failed import_applied "not applied within 60 s (see $d/logs)"; break; }
+  t2=$(now_ms)
+  sample import_applied "$(awk -v ms="$(( t2 - t0 ))" 'BEGIN { printf "%.3f", ms / 1000 }')"
+  sample import_local "$(awk -v ms="$(( t1 - t0 ))" 'BEGIN { printf "%.3f", ms / 1000 }')"
+done
+for p in "${e2e_nodes[@]}"; do stop_pid "$p"; done
+stop_pid "$broker_pid"
+
+# --- 4. restart to serving with N events stored -------------------------------------------------
+log "restart: filling a broker store with $restart_events events, then $runs timed restarts"
+d="$work/restart"
+deploy "$root/config/sanming.yaml" "$d"
+"$restartbench" --deploy "$d" --broker "$broker" --events "$restart_events" --runs "$runs" --json >"$d/restart.json"
+while read -r line; do
+  sample restart "$(field "$line" restart_ms)"
+  sample restart_rss "$(field "$line" peak_rss_mib)"
+done <"$d/restart.json"
+
+# --- 5. province scale: 100 counties, 10,000 sites ----------------------------------------------
+log "province: broker RSS with 100 county nodes importing their CSVs ($province_runs runs)"
+"$bin/tests/ppe-province" --out "$work/province.yaml" --csv-dir "$work/province-csv"
+for r in $(seq "$province_runs"); do
+  d="$work/province-$r"
+  deploy "$work/province.yaml" "$d"
+  start_broker "$d"
+  counties=$(ls "$work/province-csv" | sed 's/\.csv$//')
+  for c in $counties; do "$node" --config "$d/nodes/$c.yaml" import "$work/province-csv/$c.csv" >/dev/null; done
+  node_pids=()
+  for c in $counties; do start_node "$d" "$c"; node_pids+=($!); done
+  # One status call sees every county: drained when none is behind and all but the city applied.
+  n=$(echo "$counties" | wc -w)
+  drained=0
+  for _ in $(seq 600); do  # 120 s at most
+    st=$("$ctl" --config "$d/ctl.yaml" status --json 2>/dev/null || true)
+    if [ "$(grep -c '"reports_behind": 0' <<<"$st")" -ge "$n" ] &&
+       [ "$(grep -c '"reports_applied": 0,' <<<"$st")" -le 1 ]; then drained=1; break; fi
+    sleep 0.2
+  done
+  [ "$drained" = 1 ] || { echo "bench.sh: the province did not drain in 120 s" >&2; exit 1; }
+  sample province_rss "$(rss_mib "$broker_pid")"
+  t0=$(now_ms)
+  "$ctl" --config "$d/ctl.yaml" allocate --dry-run --json >/dev/null
+  sample province_round_broker "$(( $(now_ms) - t0 ))"
+  sample province_hwm "$(hwm_mib "$broker_pid")"
+  for p in "${node_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${node_pids[@]}"; do stop_pid "$p"; done
+  stop_pid "$broker_pid"
+done
+out=$("$bin/tests/ppe-bench-allocate" --runs "$runs" --json)
+# ppe-bench-allocate reports its own median/min/max; kept as three samples of one figure.
+for k in median_ms min_ms max_ms; do sample province_round "$(field "$out" "$k")"; done
+
+# --- the table ----------------------------------------------------------------------------------
+# figure | what | unit | target (>= or <=, or -)
+rows='raw_sqlite|raw SQLite inserts, 100 rows a txn, WAL+FULL|rows/s|-
+raw_curve|raw CURVE DEALER->ROUTER, loadgen frames|reports/s|-
+raw_curve_frames|raw CURVE frames|frames/s|-
+broker_max|broker durable reports, 12 CURVE nodes, ack after commit|reports/s|>=100000
+broker_cpu|broker CPU during that run (all threads)|cores|-
+broker_wait|broker threads runnable but waiting for a core|cores|-
+broker_us_per_report|broker CPU per durable report|us|-
+broker_max_p99|ack latency p99 at max throughput|ms|-'
+for rate in $rates; do
+  t='-'; [ "$rate" = 10000 ] && t='<=10'
+  rows+="
+lat_${rate}_p50|ack latency p50 at $rate reports/s|ms|-
+lat_${rate}_p99|ack latency p99 at $rate reports/s|ms|$t
+lat_${rate}_p999|ack latency p99.9 at $rate reports/s|ms|-"
+done
+rows+="
+e2e_demand_acked|demand report acknowledged by the broker|ms|-
+e2e_demand_order|demand report -> order stored at the source node|ms|-
+import_local|ppe-node import of $import_rows rows, local write|s|-
+import_applied|ppe-node import of $import_rows rows applied at broker|s|<2
+restart|broker restart to serving, $restart_events events|ms|<=2000
+restart_rss|broker peak RSS after that restart|MiB|-
+broker_rss_ingest|broker RSS after the ingest runs|MiB|-
+province_rss|broker RSS, province loaded (100 nodes)|MiB|<=200
+province_hwm|broker peak RSS after a province round|MiB|-
+province_round_broker|allocation round, province, via ppe-ctl (dry run)|ms|-
+province_round|allocation round, province (ppe-bench-allocate)|ms|-"
+
+stats() {  # figure -> "median min max n"
+  awk -v k="$1" '$1 == k { print $2 }' "$samples" | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR == 0) { print "- - - 0"; exit }
+      m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1], v[NR], NR }'
+}
+verdict() {  # value target
+  awk -v v="$1" -v t="$2" 'BEGIN {
+    if (t == "-" || v == "-") { print ""; exit }
+    op = substr(t, 1, 1) == "<" ? "<" : ">"; eq = substr(t, 2, 1) == "="; x = substr(t, eq ? 3 : 2) + 0
+    ok = op == "<" ? (eq ? v <= x : v < x) : (eq ? v >= x : v > x); print ok ? "met" : "MISSED" }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+broker_med=$(stats broker_max | cut -d' ' -f1)
+ratio_sqlite=$(ratio "$broker_med" "$(stats raw_sqlite | cut -d' ' -f1)")
+ratio_curve=$(ratio "$broker_med" "$(stats raw_curve | cut -d' ' -f1)")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+if [ "$json" = 1 ]; then
+  printf '{"quick":%s,"runs":%s,"loadavg":"%s","figures":{' "$quick" "$runs" "$load"
+  sep=""
+  while IFS='|' read -r key what unit target; do
+    read -r med min max n <<<"$(stats "$key")"
+    grep -qx "$key" "$work/failed" 2>/dev/null && target="$target FAILED"
+    printf '%s"%s":{"what":"%s","unit":"%s","median":%s,"min":%s,"max":%s,"n":%s,"target":"%s","verdict":"%s"}' \
+      "$sep" "$key" "$what" "$unit" "${med/-/null}" "${min/-/null}" "${max/-/null}" "$n" "$target" "$(verdict "$med" "$target")"
+    sep=","
+  done <<<"$rows"
+  printf '},"broker_vs_raw_sqlite":%s,"broker_vs_raw_curve":%s,"ratio_target":">=0.5 of raw SQLite","ratio_verdict":"%s"}\n' \
+    "$ratio_sqlite" "$ratio_curve" "$(verdict "$ratio_sqlite" '>=0.5')"
+else
+  printf '\n%-58s %12s %12s %12s %3s %-10s %s\n' "figure" "median" "min" "max" "n" "unit" "target"
+  while IFS='|' read -r key what unit target; do
+    read -r med min max n <<<"$(stats "$key")"
+    grep -qx "$key" "$work/failed" 2>/dev/null && target="$target FAILED"
+    printf '%-58s %12s %12s %12s %3s %-10s %s %s\n' "$what" "$med" "$min" "$max" "$n" "$unit" \
+      "$([ "$target" = - ] && echo "" || echo "$target")" "$(verdict "$med" "$target")"
+  done <<<"$rows"
+  printf '%-58s %12s %12s %12s %3s %-10s %s %s\n' "broker rate / raw SQLite rate (medians)" "$ratio_sqlite" "" "" "" "ratio" ">=0.5" "$(verdict "$ratio_sqlite" '>=0.5')"
+  printf '%-58s %12s %12s %12s %3s %-10s\n' "broker rate / raw CURVE rate (medians)" "$ratio_curve" "" "" "" "ratio"
+  echo "load average at the end: $load ($(nproc) cores)"
+fi
