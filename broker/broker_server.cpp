@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "broker/alerts.h"
 #include "common/certificate.h"
 #include "common/wire.h"
 
@@ -36,6 +37,8 @@ constexpr int kInboundFramesPerConnection = 1000;
 constexpr size_t kDeliveriesPerFrame = 256;
 // Deliveries not acknowledged this long after a push are pushed again.
 constexpr int64_t kRedeliverAfterMs = 3000;
+constexpr int kCyclesPerCheckpoint = 32;
+constexpr int64_t kAlertLogEveryMs = 60000;
 
 }  // namespace
 
@@ -127,10 +130,38 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
       continue;
     }
     if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
-    if (items[1].revents & ZMQ_POLLIN) ReadCycle();
+    const bool busy = items[1].revents & ZMQ_POLLIN;
+    if (busy) {
+      ReadCycle();
+      ++cycles_since_checkpoint_;
+    }
+    MaybeCheckpoint(busy);
     MaybeAutoAllocate();
+    MaybeLogAlerts();
   }
   spdlog::info("broker stopping");
+}
+
+// The WAL is folded into the database here, after the cycle's acks are out, instead of inside a
+// commit that acks wait for: when idle, or every kCyclesPerCheckpoint cycles under load.
+void BrokerServer::MaybeCheckpoint(bool busy) {
+  if (cycles_since_checkpoint_ == 0 || (busy && cycles_since_checkpoint_ < kCyclesPerCheckpoint)) return;
+  if (Status s = store_->Checkpoint(); !s.ok()) spdlog::warn("checkpoint: {}", s.message());
+  cycles_since_checkpoint_ = 0;
+}
+
+// Alerts go to the broker log as they appear (each once), as well as to ppe-ctl status.
+void BrokerServer::MaybeLogAlerts() {
+  const int64_t now = MonotonicMs();
+  if (now < next_alert_log_ms_) return;
+  next_alert_log_ms_ = now + kAlertLogEveryMs;
+  std::set<std::string> current;
+  for (const Alert& a : CityAlerts(city_, config_, *store_, NowMs())) {
+    const std::string line = a.county + ": " + a.text;
+    if (!logged_alerts_.count(line)) spdlog::warn("alert {} {}", a.kind, line);
+    current.insert(line);
+  }
+  logged_alerts_.swap(current);
 }
 
 void BrokerServer::ReadCycle() {

@@ -76,6 +76,8 @@ class BrokerServer {
   void PublishOrderEvents();
   void PushDeliveries();
   void MaybeAutoAllocate();
+  void MaybeCheckpoint(bool busy);
+  void MaybeLogAlerts();
   void Send(const std::string& routing_id, const wire::Envelope& envelope);
   // Answers a refused message with an Error; logs only the key's first refusal of the cycle, so a
   // flood cannot fill the log.
@@ -104,6 +106,9 @@ class BrokerServer {
   std::map<std::string, CycleBudget> budgets_;  // by key; emptied every cycle
   std::set<std::string> to_push_;  // counties whose delivery queue may have news
   int64_t next_auto_round_ms_ = 0;
+  int cycles_since_checkpoint_ = 0;
+  int64_t next_alert_log_ms_ = 0;
+  std::set<std::string> logged_alerts_;
 };
 
 }  // namespace ppe

@@ -54,6 +54,12 @@ const std::vector<std::string>& BrokerMigrations() {
         PRIMARY KEY (county, seq)) WITHOUT ROWID;
       CREATE TABLE delivery_acks (county TEXT PRIMARY KEY, acked INTEGER NOT NULL);
       )sql",
+      // 3: what reserved stock and in-transit demand are summed by, so a snapshot of the city
+      // stays linear in its size however many orders accumulate.
+      R"sql(
+      CREATE INDEX orders_from ON orders (from_warehouse, item, status);
+      CREATE INDEX orders_to ON orders (to_site, for_item, status);
+      )sql",
   };
   return migrations;
 }
@@ -78,6 +84,7 @@ Result<std::unique_ptr<BrokerStore>> BrokerStore::Open(const std::string& path) 
   auto db = SqliteDb::Open(path, BrokerMigrations());
   if (!db.ok()) return db.status();
   std::unique_ptr<BrokerStore> store(new BrokerStore(std::move(*db)));
+  PPE_RETURN_IF_ERROR(store->db_->Exec("PRAGMA wal_autocheckpoint=0"));
   PPE_RETURN_IF_ERROR(store->LoadProgress());
   return store;
 }
@@ -111,6 +118,8 @@ NodeProgress& BrokerStore::Progress(const std::string& node, const std::string& 
 }
 
 Status BrokerStore::Begin() { return db_->Begin(); }
+
+Status BrokerStore::Checkpoint() { return db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 Status BrokerStore::Commit() {
   Statement& save = db_->Prepare(

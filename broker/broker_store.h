@@ -53,6 +53,9 @@ class BrokerStore {
   NodeProgress& Progress(const std::string& node, const std::string& county);
   const std::map<std::string, NodeProgress>& progress() const { return progress_; }
 
+  // Folds the WAL into the database without waiting for readers (the broker calls it between
+  // cycles; commits never checkpoint by themselves).
+  Status Checkpoint();
   Status Begin();
   // Writes the progress of every node touched in this batch, then commits.
   Status Commit();

@@ -255,7 +255,7 @@ verdict() {  # value target
     op = substr(t, 1, 1) == "<" ? "<" : ">"; eq = substr(t, 2, 1) == "="; x = substr(t, eq ? 3 : 2) + 0
     ok = op == "<" ? (eq ? v <= x : v < x) : (eq ? v >= x : v > x); print ok ? "met" : "MISSED" }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 broker_med=$(stats broker_max | cut -d' ' -f1)
 ratio_sqlite=$(ratio "$broker_med" "$(stats raw_sqlite | cut -d' ' -f1)")
 ratio_curve=$(ratio "$broker_med" "$(stats raw_curve | cut -d' ' -f1)")
