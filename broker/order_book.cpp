@@ -1,5 +1,7 @@
 #include "broker/order_book.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "common/wire.h"
@@ -47,17 +49,15 @@ nlohmann::json OrderJson(Statement& q) {
 // SQL conditions and their bindings for a filter over the orders table aliased `o`.
 std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
   std::string where = " WHERE 1 = 1";
-  auto add = [&](const std::string& clause, const std::string& value) {
+  // Each clause names its one parameter as {0}, however often it uses it.
+  auto add = [&](const char* clause, const std::string& value) {
     if (value.empty()) return;
     binds->push_back(value);
-    const std::string n = "?" + std::to_string(binds->size());
-    std::string c = clause;
-    for (size_t p = 0; (p = c.find('?', p)) != std::string::npos; p += n.size()) c.replace(p, 1, n);
-    where += " AND " + c;
+    where += fmt::format(fmt::runtime(std::string(" AND ") + clause), fmt::format("?{}", binds->size()));
   };
-  add("(o.from_county = ? OR o.to_county = ?)", f.county);
-  add("o.to_site = ?", f.site);
-  add("(o.item = ? OR o.for_item = ?)", f.item);
+  add("(o.from_county = {0} OR o.to_county = {0})", f.county);
+  add("o.to_site = {0}", f.site);
+  add("(o.item = {0} OR o.for_item = {0})", f.item);
   if (f.order_id > 0) where += " AND o.id = " + std::to_string(f.order_id);
   if (f.round > 0) where += " AND o.round = " + std::to_string(f.round);
   return where;

@@ -1,5 +1,8 @@
 #include "common/sqlite_db.h"
 
+#include <chrono>
+#include <thread>
+
 namespace ppe {
 
 // Bindings are kept: every statement binds all its parameters before each run, and clearing them
@@ -72,9 +75,16 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   // Node commands and the node daemon share one file: wait for the other's write lock.
   sqlite3_busy_timeout(raw, 10000);
-  Status status = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                           "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
-  if (status.ok()) status = db->Migrate(migrations);
+  // Switching a new file to WAL takes a lock that SQLite does not wait for: when two processes
+  // create the store at once, the loser retries instead of failing.
+  Status status;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    status = db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                      "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+    if (status.ok()) status = db->Migrate(migrations);
+    if (status.ok() || (sqlite3_errcode(raw) & 0xff) != SQLITE_BUSY) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   if (!status.ok()) return Status::Error("database '" + path + "': " + status.message());
   return db;
 }

@@ -11,6 +11,8 @@ namespace {
 
 constexpr size_t kReportsPerFrame = 512;
 // Reports on the wire without an ack: enough to hide the round trip, small enough to resend.
+// Keep it at most half of the broker's per-key budget (kReportsPerKeyPerCycle in
+// broker/broker_server.cpp), or a full window would be refused as a flood.
 constexpr uint64_t kWindow = 64 * kReportsPerFrame;
 // Unacknowledged reports this long after the last progress are presumed lost and resent.
 constexpr int64_t kResendAfterMs = 3000;

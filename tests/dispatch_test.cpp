@@ -3,6 +3,7 @@
 // `ppe-ctl check` catches an edited store; only the named node (and the coordinator) may act; the
 // dispatch log as table, CSV, JSON, file and live feed.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -481,8 +482,9 @@ TEST_F(Dispatch, LogHasEveryOrderEventAsCsvJsonAndJsonLinesFileAndFiltersByCount
   ASSERT_EQ(lines.size(), rows.size() + 1) << csv.out;
   EXPECT_EQ(lines[0].rfind("time,order,status,from,to,item,qty,who", 0), 0u) << lines[0];
   for (size_t i = 1; i < lines.size(); ++i) {
-    EXPECT_TRUE(Contains(lines[i], "," + std::to_string(id) + "," + statuses[i - 1].get<std::string>() + ",alpha-wh,b-hosp,"))
-        << lines[i];
+    const std::string expected =
+        fmt::format(",{},{},alpha-wh,b-hosp,", id, statuses[i - 1].get<std::string>());
+    EXPECT_TRUE(Contains(lines[i], expected)) << lines[i];
   }
 
   // The dispatch log file: the same events, one JSON object a line.
