@@ -227,6 +227,8 @@ int main(int argc, char** argv) {
   receipt->add_option("--source", source, "production (default), donation or transfer")
       ->check(CLI::IsMember({"production", "donation", "transfer"}));
   receipt->add_option("--from", from, "donor, producer or sending warehouse");
+  std::string reference;
+  receipt->add_option("--reference", reference, "delivery note, waybill or batch number");
 
   auto* demand = app.add_subcommand("demand", "record a site's stock on hand and daily use");
   demand->add_option("SITE", site, "site id")->required();
@@ -287,7 +289,7 @@ int main(int argc, char** argv) {
     return Record(*node, {*report});
   }
   if (app.got_subcommand(receipt)) {
-    auto report = entry.Receipt(warehouse, item, quantity, source, from);
+    auto report = entry.Receipt(warehouse, item, quantity, source, from, reference);
     if (!report.ok()) return Fail(report.status().message());
     return Record(*node, {*report});
   }

@@ -86,7 +86,8 @@ Result<wire::Report> ReportEntry::Stock(const std::string& warehouse, const std:
 
 Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse, const std::string& item,
                                           const std::string& quantity, const std::string& source,
-                                          const std::string& from) const {
+                                          const std::string& from,
+                                          const std::string& reference) const {
   auto qty = ParseQuantity("quantity", quantity);
   if (!qty.ok()) return qty.status();
   wire::Report report;
@@ -108,6 +109,7 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse, const st
     return Status::Error("a donation needs its donor: add --from NAME (the 'from' column in CSV)");
   }
   m->set_from(Trimmed(from));
+  m->set_reference(Trimmed(reference));
   return Finish(std::move(report));
 }
 

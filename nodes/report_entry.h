@@ -21,7 +21,8 @@ class ReportEntry {
                              const std::string& quantity) const;
   Result<wire::Report> Receipt(const std::string& warehouse, const std::string& item,
                                const std::string& quantity, const std::string& source,
-                               const std::string& from) const;
+                               const std::string& from,
+                               const std::string& reference = "") const;
   // daily_use empty: headcount x the item's per-head daily use.
   Result<wire::Report> Demand(const std::string& site, const std::string& item,
                               const std::string& on_hand, const std::string& daily_use) const;

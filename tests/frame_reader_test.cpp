@@ -57,7 +57,9 @@ TEST_F(FrameReaderTest, EmptyGarbageAndTruncatedFramesAreMalformed) {
     for (char& c : noise) c = static_cast<char>(rng());
     wire::Envelope envelope;
     const Refusal r = FrameReader(*city_).Read(Frame(noise), &envelope);
-    if (r.refused()) EXPECT_EQ(r.code, wire::MALFORMED);
+    if (r.refused()) {
+      EXPECT_EQ(r.code, wire::MALFORMED);
+    }
   }
 }
 
