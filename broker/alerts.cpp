@@ -37,30 +37,36 @@ void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& st
   }
 }
 
-// Sites short of cover, grouped per county and item so a bad day reads as a few lines.
+// Sites short of cover, one line per county (items with their count of short sites, and the
+// lowest site), so a bad day still fits on the coordinator's screen.
 void CoverAlerts(const City& city, const BrokerConfig& config, BrokerStore& store, std::vector<Alert>* out) {
   struct Short {
-    int sites = 0;
+    std::map<std::string, int> sites_of_item;
     double lowest = 1e300;
-    std::string lowest_site;
+    std::string lowest_site, lowest_item;
   };
-  std::map<std::pair<std::string, std::string>, Short> shorts;
+  std::map<std::string, Short> shorts;
   for (const DemandRow& r : store.Demand()) {
     if (r.daily_use <= 0) continue;
     const double cover = (r.on_hand + r.in_transit) / r.daily_use;
     const Site* site = city.FindSite(r.site);
     if (!site || cover >= config.alert_cover_days) continue;
-    Short& s = shorts[{site->county, r.item}];
-    ++s.sites;
+    Short& s = shorts[site->county];
+    ++s.sites_of_item[r.item];
     if (cover < s.lowest) {
       s.lowest = cover;
       s.lowest_site = r.site;
+      s.lowest_item = r.item;
     }
   }
-  for (const auto& [key, s] : shorts) {
-    out->push_back({key.first, "low_cover",
-                    std::to_string(s.sites) + " site(s) under " + Days(config.alert_cover_days) + " days of " +
-                        key.second + " (lowest " + s.lowest_site + ": " + Days(s.lowest) + " d)"});
+  for (const auto& [county, s] : shorts) {
+    std::string items;
+    for (const auto& [item, sites] : s.sites_of_item) {
+      items += (items.empty() ? "" : ", ") + item + " " + std::to_string(sites);
+    }
+    out->push_back({county, "low_cover",
+                    "sites under " + Days(config.alert_cover_days) + " days of cover: " + items + " (lowest " +
+                        s.lowest_site + ", " + s.lowest_item + " " + Days(s.lowest) + " d)"});
   }
 }
 

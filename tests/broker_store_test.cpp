@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "broker/alerts.h"
 #include "broker/broker_store.h"
 #include "broker/key_ring.h"
 #include "common/certificate.h"
@@ -233,6 +235,59 @@ TEST_F(BrokerStoreTest, RefusalsAreRecordedOncePerNodeAndSeq) {
   EXPECT_EQ(q.Text(3), "again");
   EXPECT_FALSE(q.Step());
   EXPECT_EQ(store_->EventCount(), 0);  // a refusal changes no figure
+}
+
+// ================================= Alerts ==================================
+
+// Alerts are computed from the store as it is: each kind appears when its condition holds.
+TEST_F(BrokerStoreTest, AlertsNameSilentCountiesShortSitesDiscrepanciesAndConfirmedFigures) {
+  const City city = SmallCity();
+  BrokerConfig config;
+  config.alert_cover_days = 2;
+  const int64_t now = 100'000'000;
+  auto kinds_of = [&](const std::string& county) {
+    std::multiset<std::string> kinds;
+    for (const Alert& a : CityAlerts(city, config, *store_, now)) {
+      if (a.county == county) kinds.insert(a.kind);
+    }
+    return kinds;
+  };
+  // Nobody ever connected: every county and the city are silent, nothing else.
+  EXPECT_EQ(kinds_of("sanyuan"), std::multiset<std::string>{"silent"});
+  EXPECT_EQ(kinds_of("city"), std::multiset<std::string>{"silent"});
+
+  ReportOrigin origin = Origin();
+  origin.applied_ms = now - 1000;
+  origin.confirmed = true;
+  Committed([&] {
+    store_->Progress("sanyuan", "sanyuan").last_contact_ms = now - 1000;
+    return store_->ApplyStockCount(origin, Count(900000));
+  });
+  // Two short sites of one county make one line; a site with cover is not named.
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("sm-first-hospital", 10, 100)); });
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("sy-rail", 0, 5)); });
+  Committed([&] { return store_->ApplyDemand(Origin(), Demand("sy-community", 500, 10)); });
+  Committed([&] {
+    return store_->db().Exec(
+        "INSERT INTO orders (id, round, from_warehouse, from_county, to_site, to_county, item, "
+        "for_item, qty, status, received_qty, tier, days_before, days_after, distance_km, reason, "
+        "created_ms, updated_ms) VALUES (7, 1, 'sanyuan-wh', 'sanyuan', 'sy-rail', 'sanyuan', "
+        "'mask.n95', 'mask.n95', 100, 'received', 60, 2, 0, 1, 0, 'own county', 0, 0)");
+  });
+  EXPECT_EQ(kinds_of("sanyuan"),
+            (std::multiset<std::string>{"low_cover", "discrepancy", "confirmed_figure"}));
+  for (const Alert& a : CityAlerts(city, config, *store_, now)) {
+    if (a.kind == "low_cover") {
+      EXPECT_NE(a.text.find("mask.n95 2"), std::string::npos) << a.text;
+      EXPECT_NE(a.text.find("lowest sy-rail"), std::string::npos) << a.text;
+    }
+    if (a.kind == "discrepancy") {
+      EXPECT_NE(a.text.find("shipped 100, received 60"), std::string::npos) << a.text;
+    }
+  }
+  // Silence is measured against the configured interval.
+  config.silent_after_s = 0;
+  EXPECT_EQ(kinds_of("sanyuan").count("silent"), 1u);
 }
 
 // ================================= KeyRing =================================
