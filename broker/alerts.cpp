@@ -29,7 +29,8 @@ void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& st
       continue;
     }
     if (now - p->last_contact_ms > config.silent_after_s * 1000) {
-      out->push_back({county, "silent", "silent since " + FormatTime(p->last_contact_ms)});
+      out->push_back({county, "silent", p->last_contact_ms > 0 ? "silent since " + FormatTime(p->last_contact_ms)
+                                                               : "node never heard from"});
     }
     if (p->refused > 0) {
       out->push_back({county, "refused", std::to_string(p->refused) + " reports refused (see the node's status)"});
@@ -95,8 +96,8 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
 // Figures an operator confirmed although they were over 100x the previous one.
 void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, std::vector<Alert>* out) {
   Statement& q = store.db().Prepare(
-      "SELECT place, item, quantity, at_ms, node FROM events WHERE kind IN ('count', 'demand') "
-      "AND json_extract(detail, '$.confirmed') = 1 AND at_ms > ?1 ORDER BY id");
+      "SELECT place, item, quantity, at_ms, node FROM events "
+      "WHERE json_extract(detail, '$.confirmed') = 1 AND at_ms > ?1 ORDER BY at_ms");
   q.Bind(1, now - int64_t{7 * 24 * 3600} * 1000);
   while (q.Step()) {
     const Warehouse* w = city.FindWarehouse(q.Text(0));

@@ -95,6 +95,7 @@ Status BrokerServer::Start() {
     return Status::Error("cannot listen on '" + config_.listen + "' / '" + config_.feed + "': " + e.what());
   }
   dispatch_log_ = std::make_unique<DispatchLog>(config_.dispatch_log, config_.feed.empty() ? nullptr : &feed_);
+  next_alert_log_ms_ = MonotonicMs() + kAlertLogEveryMs;  // let the nodes reconnect first
   if (config_.auto_allocate_every_s > 0) {
     next_auto_round_ms_ = MonotonicMs() + config_.auto_allocate_every_s * 1000;
   }
