@@ -43,6 +43,7 @@ Status NodeLink::Connect() {
   spdlog::info("node {} ({}) connecting to {}; {} reports pending", config_.node, config_.county,
                config_.endpoint.address, head_ - acked_);
   SendHello();
+  next_tick_ms_ = MonotonicMs() + config_.heartbeat_ms;  // the next hello only if no welcome by then
   return Status::Ok();
 }
 
