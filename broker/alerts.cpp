@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <map>
 
-#include "common/wire.h"
+#include "common/clock.h"
 
 namespace ppe {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "broker/alerts.h"
 #include "broker/ledger_check.h"
-#include "common/wire.h"
+#include "common/clock.h"
 
 namespace ppe {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "common/wire.h"
+#include "common/clock.h"
 
 namespace ppe {
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "common/clock.h"
 #include "common/deployment.h"
 #include "common/status.h"
 #include "ppe.pb.h"
@@ -18,13 +19,5 @@ Status Decode(const zmq::message_t& frame, wire::Envelope* envelope);
 // Sets up CURVE (or PLAIN when insecure) on a DEALER before it connects, with the client's
 // certificate; linger bounded so a stopping client never hangs.
 Status SecureClientSocket(zmq::socket_t& socket, const BrokerEndpoint& endpoint);
-
-// Milliseconds since the Unix epoch (wall clock: for records people read).
-int64_t NowMs();
-// Milliseconds on a monotonic clock (for timers and timeouts).
-int64_t MonotonicMs();
-
-// "2026-02-03 14:05:09" in local time; "-" for 0.
-std::string FormatTime(int64_t ms);
 
 }  // namespace ppe

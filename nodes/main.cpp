@@ -10,7 +10,7 @@
 
 #include "common/logging.h"
 #include "common/table.h"
-#include "common/wire.h"
+#include "common/clock.h"
 #include "nodes/csv_import.h"
 #include "nodes/node_link.h"
 #include "nodes/node_store.h"
