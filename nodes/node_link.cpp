@@ -18,6 +18,7 @@ constexpr uint64_t kWindow = 64 * kReportsPerFrame;
 constexpr int64_t kResendAfterMs = 3000;
 constexpr int64_t kOutboxPollMs = 20;
 constexpr int64_t kAckPersistMs = 100;
+constexpr int64_t kRateLimitPauseMs = 100;
 constexpr const char* kVersion = "ppe-node 1";
 
 }  // namespace
@@ -153,6 +154,12 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
     }
     case wire::Envelope::kError:
       spdlog::error("broker: {}", envelope.error().text());
+      if (envelope.error().code() == wire::RATE_LIMITED) {
+        // Frames past our budget were dropped unread: pause, then resend from the last ack.
+        next_to_send_ = acked_ + 1;
+        paused_until_ms_ = now + kRateLimitPauseMs;
+        last_progress_ms_ = now;
+      }
       return;
     default:
       return;
@@ -160,7 +167,7 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
 }
 
 void NodeLink::SendReports(int64_t now) {
-  if (!connected_) return;
+  if (!connected_ || now < paused_until_ms_) return;
   if (now >= next_outbox_poll_ms_) {
     head_ = store_.RecordedHead();
     next_outbox_poll_ms_ = now + kOutboxPollMs;

@@ -43,6 +43,7 @@ class NodeLink {
   int64_t last_progress_ms_ = 0;  // last ack that moved acked_ forward (or last rewind)
   int64_t next_tick_ms_ = 0;
   int64_t next_outbox_poll_ms_ = 0;
+  int64_t paused_until_ms_ = 0;  // after a RATE_LIMITED refusal
 };
 
 }  // namespace ppe
