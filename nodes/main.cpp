@@ -117,13 +117,13 @@ int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, cons
                 ", or has not been delivered yet (is the daemon running? see 'ppe-node orders')");
   }
   const bool shipping_side = step != ppe::wire::RECEIVE;
+  const char* verb = step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive";
+  const char* done = step == ppe::wire::SHIP ? "shipped" : step == ppe::wire::REJECT ? "rejected" : "received";
   const std::string& side_county = shipping_side ? order->from_county : order->to_county;
   if (side_county != county) {
     return Fail(name + (shipping_side ? " ships from " : " goes to ") + side_county + "; only " +
-                side_county + "'s node can " + (step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive") + " it");
+                side_county + "'s node can " + verb + " it");
   }
-  const char* done = step == ppe::wire::SHIP ? "shipped" : step == ppe::wire::REJECT ? "rejected" : "received";
-  const char* verb = step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive";
   if (order->status == done || order->pending_step.rfind(verb, 0) == 0) {
     std::cout << name << " is already " << done << "; nothing to do\n";
     return 0;
