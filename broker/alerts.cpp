@@ -110,6 +110,28 @@ void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, st
   }
 }
 
+// Reports that will never be applied: set aside at the node as unreadable, or lost to a store
+// restored from a copy older than the nodes keep what they sent.
+void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
+  Statement& unreadable = store.db().Prepare(
+      "SELECT n.county, r.node, r.seq, r.at_ms FROM refusals r JOIN nodes n ON n.node = r.node "
+      "WHERE r.code = 'UNREADABLE' ORDER BY r.node, r.seq LIMIT 100");
+  while (unreadable.Step()) {
+    out->push_back({unreadable.Text(0), "unreadable",
+                    "report " + std::to_string(unreadable.Int(2)) + " of node " + unreadable.Text(1) +
+                        " could not be read at the node; it is set aside there (see its 'ppe-node status'), "
+                        "re-enter it (" + FormatTime(unreadable.Int(3)) + ")"});
+  }
+  Statement& lost = store.db().Prepare(
+      "SELECT county, node, first_seq, last_seq, at_ms FROM lost_reports ORDER BY node, first_seq LIMIT 100");
+  while (lost.Step()) {
+    out->push_back({lost.Text(0), "lost_reports",
+                    "reports " + std::to_string(lost.Int(2)) + " to " + std::to_string(lost.Int(3)) + " of node " +
+                        lost.Text(1) + " are lost: the store was restored from a copy older than the node keeps "
+                        "what it sent; ask the county to count again (" + FormatTime(lost.Int(4)) + ")"});
+  }
+}
+
 }  // namespace
 
 std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
@@ -119,6 +141,7 @@ std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, Brok
   CoverAlerts(city, config, store, &alerts);
   OrderAlerts(config, store, now_ms, &alerts);
   ConfirmedFigureAlerts(city, store, now_ms, &alerts);
+  StreamAlerts(store, &alerts);
   return alerts;
 }
 

@@ -13,7 +13,8 @@ namespace ppe {
 
 struct Alert {
   std::string county;  // the county it concerns ("city" for the reserve)
-  std::string kind;    // silent, refused, low_cover, not_accepted, not_shipped, discrepancy, confirmed_figure
+  std::string kind;    // silent, refused, low_cover, not_accepted, not_shipped, discrepancy,
+                       // confirmed_figure, unreadable, lost_reports
   std::string text;    // one line for people
 };
 

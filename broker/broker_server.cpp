@@ -4,6 +4,9 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
 
 #include "broker/alerts.h"
 #include "common/certificate.h"
@@ -39,6 +42,29 @@ constexpr size_t kDeliveriesPerFrame = 256;
 constexpr int64_t kRedeliverAfterMs = 3000;
 constexpr int kCyclesPerCheckpoint = 32;
 constexpr int64_t kAlertLogEveryMs = 60000;
+// A backup copies this many pages (2 MiB at 4 KiB) per turn of the loop, and the loop does not
+// wait while one is under way: a cycle waits for at most one step, an idle broker copies at disk
+// speed.
+constexpr int kBackupPagesPerTurn = 512;
+
+// The order book as the dispatch log reads it.
+class BookEvents : public OrderEventSource {
+ public:
+  explicit BookEvents(OrderBook& book) : book_(book) {}
+  Result<nlohmann::json> EventsAfter(int64_t after, int64_t limit) override { return book_.EventsAfter(after, limit); }
+  int64_t LastEventId() override { return book_.LastEventId(); }
+  int64_t FindUnnumbered(const nlohmann::json& line) override {
+    const auto order = line.find("order"), status = line.find("status"), at = line.find("at_ms");
+    if (order == line.end() || status == line.end() || at == line.end() || !order->is_number_integer() ||
+        !status->is_string() || !at->is_number_integer()) {
+      return 0;
+    }
+    return book_.FindEvent(order->get<int64_t>(), status->get<std::string>(), at->get<int64_t>());
+  }
+
+ private:
+  OrderBook& book_;
+};
 
 }  // namespace
 
@@ -52,12 +78,18 @@ BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
 BrokerServer::~BrokerServer() = default;
 
 Status BrokerServer::Start() {
+  // Read once: a test arms it for the broker it starts, never for one started later.
+  auto fault = ParseFault(std::getenv("PPE_FAULT"));
+  if (!fault.ok()) return fault.status();
+  fault_ = *fault;
   auto store = BrokerStore::Open(config_.store);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   reader_ = std::make_unique<FrameReader>(city_);
   orders_ = std::make_unique<OrderBook>(city_, *store_);
   ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
+  ArmFault();
+  PPE_RETURN_IF_ERROR(CancelOrdersOutsideCity());
 
   auto own = Certificate::Load(config_.key);
   if (!own.ok()) return own.status();
@@ -94,7 +126,13 @@ Status BrokerServer::Start() {
   } catch (const zmq::error_t& e) {
     return Status::Error("cannot listen on '" + config_.listen + "' / '" + config_.feed + "': " + e.what());
   }
-  dispatch_log_ = std::make_unique<DispatchLog>(config_.dispatch_log, config_.feed.empty() ? nullptr : &feed_);
+  log_source_ = std::make_unique<BookEvents>(*orders_);
+  dispatch_log_ = std::make_unique<DispatchLog>(config_.dispatch_log, config_.feed.empty() ? nullptr : &feed_,
+                                                *log_source_);
+  // Events an earlier process committed but never wrote (it was killed in between) are written
+  // now. A file that cannot be written does not stop the broker: the store is the record.
+  if (Status s = dispatch_log_->Open(); !s.ok()) spdlog::error("{}; tried again later", s.message());
+  PublishOrderEvents();
   next_alert_log_ms_ = MonotonicMs() + kAlertLogEveryMs;  // let the nodes reconnect first
   if (config_.auto_allocate_every_s > 0) {
     next_auto_round_ms_ = MonotonicMs() + config_.auto_allocate_every_s * 1000;
@@ -103,6 +141,47 @@ Status BrokerServer::Start() {
                config_.listen, config_.secure ? "CURVE" : "PLAIN, insecure", ring_->size(),
                store_->EventCount());
   return Status::Ok();
+}
+
+// A site or warehouse taken out of the city file must not keep stock reserved for ever: its open
+// orders are cancelled the normal way (stock back, ledger, order events, both nodes told).
+Status BrokerServer::CancelOrdersOutsideCity() {
+  PPE_RETURN_IF_ERROR(store_->Begin());
+  std::vector<std::string> shipped;
+  const Identity broker{"broker", Role::kCoordinator, ""};
+  auto cancelled = orders_->CancelOutsideCity(broker, NowMs(), &shipped);
+  Status s = cancelled.ok() ? store_->Commit() : cancelled.status();
+  if (!s.ok()) {
+    store_->Rollback();
+    orders_->DiscardEvents();
+    return Status::Error("cancelling the orders of places no longer in the city file: " + s.message());
+  }
+  if (*cancelled > 0) {
+    spdlog::warn("cancelled {} open order(s) whose site or warehouse is no longer in the city file {}; "
+                 "their stock is back in the pool (ppe-ctl log --status cancelled)", *cancelled, config_.city);
+  }
+  for (const std::string& order : shipped) {
+    spdlog::warn("{}; it stays open until its county receives it", order);
+  }
+  return Status::Ok();
+}
+
+// PPE_FAULT=kill-after-commit:N (docs/operations.md): the broker dies right after the Nth commit
+// that wrote order events, whoever made it, before the dispatch log file is written.
+void BrokerServer::ArmFault() {
+  if (fault_.kind != FaultKind::kKillAfterCommit) return;
+  spdlog::warn("fault injection armed (PPE_FAULT): {}", DescribeFault(fault_));
+  fault_events_seen_ = orders_->LastEventId();
+  store_->set_after_commit([this] {
+    const int64_t head = orders_->LastEventId();
+    if (head <= fault_events_seen_) return;
+    fault_events_seen_ = head;
+    if (++fault_commits_ < fault_.count) return;
+    spdlog::warn("PPE_FAULT: SIGKILL after commit {} with order events (order events up to {})",
+                 fault_commits_, head);
+    spdlog::default_logger()->flush();
+    std::raise(SIGKILL);
+  });
 }
 
 void BrokerServer::ReloadKeys() {
@@ -125,7 +204,7 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
                                {router_.handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(200));
+      zmq::poll(items, 2, std::chrono::milliseconds(backup_ ? 0 : 200));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
       continue;
@@ -139,8 +218,81 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     MaybeCheckpoint(busy);
     MaybeAutoAllocate();
     MaybeLogAlerts();
+    StepBackup();
+  }
+  if (backup_) {
+    wire::Reply reply;
+    reply.set_ok(false);
+    reply.set_code(wire::INTERNAL);
+    reply.set_error("the broker stopped before the backup to " + backup_->copy->path() +
+                    " was done; nothing was written there");
+    Answer(backup_->routing_id, backup_->request_id, reply);
+    backup_.reset();
   }
   spdlog::info("broker stopping");
+}
+
+// `ppe-ctl backup FILE`: the coordinator's; FILE is a path on the broker's machine (ppe-ctl made
+// it absolute). One at a time; the reply waits until the copy is whole.
+void BrokerServer::BeginBackup(const PendingRequest& pending) {
+  auto refuse = [&](wire::ErrorCode code, const std::string& text) {
+    wire::Reply reply;
+    reply.set_ok(false);
+    reply.set_code(code);
+    reply.set_error(text);
+    Answer(pending.routing_id, pending.request.id(), reply);
+  };
+  if (pending.who.role != Role::kCoordinator) {
+    return refuse(wire::FORBIDDEN, std::string("a ") + RoleName(pending.who.role) +
+                                       " key cannot take backups of the store (a coordinator key can)");
+  }
+  const nlohmann::json args = nlohmann::json::parse(pending.request.args_json(), nullptr, false);
+  const auto file = args.is_object() ? args.find("file") : args.end();
+  if (!args.is_object() || file == args.end() || !file->is_string() || file->get<std::string>().empty()) {
+    return refuse(wire::MALFORMED, "a backup needs the file to write: ppe-ctl backup FILE");
+  }
+  const std::string path = file->get<std::string>();
+  if (path.front() != '/') {
+    return refuse(wire::MALFORMED, "'" + path + "' is not an absolute path on the broker's machine");
+  }
+  if (backup_) {
+    return refuse(wire::RATE_LIMITED, "a backup to " + backup_->copy->path() +
+                                          " is under way; try again when it is done");
+  }
+  auto copy = StoreBackup::Begin(store_->db().raw(), path);
+  if (!copy.ok()) return refuse(wire::INTERNAL, copy.status().message());
+  spdlog::info("backup of the store to {} started by {}", path, pending.who.name);
+  backup_ = std::make_unique<BackupJob>(
+      BackupJob{std::move(*copy), pending.routing_id, pending.request.id(), pending.who.name, MonotonicMs()});
+}
+
+void BrokerServer::StepBackup() {
+  if (!backup_) return;
+  StoreBackup& copy = *backup_->copy;
+  if (copy.Step(kBackupPagesPerTurn) == StoreBackup::State::kCopying) return;
+  wire::Reply reply;
+  const double seconds = (MonotonicMs() - backup_->started_ms) / 1000.0;
+  if (copy.state() == StoreBackup::State::kDone) {
+    spdlog::info("backup of the store to {} by {}: {} pages, {} bytes in {:.1f} s", copy.path(), backup_->by,
+                 copy.pages(), copy.bytes(), seconds);
+    reply.set_ok(true);
+    reply.set_json(nlohmann::json{{"path", copy.path()}, {"pages", copy.pages()}, {"bytes", copy.bytes()},
+                                  {"seconds", std::round(seconds * 100) / 100}}.dump());
+  } else {
+    spdlog::error("{}", copy.status().message());
+    reply.set_ok(false);
+    reply.set_code(wire::INTERNAL);
+    reply.set_error(copy.status().message());
+  }
+  Answer(backup_->routing_id, backup_->request_id, reply);
+  backup_.reset();
+}
+
+void BrokerServer::Answer(const std::string& routing_id, uint64_t id, wire::Reply reply) {
+  reply.set_id(id);
+  wire::Envelope envelope;
+  *envelope.mutable_reply() = std::move(reply);
+  Send(routing_id, envelope);
 }
 
 // The WAL is folded into the database here, after the cycle's acks are out, instead of inside a
@@ -275,6 +427,15 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
     const uint64_t held = envelope.hello().orders_held();
     spdlog::info("node {} connected (holds reports up to {}, broker applied {}; holds orders up to {})",
                  who.name, p.recorded_head, p.last_seq, held);
+    const uint64_t oldest = envelope.hello().oldest_held();
+    if (oldest > p.last_seq + 1) {
+      // The node no longer holds what this store lacks (it was restored from a copy older than
+      // the node keeps acknowledged reports): say so, and take the stream from what it holds.
+      spdlog::error("reports {} to {} of {} are lost: this store lacks them and the node no longer "
+                    "holds them (docs/operations.md)", p.last_seq + 1, oldest - 1, who.name);
+      if (Status s = store_->RecordLostReports(p, p.last_seq + 1, oldest - 1, now); !s.ok()) batch_failed_ = true;
+      p.last_seq = oldest - 1;
+    }
     if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
     link.sent = held;  // replay whatever it lacks
     to_push_.insert(who.county);
@@ -384,6 +545,10 @@ void BrokerServer::FinishCycle() {
   }
   after_commit_.clear();
   for (PendingRequest& pending : requests_) {
+    if (pending.request.command() == "backup") {
+      BeginBackup(pending);  // answered when done, some turns of the loop later
+      continue;
+    }
     wire::Envelope reply;
     *reply.mutable_reply() = ctl_->Handle(pending.who, pending.request);
     reply.mutable_reply()->set_id(pending.request.id());
@@ -395,12 +560,11 @@ void BrokerServer::FinishCycle() {
   PushDeliveries();
 }
 
+// After the commits: the counties whose queue grew get their entries, and the dispatch log file
+// and feed catch up with the store's order events (the commits' and any a crash left unwritten).
 void BrokerServer::PublishOrderEvents() {
-  for (const nlohmann::json& event : orders_->TakeEvents()) {
-    dispatch_log_->Append(event);
-    to_push_.insert(event["from_county"].get<std::string>());
-    to_push_.insert(event["to_county"].get<std::string>());
-  }
+  for (const std::string& county : orders_->TakeTouchedCounties()) to_push_.insert(county);
+  if (Status s = dispatch_log_->CatchUp(); !s.ok()) spdlog::error("{}; tried again later", s.message());
 }
 
 void BrokerServer::PushDeliveries() {

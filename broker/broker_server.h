@@ -13,9 +13,11 @@
 #include "broker/broker_store.h"
 #include "broker/ctl_service.h"
 #include "broker/dispatch_log.h"
+#include "broker/fault_injection.h"
 #include "broker/frame_reader.h"
 #include "broker/key_ring.h"
 #include "broker/order_book.h"
+#include "broker/store_backup.h"
 #include "broker/zap_handler.h"
 #include "common/city.h"
 #include "common/deployment.h"
@@ -28,7 +30,8 @@ class BrokerServer {
   BrokerServer(const City& city, const BrokerConfig& config);
   ~BrokerServer();
 
-  // Opens the store, loads the keys, binds ZAP first, then the ROUTER and the feed.
+  // Opens the store (refused if damaged), cancels the orders the city file no longer allows,
+  // loads the keys, binds ZAP first, then the ROUTER and the feed, and catches the dispatch log up.
   Status Start();
   // Serves until `stop` is set; reloads the key folder whenever `reload` is set (SIGHUP).
   void Run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
@@ -51,6 +54,14 @@ class BrokerServer {
     std::string routing_id;
     uint64_t sent = 0;
     int64_t last_push_ms = 0;
+  };
+  // A `ppe-ctl backup` under way: stepped between cycles, answered when the file is whole.
+  struct BackupJob {
+    std::unique_ptr<StoreBackup> copy;
+    std::string routing_id;
+    uint64_t request_id = 0;
+    std::string by;
+    int64_t started_ms = 0;
   };
   // What one key may still use in this cycle (see the fair-share note in broker_server.cpp).
   struct CycleBudget {
@@ -75,6 +86,11 @@ class BrokerServer {
   void FinishCycle();
   void PublishOrderEvents();
   void PushDeliveries();
+  Status CancelOrdersOutsideCity();
+  void ArmFault();
+  void BeginBackup(const PendingRequest& pending);
+  void StepBackup();
+  void Answer(const std::string& routing_id, uint64_t id, wire::Reply reply);
   void MaybeAutoAllocate();
   void MaybeCheckpoint(bool busy);
   void MaybeLogAlerts();
@@ -96,7 +112,12 @@ class BrokerServer {
   std::unique_ptr<FrameReader> reader_;
   std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;
+  std::unique_ptr<OrderEventSource> log_source_;  // the order book, as the dispatch log reads it
   std::unique_ptr<DispatchLog> dispatch_log_;
+  std::unique_ptr<BackupJob> backup_;
+  FaultPlan fault_;
+  int64_t fault_commits_ = 0;      // commits that wrote order events, since start
+  int64_t fault_events_seen_ = 0;  // the highest order event id when last looked
 
   bool in_batch_ = false;
   bool batch_failed_ = false;  // a store error mid-cycle: roll the whole cycle back

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace ppe {
 
 const std::vector<std::string>& BrokerMigrations() {
@@ -63,6 +65,13 @@ const std::vector<std::string>& BrokerMigrations() {
       CREATE INDEX events_confirmed ON events (at_ms)
         WHERE json_extract(detail, '$.confirmed') = 1;
       )sql",
+      // 4: reports no node holds any more (the broker's store went back further than the nodes
+      // keep acknowledged reports): each range is said, never skipped in silence.
+      R"sql(
+      CREATE TABLE lost_reports (
+        node TEXT NOT NULL, county TEXT NOT NULL, first_seq INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (node, first_seq));
+      )sql",
   };
   return migrations;
 }
@@ -83,7 +92,23 @@ std::string ReceiptDetail(const wire::Receipt& receipt) {
 
 }  // namespace
 
+// The broker acknowledges what it stores, and the nodes then forget it after keep_acked_days: a
+// damaged store that kept running would lose reports for good. So it is checked before anything
+// is written to it, and refused whole; the fix is a restore, which the nodes then top up.
 Result<std::unique_ptr<BrokerStore>> BrokerStore::Open(const std::string& path) {
+  auto check = SqliteDb::QuickCheck(path, 20);
+  if (!check.ok()) return check.status();
+  if (!check->problems.empty()) {
+    std::string found;
+    for (size_t i = 0; i < check->problems.size() && i < 5; ++i) found += (i ? "; " : "") + check->problems[i];
+    if (check->problems.size() > 5) found += "; ...";
+    return Status::Error("the store '" + path + "' is damaged: PRAGMA quick_check over its " +
+                         std::to_string(check->pages) + " pages found " +
+                         (check->problems.size() >= 20 ? "20 or more" : std::to_string(check->problems.size())) +
+                         " problem(s): " + found +
+                         ". The broker will not run on it: restore the last backup (docs/operations.md); "
+                         "the nodes resend what they still hold.");
+  }
   auto db = SqliteDb::Open(path, BrokerMigrations());
   if (!db.ok()) return db.status();
   std::unique_ptr<BrokerStore> store(new BrokerStore(std::move(*db)));
@@ -150,6 +175,7 @@ Status BrokerStore::Commit() {
     return status;
   }
   touched_.clear();
+  if (after_commit_) after_commit_();
   return Status::Ok();
 }
 
@@ -210,7 +236,9 @@ Status BrokerStore::ApplyDemand(const ReportOrigin& origin, const wire::Demand& 
       "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT(site, item) DO UPDATE SET on_hand = ?3, daily_use = ?4, as_of_ms = ?5");
   write.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, demand.on_hand());
-  write.Bind(4, demand.daily_use()).Bind(5, origin.recorded_ms);
+  // A count cannot be taken in the future: a node clock that runs ahead (its status says so)
+  // would otherwise keep the figure looking fresh for as long as it is ahead.
+  write.Bind(4, demand.daily_use()).Bind(5, std::min(origin.recorded_ms, origin.applied_ms));
   PPE_RETURN_IF_ERROR(write.Run());
   nlohmann::json detail = {{"daily_use", demand.daily_use()}};
   if (origin.confirmed) detail["confirmed"] = true;
@@ -232,6 +260,15 @@ Status BrokerStore::LandAtSite(const std::string& site, const std::string& item,
       "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms) VALUES (?1, ?2, ?3, 0, ?4) "
       "ON CONFLICT(site, item) DO UPDATE SET on_hand = on_hand + ?3");
   return write.Bind(1, site).Bind(2, item).Bind(3, qty).Bind(4, now_ms).Run();
+}
+
+Status BrokerStore::RecordLostReports(const NodeProgress& node, uint64_t first_seq, uint64_t last_seq,
+                                      int64_t now_ms) {
+  Statement& insert = db_->Prepare(
+      "INSERT OR REPLACE INTO lost_reports (node, county, first_seq, last_seq, at_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)");
+  return insert.Bind(1, node.node).Bind(2, node.county).Bind(3, static_cast<int64_t>(first_seq))
+      .Bind(4, static_cast<int64_t>(last_seq)).Bind(5, now_ms).Run();
 }
 
 Status BrokerStore::RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code,

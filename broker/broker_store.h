@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +48,7 @@ struct DemandRow {
 
 class BrokerStore {
  public:
+  // Refuses a store that PRAGMA quick_check finds damaged, saying what it found and what to do.
   static Result<std::unique_ptr<BrokerStore>> Open(const std::string& path);
 
   // The progress of `node`, created (in memory until the next commit) if never seen.
@@ -61,11 +63,16 @@ class BrokerStore {
   Status Commit();
   // Discards the batch, and the in-memory progress with it.
   void Rollback();
+  // Called after every commit that succeeded, whoever made it (a cycle, ppe-ctl, the broker's
+  // start): the fault injection of docs/operations.md hangs here.
+  void set_after_commit(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
   Status ApplyStockCount(const ReportOrigin& origin, const wire::StockCount& count);
   Status ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt);
   Status ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand);
   Status RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code, const std::string& text);
+  // Reports first_seq..last_seq of `node` will never arrive: no node holds them any more.
+  Status RecordLostReports(const NodeProgress& node, uint64_t first_seq, uint64_t last_seq, int64_t now_ms);
   // Dispatch movements (the order book records the matching ledger events).
   Status MoveStock(const std::string& warehouse, const std::string& item, int64_t delta, int64_t now_ms);
   Status LandAtSite(const std::string& site, const std::string& item, int64_t qty, int64_t now_ms);
@@ -86,6 +93,7 @@ class BrokerStore {
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, NodeProgress> progress_;
   std::map<std::string, bool> touched_;
+  std::function<void()> after_commit_;
 };
 
 // The schema, one migration per release; never edit a shipped one, append a new one.

@@ -1,5 +1,6 @@
 #include "broker/frame_reader.h"
 
+#include "common/text_encoding.h"
 #include "common/wire.h"
 
 namespace ppe {
@@ -45,9 +46,9 @@ Refusal FrameReader::Read(const zmq::message_t& frame, wire::Envelope* envelope)
 
 Refusal FrameReader::Check(const Identity& who, const wire::Report& report) const {
   for (const BoundedField& field : BoundedFields(report)) {
-    if (field.value->size() > field.limit) {
+    if (Utf8Length(*field.value) > field.limit) {
       return {wire::MALFORMED, "report " + std::to_string(report.seq()) + ": " + field.name + " is " +
-                                   std::to_string(field.value->size()) + " characters long; at most " +
+                                   std::to_string(Utf8Length(*field.value)) + " characters long; at most " +
                                    std::to_string(field.limit)};
     }
   }

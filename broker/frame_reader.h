@@ -14,8 +14,6 @@ namespace ppe {
 
 // A node sends at most 512 reports a frame; a batch eight times that is no node's.
 inline constexpr size_t kMaxReportsPerBatch = 4096;
-// Warehouse, site and item ids: the city file's are a few dozen characters.
-inline constexpr size_t kMaxIdLength = 128;
 
 class FrameReader {
  public:

@@ -18,15 +18,32 @@ int64_t Collect(SqliteDb& db, const std::string& sql, const std::string& what,
   return found;
 }
 
+// The count `sql` gives, or null (and the reason in `problems`) when it cannot be read.
+nlohmann::json Count(SqliteDb& db, const std::string& sql, const std::string& what, nlohmann::json* problems) {
+  Statement& q = db.Prepare(sql);
+  const bool row = q.Step();
+  const int64_t value = row ? q.Int(0) : 0;
+  const Status status = q.status();
+  q.Reset();
+  if (!status.ok()) {
+    problems->push_back("cannot count " + what + ": " + status.message());
+    return nullptr;
+  }
+  return value;
+}
+
 }  // namespace
 
 nlohmann::json CheckLedger(SqliteDb& db) {
   nlohmann::json problems = nlohmann::json::array();
+  nlohmann::json integrity = nlohmann::json::array();
   {
     Statement& q = db.Prepare("PRAGMA integrity_check");
     while (q.Step()) {
-      if (q.Text(0) != "ok") problems.push_back("store integrity: " + q.Text(0));
+      if (q.Text(0) != "ok") integrity.push_back(q.Text(0));
     }
+    if (!q.status().ok()) integrity.push_back(q.status().message());
+    for (const auto& line : integrity) problems.push_back("store integrity: " + line.get<std::string>());
   }
   // Each warehouse figure is the sum of its ledger: counts' adjustments, receipts, shipments.
   Collect(db,
@@ -78,13 +95,13 @@ nlohmann::json CheckLedger(SqliteDb& db) {
           "UNION ALL SELECT 'order ' || id || ': unknown status ' || status FROM orders WHERE status NOT IN "
           "('created', 'accepted', 'shipped', 'received', 'rejected', 'cancelled')",
           "order", &problems);
-  return {{"ok", problems.empty()},
-          {"problems", problems},
-          {"checked",
-           {{"events", db.QueryInt("SELECT COUNT(*) FROM events")},
-            {"warehouse_items", db.QueryInt("SELECT COUNT(*) FROM stock")},
-            {"site_items", db.QueryInt("SELECT COUNT(*) FROM demand")},
-            {"orders", db.QueryInt("SELECT COUNT(*) FROM orders")}}}};
+  nlohmann::json checked = {
+      {"events", Count(db, "SELECT COUNT(*) FROM events", "ledger events", &problems)},
+      {"warehouse_items", Count(db, "SELECT COUNT(*) FROM stock", "warehouse figures", &problems)},
+      {"site_items", Count(db, "SELECT COUNT(*) FROM demand", "site figures", &problems)},
+      {"orders", Count(db, "SELECT COUNT(*) FROM orders", "orders", &problems)},
+      {"pages", Count(db, "PRAGMA page_count", "store pages", &problems)}};
+  return {{"ok", problems.empty()}, {"problems", problems}, {"integrity", integrity}, {"checked", checked}};
 }
 
 }  // namespace ppe

@@ -46,6 +46,22 @@ nlohmann::json OrderJson(Statement& q) {
           {"note", q.IsNull(18) ? nlohmann::json(nullptr) : nlohmann::json(q.Text(18))}};
 }
 
+// The columns OrderEventRow reads, over order_events `e` joined to orders `o`.
+constexpr const char* kEventColumns =
+    "e.id, e.at_ms, e.order_id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, "
+    "o.item, e.qty, e.status, e.who, COALESCE(e.note, '')";
+
+// One order event as `ppe-ctl log --json` shows it and the dispatch log file holds it: one
+// function for both, so the file and the command cannot drift apart.
+nlohmann::json OrderEventRow(Statement& q) {
+  return {{"event", q.Int(0)},
+          {"time", FormatTime(q.Int(1))}, {"at_ms", q.Int(1)}, {"order", q.Int(2)},
+          {"round", q.Int(3)}, {"from", q.Text(4)}, {"from_county", q.Text(5)},
+          {"to", q.Text(6)}, {"to_county", q.Text(7)}, {"item", q.Text(8)},
+          {"qty", q.Int(9)}, {"status", q.Text(10)}, {"who", q.Text(11)},
+          {"note", q.Text(12)}};
+}
+
 // SQL conditions and their bindings for a filter over the orders table aliased `o`.
 std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
   std::string where = " WHERE 1 = 1";
@@ -132,7 +148,8 @@ bool OrderBook::Load(int64_t id, Order* o) {
   return found;
 }
 
-// Records the new status, its event for the dispatch log, and queues it to both nodes.
+// Records the new status, its event (order_events: the dispatch log's source), and queues it to
+// both nodes.
 Status OrderBook::SetStatus(const Order& o, const std::string& status, const std::string& who,
                             int64_t qty, const std::string& note, int64_t now_ms) {
   Statement& u = store_.db().Prepare(
@@ -144,10 +161,6 @@ Status OrderBook::SetStatus(const Order& o, const std::string& status, const std
       "INSERT INTO order_events (order_id, at_ms, status, who, qty, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   PPE_RETURN_IF_ERROR(e.Bind(1, o.id).Bind(2, now_ms).Bind(3, status).Bind(4, who).Bind(5, qty)
                           .Bind(6, note).Run());
-  events_.push_back({{"time", FormatTime(now_ms)}, {"at_ms", now_ms}, {"order", o.id},
-                     {"round", o.round}, {"from", o.from_warehouse}, {"from_county", o.from_county},
-                     {"to", o.to_site}, {"to_county", o.to_county}, {"item", o.item},
-                     {"qty", qty}, {"status", status}, {"who", who}, {"note", note}});
   PPE_RETURN_IF_ERROR(Enqueue(o.from_county, o.id));
   return o.to_county == o.from_county ? Status::Ok() : Enqueue(o.to_county, o.id);
 }
@@ -156,6 +169,7 @@ Status OrderBook::Enqueue(const std::string& county, int64_t order_id) {
   Statement& q = store_.db().Prepare(
       "INSERT INTO deliveries (county, seq, order_id) VALUES (?1, "
       "(SELECT COALESCE(MAX(seq), 0) + 1 FROM deliveries WHERE county = ?1), ?2)");
+  touched_counties_.insert(county);
   return q.Bind(1, county).Bind(2, order_id).Run();
 }
 
@@ -233,6 +247,39 @@ Refusal OrderBook::Cancel(const Identity& who, int64_t order_id, const std::stri
   }
   Status s = SetStatus(o, "cancelled", who.name, o.qty, reason, now_ms);
   return s.ok() ? Refusal{} : Refuse(wire::INTERNAL, s.message());
+}
+
+Result<int64_t> OrderBook::CancelOutsideCity(const Identity& who, int64_t now_ms,
+                                             std::vector<std::string>* shipped_outside) {
+  struct Open {
+    int64_t id;
+    std::string warehouse, site, status;
+  };
+  std::vector<Open> open;
+  Statement& q = store_.db().Prepare(
+      "SELECT id, from_warehouse, to_site, status FROM orders "
+      "WHERE status IN ('created', 'accepted', 'shipped') ORDER BY id");
+  while (q.Step()) open.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3)});
+  PPE_RETURN_IF_ERROR(q.status());
+  int64_t cancelled = 0;
+  for (const Open& o : open) {
+    std::string reason;
+    if (!city_.FindSite(o.site)) {
+      reason = "site " + o.site + " is no longer in the city file";
+    } else if (!city_.FindWarehouse(o.warehouse)) {
+      reason = "warehouse " + o.warehouse + " is no longer in the city file";
+    } else {
+      continue;
+    }
+    if (o.status == "shipped") {
+      shipped_outside->push_back("order " + std::to_string(o.id) + " (shipped): " + reason);
+      continue;
+    }
+    const Refusal refusal = Cancel(who, o.id, reason, now_ms);
+    if (refusal.refused()) return Status::Error("order " + std::to_string(o.id) + ": " + refusal.text);
+    ++cancelled;
+  }
+  return cancelled;
 }
 
 Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms) {
@@ -313,10 +360,8 @@ nlohmann::json OrderBook::Orders(const OrderFilter& filter) {
 
 nlohmann::json OrderBook::Log(const OrderFilter& filter) {
   std::vector<std::string> binds;
-  std::string sql =
-      "SELECT e.at_ms, e.order_id, o.round, o.from_warehouse, o.from_county, o.to_site, o.to_county, "
-      "o.item, e.qty, e.status, e.who, COALESCE(e.note, '') FROM order_events e "
-      "JOIN orders o ON o.id = e.order_id" + FilterSql(filter, &binds);
+  std::string sql = std::string("SELECT ") + kEventColumns +
+                    " FROM order_events e JOIN orders o ON o.id = e.order_id" + FilterSql(filter, &binds);
   if (!filter.status.empty()) {
     binds.push_back(filter.status);
     sql += " AND e.status = ?" + std::to_string(binds.size());
@@ -327,14 +372,27 @@ nlohmann::json OrderBook::Log(const OrderFilter& filter) {
   Statement& q = store_.db().Prepare(sql);
   for (size_t i = 0; i < binds.size(); ++i) q.Bind(static_cast<int>(i + 1), binds[i]);
   nlohmann::json rows = nlohmann::json::array();
-  while (q.Step()) {
-    rows.push_back({{"time", FormatTime(q.Int(0))}, {"at_ms", q.Int(0)}, {"order", q.Int(1)},
-                    {"round", q.Int(2)}, {"from", q.Text(3)}, {"from_county", q.Text(4)},
-                    {"to", q.Text(5)}, {"to_county", q.Text(6)}, {"item", q.Text(7)},
-                    {"qty", q.Int(8)}, {"status", q.Text(9)}, {"who", q.Text(10)},
-                    {"note", q.Text(11)}});
-  }
+  while (q.Step()) rows.push_back(OrderEventRow(q));
   return rows;
+}
+
+Result<nlohmann::json> OrderBook::EventsAfter(int64_t after, int64_t limit) {
+  Statement& q = store_.db().Prepare(std::string("SELECT ") + kEventColumns +
+                                     " FROM order_events e JOIN orders o ON o.id = e.order_id "
+                                     "WHERE e.id > ?1 ORDER BY e.id LIMIT ?2");
+  q.Bind(1, after).Bind(2, limit);
+  nlohmann::json rows = nlohmann::json::array();
+  while (q.Step()) rows.push_back(OrderEventRow(q));
+  if (!q.status().ok()) return q.status();
+  return rows;
+}
+
+int64_t OrderBook::LastEventId() { return store_.db().QueryInt("SELECT COALESCE(MAX(id), 0) FROM order_events"); }
+
+int64_t OrderBook::FindEvent(int64_t order, const std::string& status, int64_t at_ms) {
+  return store_.db().QueryInt(
+      "SELECT COALESCE(MAX(id), 0) FROM order_events WHERE order_id = ?1 AND status = ?2 AND at_ms = ?3",
+      order, status, at_ms);
 }
 
 nlohmann::json OrderBook::Explain(int64_t order_id) {
@@ -352,9 +410,9 @@ nlohmann::json OrderBook::Explain(int64_t order_id) {
   return order;
 }
 
-std::vector<nlohmann::json> OrderBook::TakeEvents() {
-  std::vector<nlohmann::json> taken;
-  taken.swap(events_);
+std::set<std::string> OrderBook::TakeTouchedCounties() {
+  std::set<std::string> taken;
+  taken.swap(touched_counties_);
   return taken;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,8 @@ struct OrderFilter {
 
 class OrderBook {
  public:
-  // Every write happens inside the store's open transaction; events for the dispatch log are
-  // collected until TakeEvents() so they are published only after the commit.
+  // Every write happens inside the store's open transaction; the counties whose delivery queue
+  // grew are collected until TakeTouchedCounties() so they are pushed only after the commit.
   OrderBook(const City& city, BrokerStore& store) : city_(city), store_(store) {}
 
   // The allocator's view of the city now: available stock and demand with open orders in transit.
@@ -40,6 +41,12 @@ class OrderBook {
   Refusal ApplyStep(const Identity& who, const wire::OrderStep& step, const ReportOrigin& origin);
   // A coordinator's cancel of an order not yet shipped.
   Refusal Cancel(const Identity& who, int64_t order_id, const std::string& reason, int64_t now_ms);
+  // Cancels, through Cancel and as `who`, every order not yet shipped whose site or source
+  // warehouse the city file no longer names ("site X is no longer in the city file"). Shipped
+  // ones stay open (the goods are on the road; their county still receives them): listed in
+  // `shipped_outside`. Returns how many were cancelled.
+  Result<int64_t> CancelOutsideCity(const Identity& who, int64_t now_ms,
+                                    std::vector<std::string>* shipped_outside);
 
   // The county node holds every delivery up to `up_to`; the source's copy makes an order accepted.
   Status Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms);
@@ -49,12 +56,19 @@ class OrderBook {
   Status Deliveries(const std::string& county, uint64_t after, size_t limit, wire::OrderDelivery* out);
 
   nlohmann::json Orders(const OrderFilter& filter);
+  // Order events in id order, each as OrderEventRow builds it (`ppe-ctl log --json`).
   nlohmann::json Log(const OrderFilter& filter);
+  // The order events after id `after`, at most `limit`, for the dispatch log file: the same rows.
+  Result<nlohmann::json> EventsAfter(int64_t after, int64_t limit);
+  int64_t LastEventId();
+  // The id of the event of `order` that became `status` at `at_ms`; 0 if there is none.
+  int64_t FindEvent(int64_t order, const std::string& status, int64_t at_ms);
   // The order with its explanation and history; null when unknown.
   nlohmann::json Explain(int64_t order_id);
 
-  std::vector<nlohmann::json> TakeEvents();
-  void DiscardEvents() { events_.clear(); }
+  std::set<std::string> TakeTouchedCounties();
+  // After a rollback: what it touched is gone.
+  void DiscardEvents() { touched_counties_.clear(); }
 
  private:
   struct Order;
@@ -65,7 +79,7 @@ class OrderBook {
 
   const City& city_;
   BrokerStore& store_;
-  std::vector<nlohmann::json> events_;
+  std::set<std::string> touched_counties_;
 };
 
 // Statuses in which an order still holds stock (reserved at its warehouse, in transit to its site).

@@ -101,6 +101,8 @@ Result<NodeConfig> NodeConfig::Load(const std::string& path) {
   PPE_RETURN_IF_ERROR(reader->Path("log_file", &c.log_file, false));
   PPE_RETURN_IF_ERROR(reader->Get("log_level", &c.log_level, false));
   PPE_RETURN_IF_ERROR(reader->Get("heartbeat_ms", &c.heartbeat_ms, false));
+  PPE_RETURN_IF_ERROR(reader->Get("keep_acked_days", &c.keep_acked_days, false));
+  if (c.keep_acked_days < 0) return Status::Error(path + ": keep_acked_days must be 0 or more");
   return c;
 }
 

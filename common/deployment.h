@@ -47,6 +47,9 @@ struct NodeConfig {
   std::string log_file;
   std::string log_level = "info";
   int64_t heartbeat_ms = 1000;
+  // Acknowledged reports stay this long, so a broker restored from an older backup gets back
+  // everything it lost; the outbox is pruned past it.
+  double keep_acked_days = 30;
 
   static Result<NodeConfig> Load(const std::string& path);
 };

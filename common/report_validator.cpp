@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/text_encoding.h"
+
 namespace ppe {
 namespace {
 
@@ -65,7 +67,7 @@ Refusal ReportValidator::Check(const Identity& who, const wire::Report& report) 
       if (!wire::ReceiptSource_IsValid(m.source()) || m.source() == wire::SOURCE_UNSPECIFIED) {
         return Refuse(wire::MALFORMED, "receipt source must be production, donation or transfer");
       }
-      if (m.from().size() > kMaxTextLength || m.reference().size() > kMaxTextLength) {
+      if (Utf8Length(m.from()) > kMaxTextLength || Utf8Length(m.reference()) > kMaxTextLength) {
         return Refuse(wire::MALFORMED, "receipt 'from' or reference longer than " +
                                            std::to_string(kMaxTextLength) + " characters");
       }
@@ -85,6 +87,11 @@ Refusal ReportValidator::Check(const Identity& who, const wire::Report& report) 
     case wire::Report::kOrderStep:
       return {};  // the order book knows the order and checks the step
     case wire::Report::BODY_NOT_SET:
+      if (!report.unreadable().empty()) {
+        // Set aside at the node: recorded as refused, so the seq is consumed and the stream goes on.
+        return Refuse(wire::UNREADABLE, "report " + std::to_string(report.seq()) + " unreadable at the node: " +
+                                            TruncateUtf8(report.unreadable(), kMaxTextLength));
+      }
       break;
   }
   return Refuse(wire::MALFORMED, "report " + std::to_string(report.seq()) + " has no content");

@@ -19,7 +19,10 @@ struct Refusal {
 // Largest count or quantity one report may carry: no county holds ten billion of anything.
 inline constexpr int64_t kMaxQuantity = 10'000'000'000;
 inline constexpr double kMaxDailyUse = 100'000'000;
+// Free text (a donor, a reference, a reason), in characters: 200 Chinese characters are 600 bytes.
 inline constexpr size_t kMaxTextLength = 200;
+// Warehouse, site and item ids: the city file's are a few dozen characters.
+inline constexpr size_t kMaxIdLength = 128;
 
 class ReportValidator {
  public:

@@ -1,6 +1,10 @@
 #include "common/sqlite_db.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 namespace ppe {
@@ -87,6 +91,50 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   }
   if (!status.ok()) return Status::Error("database '" + path + "': " + status.message());
   return db;
+}
+
+Result<QuickCheckReport> SqliteDb::QuickCheck(const std::string& path, int max_problems) {
+  QuickCheckReport report;
+  sqlite3* raw = nullptr;
+  // Read-write without create: a new store is no problem, and a WAL left by a killed process
+  // must be replayable for the check to see what the store really holds.
+  const int opened = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (opened != SQLITE_OK) {
+    const bool missing = (opened & 0xff) == SQLITE_CANTOPEN && access(path.c_str(), F_OK) != 0;
+    std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
+    sqlite3_close(raw);
+    if (missing) return report;
+    return Status::Error("cannot open database '" + path + "': " + message);
+  }
+  sqlite3_busy_timeout(raw, 10000);
+  // SQLITE_CORRUPT and SQLITE_NOTADB are findings about the file; anything else is an error.
+  auto damaged = [](int rc) { return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB; };
+  Status error;
+  auto run = [&](const std::string& sql, const std::function<void(sqlite3_stmt*)>& row) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(raw, sql.c_str(), -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) {
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(stmt);
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+      if (damaged(rc)) {
+        const std::string message = sqlite3_errmsg(raw);
+        if (report.problems.empty() || report.problems.back() != message) report.problems.push_back(message);
+      } else if (error.ok()) {
+        error = Status::Error("checking database '" + path + "': " + sqlite3_errmsg(raw));
+      }
+    }
+    sqlite3_finalize(stmt);
+  };
+  run("PRAGMA page_count", [&](sqlite3_stmt* s) { report.pages = sqlite3_column_int64(s, 0); });
+  run("PRAGMA quick_check(" + std::to_string(std::max(1, max_problems)) + ")", [&](sqlite3_stmt* s) {
+    const unsigned char* text = sqlite3_column_text(s, 0);
+    const std::string line = text ? reinterpret_cast<const char*>(text) : "";
+    if (line != "ok") report.problems.push_back(line);
+  });
+  sqlite3_close(raw);
+  if (!error.ok()) return error;
+  return report;
 }
 
 SqliteDb::~SqliteDb() {

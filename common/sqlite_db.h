@@ -47,8 +47,19 @@ class Statement {
   Status status_;
 };
 
+// What PRAGMA quick_check found in a database file: nothing in `problems` means sound.
+struct QuickCheckReport {
+  int64_t pages = 0;                  // the file's pages, all of which were read
+  std::vector<std::string> problems;  // quick_check's lines, at most the limit asked for
+};
+
 class SqliteDb {
  public:
+  // Runs PRAGMA quick_check on the file at `path` through a connection of its own, before anyone
+  // writes to it; a file that does not exist yet is sound. A file SQLite cannot read as a
+  // database at all is a problem too; only a file it cannot open (permissions) is an error.
+  static Result<QuickCheckReport> QuickCheck(const std::string& path, int max_problems = 100);
+
   // Opens (creating if needed) and applies every migration past the stored schema version.
   // migrations[i] is version i+1; each runs in its own transaction with the version bump.
   static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path,

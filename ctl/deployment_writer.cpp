@@ -82,7 +82,9 @@ std::string NodeConfigText(const std::string& node, const std::string& county, c
          "key: ../keys/" + node + ".key_secret\n"
          "store: ../data/" + node + ".db\n"
          "log_file: ../logs/" + node + ".log\n"
-         "heartbeat_ms: 1000\n";
+         "heartbeat_ms: 1000\n"
+         "# acknowledged reports are kept this long, to resend to a broker restored from a backup\n"
+         "keep_acked_days: 30\n";
 }
 
 // A key name becomes a file name and a ZAP User-Id: plain lower-case words only.

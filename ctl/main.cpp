@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -247,6 +248,16 @@ int main(int argc, char** argv) {
   cancel->add_option("--reason", reason, "why")->required();
   auto* check = app.add_subcommand("check", "recompute stock from the ledger; exit 1 if anything disagrees");
   check->add_flag("--json", out.json, "print JSON");
+  std::string backup_file;
+  auto* backup = app.add_subcommand(
+      "backup",
+      "copy the broker's store, while it runs, to FILE on the broker's machine (coordinator); "
+      "restore: docs/operations.md");
+  backup->add_option("FILE", backup_file,
+                     "where the broker writes the copy (mode 0600), on ITS machine; a relative FILE is "
+                     "made absolute against this command's current folder")
+      ->required();
+  backup->add_flag("--json", out.json, "print JSON: {path, pages, bytes, seconds}");
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand(init)) {
@@ -283,7 +294,14 @@ int main(int argc, char** argv) {
   if (order_id > 0) args["order"] = order_id;
   if (!reason.empty()) args["reason"] = reason;
   if (dry_run) args["dry_run"] = true;
-  auto result = client.Call(command, args, command == "allocate" || command == "check" ? 120000 : 15000);
+  if (!backup_file.empty()) {
+    // The broker writes the file, on its own machine: it needs a path that does not depend on its
+    // current folder.
+    args["file"] = std::filesystem::absolute(backup_file).lexically_normal().string();
+  }
+  // A backup is answered when the copy is whole: minutes for a large store.
+  const int timeout_ms = command == "backup" ? 1800000 : command == "allocate" || command == "check" ? 120000 : 15000;
+  auto result = client.Call(command, args, timeout_ms);
   if (!result.ok()) return Fail(result.status().message());
   if (command == "allocate") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintAllocation(*result);
   if (command == "orders") return PrintRows(*result, kOrderColumns, out);
@@ -301,14 +319,42 @@ int main(int argc, char** argv) {
       std::cout << result->dump(2) << "\n";
     } else {
       const auto& c = (*result)["checked"];
-      std::cout << "checked " << c["events"] << " ledger events, " << c["warehouse_items"]
-                << " warehouse figures, " << c["site_items"] << " site figures, " << c["orders"] << " orders\n";
-      for (const auto& p : (*result)["problems"]) std::cout << "  MISMATCH " << p.get<std::string>() << "\n";
-      std::cout << ((*result)["ok"].get<bool>() ? "ledger and books agree\n" : "the books disagree with the ledger\n");
+      // A count the damage made unreadable shows as "?", its reason among the problems.
+      auto count = [&c](const char* key) { return c.value(key, nlohmann::json()).is_null() ? std::string("?") : c[key].dump(); };
+      std::cout << "checked " << count("events") << " ledger events, " << count("warehouse_items")
+                << " warehouse figures, " << count("site_items") << " site figures, " << count("orders")
+                << " orders, " << count("pages") << " store pages\n";
+      const nlohmann::json integrity = result->value("integrity", nlohmann::json::array());
+      const std::string damaged = "store integrity: ";
+      for (const auto& p : (*result)["problems"]) {
+        const std::string text = p.get<std::string>();
+        if (text.rfind(damaged, 0) == 0) {
+          std::cout << "  DAMAGED  " << text.substr(damaged.size()) << "\n";
+        } else {
+          std::cout << "  MISMATCH " << text << "\n";
+        }
+      }
+      if (!integrity.empty()) {
+        std::cout << "the store is damaged (" << integrity.size()
+                  << " integrity problem(s)): restore the last backup (docs/operations.md); "
+                     "the nodes resend what they still hold\n";
+      } else {
+        std::cout << ((*result)["ok"].get<bool>() ? "ledger and books agree\n" : "the books disagree with the ledger\n");
+      }
     }
     return (*result)["ok"].get<bool>() ? 0 : 1;
   }
   if (command == "status") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintStatus(*result);
+  if (command == "backup") {
+    if (out.json) {
+      std::cout << result->dump(2) << "\n";
+    } else {
+      std::cout << "backup written to " << (*result)["path"].get<std::string>() << " on the broker's machine: "
+                << (*result)["pages"] << " pages, " << (*result)["bytes"] << " bytes, in "
+                << ppe::CellText((*result)["seconds"]) << " s\n";
+    }
+    return 0;
+  }
   if (command == "stock") {
     return PrintRows(*result, {{"warehouse", ""}, {"county", ""}, {"item", ""}, {"on_hand", ""},
                                {"reserved", ""}, {"available", ""}}, out);

@@ -2,81 +2,169 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
+
+#include "common/text_encoding.h"
 
 namespace ppe {
+namespace {
 
-std::vector<std::string> SplitCsvLine(const std::string& line) {
-  std::vector<std::string> fields(1);
+constexpr const char* kExpectedHeader = "type,place,item,quantity,daily_use,source,from";
+constexpr size_t kMaxErrors = 100;
+constexpr size_t kMaxFileBytes = size_t{256} << 20;  // a county's year of rows is a few MB
+
+bool IsBlank(const CsvRecord& record) {
+  for (const std::string& f : record.fields) {
+    if (f.find_first_not_of(" \t") != std::string::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<CsvRecord>> ParseCsv(const std::string& text) {
+  std::vector<CsvRecord> records;
+  size_t line = 1;
+  size_t quote_line = 0;  // where the open quote started
   bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
+  bool field_started = false;  // something (or a quote) was seen in the current field
+  CsvRecord record{1, {std::string()}};
+  auto end_record = [&]() {
+    records.push_back(std::move(record));
+    record = CsvRecord{line, {std::string()}};
+    field_started = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        record.fields.back() += '"';
         ++i;
       } else if (c == '"') {
         quoted = false;
       } else {
-        fields.back() += c;
+        if (c == '\n') ++line;
+        record.fields.back() += c;
       }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c != '\r') {
-      fields.back() += c;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        quoted = true;
+        quote_line = line;
+        field_started = true;
+        break;
+      case ',':
+        record.fields.emplace_back();
+        field_started = false;
+        break;
+      case '\r':
+        if (i + 1 < text.size() && text[i + 1] == '\n') break;  // CRLF: the \n ends the record
+        [[fallthrough]];
+      case '\n':
+        ++line;
+        end_record();
+        break;
+      default:
+        record.fields.back() += c;
+        field_started = true;
     }
   }
-  return fields;
+  if (quoted) {
+    return Status::Error("line " + std::to_string(quote_line) +
+                         ": a quote (\") opens a field that is never closed; every quoted field "
+                         "needs its closing quote");
+  }
+  if (record.fields.size() > 1 || !record.fields[0].empty() || field_started) end_record();
+  return records;
 }
 
 CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry) {
   CsvImportResult result;
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     result.errors.push_back("cannot read '" + path + "'");
     return result;
   }
-  std::string line;
-  if (!std::getline(in, line)) {
-    result.errors.push_back("'" + path + "' is empty; it needs the header " +
-                            "type,place,item,quantity,daily_use,source,from");
+  std::ostringstream raw;
+  raw << in.rdbuf();
+  const std::string bytes = raw.str();
+  if (bytes.size() > kMaxFileBytes) {
+    result.errors.push_back("'" + path + "' is " + std::to_string(bytes.size() >> 20) +
+                            " MB; split it into files under " + std::to_string(kMaxFileBytes >> 20) + " MB");
     return result;
   }
-  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // spreadsheet byte-order mark
+  auto decoded = DecodeText(bytes, "'" + path + "'");
+  if (!decoded.ok()) {
+    result.errors.push_back(decoded.status().message());
+    return result;
+  }
+  result.encoding = TextEncodingName(decoded->encoding);
+  auto records = ParseCsv(decoded->utf8);
+  if (!records.ok()) {
+    result.errors.push_back(records.status().message());
+    return result;
+  }
+  size_t first = 0;
+  while (first < records->size() && IsBlank((*records)[first])) ++first;
+  if (first == records->size()) {
+    result.errors.push_back("'" + path + "' is empty; it needs the header " + std::string(kExpectedHeader));
+    return result;
+  }
+  const CsvRecord& header = (*records)[first];
   std::map<std::string, size_t> column;
-  const std::vector<std::string> header = SplitCsvLine(line);
-  for (size_t i = 0; i < header.size(); ++i) column[header[i]] = i;
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    std::string name = header.fields[i];
+    const size_t b = name.find_first_not_of(' ');
+    name = b == std::string::npos ? "" : name.substr(b, name.find_last_not_of(' ') - b + 1);
+    column[name] = i;
+  }
   for (const char* required : {"type", "place", "item", "quantity"}) {
     if (!column.count(required)) {
-      result.errors.push_back("line 1: header lacks column '" + std::string(required) +
-                              "' (expected type,place,item,quantity,daily_use,source,from)");
+      const bool tabs = header.fields.size() == 1 && header.fields[0].find('\t') != std::string::npos;
+      result.errors.push_back("line " + std::to_string(header.line) + ": header lacks column '" +
+                              std::string(required) + "' (expected " + kExpectedHeader + ")" +
+                              (tabs ? "; its columns are separated by tabs: save the file as CSV, "
+                                      "comma-separated (逗号分隔)"
+                                    : ""));
       return result;
     }
   }
-  size_t line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r,") == std::string::npos) continue;  // blank line
-    const std::vector<std::string> f = SplitCsvLine(line);
+  const size_t width = header.fields.size();
+  for (size_t r = first + 1; r < records->size(); ++r) {
+    const CsvRecord& row = (*records)[r];
+    if (IsBlank(row)) continue;
+    const std::string where = "line " + std::to_string(row.line) + ": ";
+    auto fail = [&](const std::string& message) {
+      if (result.errors.size() < kMaxErrors) result.errors.push_back(where + message);
+    };
+    if (row.fields.size() != width) {
+      fail("has " + std::to_string(row.fields.size()) + " fields but the header has " +
+           std::to_string(width) +
+           (row.fields.size() > width
+                ? "; a number written with a thousands comma (1,000) must be quoted (\"1,000\") or "
+                  "written 1000"
+                : "; fill in the missing fields (empty ones may stay empty, but their commas must be there)"));
+      continue;
+    }
     auto get = [&](const char* name) {
       auto it = column.find(name);
-      return it != column.end() && it->second < f.size() ? f[it->second] : std::string();
+      return it != column.end() ? row.fields[it->second] : std::string();
     };
     const std::string type = get("type");
-    Result<wire::Report> report = Status::Error(
-        "type '" + type + "' is not one of stock, receipt, demand");
+    Result<wire::Report> report = Status::Error("type '" + type + "' is not one of stock, receipt, demand");
     if (type == "stock") {
       report = entry.Stock(get("place"), get("item"), get("quantity"));
     } else if (type == "receipt") {
-      report = entry.Receipt(get("place"), get("item"), get("quantity"), get("source"), get("from"));
+      report = entry.Receipt(get("place"), get("item"), get("quantity"), get("source"), get("from"),
+                             get("reference"));
     } else if (type == "demand") {
       report = entry.Demand(get("place"), get("item"), get("quantity"), get("daily_use"));
     }
     if (report.ok()) {
       result.reports.push_back(std::move(*report));
-    } else if (result.errors.size() < 100) {
-      result.errors.push_back("line " + std::to_string(line_no) + ": " + report.status().message());
+    } else {
+      fail(report.status().message());
     }
   }
   if (!result.errors.empty()) result.reports.clear();  // all or nothing

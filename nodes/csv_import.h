@@ -12,12 +12,22 @@ namespace ppe {
 struct CsvImportResult {
   std::vector<wire::Report> reports;
   std::vector<std::string> errors;  // "line 7: unknown item 'mask.kn95' ..."
+  std::string encoding;             // what the file was in ("UTF-8", "GBK/GB18030", ...)
 };
 
-// Header required (columns in any order): type,place,item,quantity,daily_use,source,from.
+// Header required (columns in any order): type,place,item,quantity,daily_use,source,from, and
+// optionally reference. The file may be UTF-8 (with or without a byte-order mark), GBK/GB18030
+// or UTF-16 with a byte-order mark (converted), with CRLF line ends and quoted fields; every row
+// must have as many fields as the header.
 CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry);
 
-// Splits one CSV record (RFC 4180 quoting) into fields.
-std::vector<std::string> SplitCsvLine(const std::string& line);
+// One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
+struct CsvRecord {
+  size_t line = 0;  // the line it starts on, from 1
+  std::vector<std::string> fields;
+};
+
+// Splits decoded text into records; an error names the line of a quote that is never closed.
+Result<std::vector<CsvRecord>> ParseCsv(const std::string& text);
 
 }  // namespace ppe

@@ -5,12 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <csignal>
 #include <iostream>
 
 #include "common/logging.h"
 #include "common/table.h"
 #include "common/clock.h"
+#include "common/text_encoding.h"
 #include "nodes/csv_import.h"
 #include "nodes/node_link.h"
 #include "nodes/node_store.h"
@@ -19,6 +21,9 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// A clock further off than this dates counts wrongly enough to show in status.
+constexpr int64_t kClockSkewAlertMs = 5 * 60 * 1000;
 
 int Fail(const std::string& message) {
   std::cerr << "ppe-node: " << message << "\n";
@@ -78,6 +83,21 @@ nlohmann::json StatusJson(NodeContext& node) {
     refusals.push_back({{"seq", r.seq}, {"report", r.summary}, {"error", r.text},
                         {"at", ppe::FormatTime(r.at_ms)}});
   }
+  nlohmann::json set_aside = nlohmann::json::array();
+  for (const ppe::SetAsideRow& r : node.store->SetAsideRows()) {
+    set_aside.push_back({{"seq", r.seq}, {"reason", r.reason}, {"at", ppe::FormatTime(r.at_ms)}});
+  }
+  nlohmann::json alerts = nlohmann::json::array();
+  if (!set_aside.empty()) {
+    alerts.push_back(std::to_string(set_aside.size()) +
+                     " reports could not be read back from the outbox and were set aside (the rest "
+                     "were sent); re-enter them: see set_aside");
+  }
+  if (std::abs(link.clock_skew_ms) > kClockSkewAlertMs) {
+    alerts.push_back("this computer's clock is " + std::to_string(std::abs(link.clock_skew_ms) / 60000) +
+                     " minutes " + (link.clock_skew_ms < 0 ? "ahead of" : "behind") +
+                     " the broker's: counts are dated wrong; set the clock");
+  }
   return {{"node", node.config.node},
           {"county", node.config.county},
           {"broker", node.config.endpoint.address},
@@ -88,7 +108,10 @@ nlohmann::json StatusJson(NodeContext& node) {
           {"last_ack_at", ppe::FormatTime(link.last_ack_ms)},
           {"recorded", link.recorded_head},
           {"refused", link.refused},
-          {"recent_refusals", refusals}};
+          {"recent_refusals", refusals},
+          {"set_aside", set_aside},
+          {"clock_skew_s", link.clock_skew_ms / 1000},
+          {"alerts", alerts}};
 }
 
 nlohmann::json OrderJson(const ppe::NodeOrder& o, const std::string& county) {
@@ -151,8 +174,10 @@ int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, cons
     m->set_quantity(qty);
   }
   if (step == ppe::wire::REJECT) {
-    if (reason.empty()) return Fail("a rejection needs --reason TEXT (why this order cannot be shipped)");
-    m->set_reason(reason);
+    auto clean = ppe::CleanLine(reason, "--reason", ppe::kMaxTextLength);
+    if (!clean.ok()) return Fail(clean.status().message());
+    if (clean->empty()) return Fail("a rejection needs --reason TEXT (why this order cannot be shipped)");
+    m->set_reason(*clean);
   }
   const int rc = Record(node, {report});
   if (rc == 0 && step == ppe::wire::RECEIVE && m->quantity() != order->qty) {
@@ -303,6 +328,9 @@ int main(int argc, char** argv) {
     if (result.reports.empty()) return Fail("'" + csv + "' has no rows to import");
     const int rc = Record(*node, result.reports, true);
     if (rc == 0) {
+      if (result.encoding != "UTF-8" && result.encoding != "UTF-8 with a byte-order mark") {
+        std::cout << csv << " was in " << result.encoding << "; converted to UTF-8\n";
+      }
       std::cout << "imported " << result.reports.size() << " rows from " << csv << "; "
                 << StatusJson(*node)["outbox_pending"] << " waiting for the broker\n";
     }
@@ -329,9 +357,14 @@ int main(int argc, char** argv) {
               << "\n"
               << "refused         " << s["refused"] << "\n";
     for (const auto& r : s["recent_refusals"]) {
-      std::cout << "  report " << r["seq"] << " (" << r["report"].get<std::string>()
-                << "): " << r["error"].get<std::string>() << "\n";
+      std::cout << "  report " << r["seq"] << " (" << ppe::EscapeControl(r["report"].get<std::string>())
+                << "): " << ppe::EscapeControl(r["error"].get<std::string>()) << "\n";
     }
+    for (const auto& r : s["set_aside"]) {
+      std::cout << "set aside       report " << r["seq"] << " at " << r["at"].get<std::string>() << ": "
+                << r["reason"].get<std::string>() << "\n";
+    }
+    for (const auto& a : s["alerts"]) std::cout << "ALERT           " << a.get<std::string>() << "\n";
     return 0;
   }
   return 0;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "common/wire.h"
 
@@ -19,7 +20,10 @@ constexpr int64_t kResendAfterMs = 3000;
 constexpr int64_t kOutboxPollMs = 20;
 constexpr int64_t kAckPersistMs = 100;
 constexpr int64_t kRateLimitPauseMs = 100;
-constexpr const char* kVersion = "ppe-node 1";
+constexpr const char* kVersion = "ppe-node 2";
+constexpr int64_t kPruneEveryMs = 3600 * 1000;
+// Beyond this a node's clock dates counts wrongly enough to matter (staleness is in days).
+constexpr int64_t kClockSkewWarnMs = 5 * 60 * 1000;
 
 }  // namespace
 
@@ -37,6 +41,7 @@ Status NodeLink::Connect() {
   } catch (const zmq::error_t& e) {
     return Status::Error("cannot connect to '" + config_.endpoint.address + "': " + e.what());
   }
+  Prune();
   const LinkState link = store_.Link();
   acked_ = persisted_ack_ = link.last_ack;
   next_to_send_ = acked_ + 1;
@@ -59,6 +64,7 @@ void NodeLink::Run(const std::atomic<bool>& stop) {
     }
     const int64_t now = MonotonicMs();
     if (items[0].revents & ZMQ_POLLIN) Receive(now);
+    if (now >= next_prune_ms_) Prune();
     Tick(now);
     SendReports(now);
   }
@@ -78,6 +84,30 @@ void NodeLink::PersistAck() {
   }
   persisted_ack_ = acked_;
   last_persist_ms_ = now;
+}
+
+void NodeLink::Prune() {
+  next_prune_ms_ = MonotonicMs() + kPruneEveryMs;
+  const auto keep_ms = static_cast<int64_t>(config_.keep_acked_days * 24 * 3600 * 1000);
+  if (Status s = store_.PruneAcknowledged(keep_ms, NowMs()); !s.ok()) spdlog::error("pruning the outbox: {}", s.message());
+}
+
+// The broker has applied only up to `applied`, below what it had acknowledged: its store was
+// put back to an older copy. Send again from there (or from the oldest report still held; the
+// hello told the broker where that is, and it records the rest as lost).
+void NodeLink::RewindTo(uint64_t applied, int64_t now) {
+  const uint64_t oldest = store_.OldestHeld();
+  spdlog::warn("the broker has applied reports only up to {}, but had acknowledged up to {}: it lost "
+               "reports (restored from a backup?); sending again from {}",
+               applied, acked_, std::max(applied + 1, oldest));
+  if (applied + 1 < oldest) {
+    spdlog::error("reports {} to {} are no longer held here (kept {} days after acknowledgement); the "
+                  "broker records them as lost", applied + 1, oldest - 1, config_.keep_acked_days);
+  }
+  acked_ = persisted_ack_ = applied;
+  if (Status s = store_.RewindAck(applied, NowMs()); !s.ok()) spdlog::error("{}", s.message());
+  next_to_send_ = std::max(applied + 1, oldest);
+  last_progress_ms_ = now;
 }
 
 void NodeLink::Receive(int64_t now) {
@@ -101,7 +131,9 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       if (!connected_) spdlog::info("connected; broker has applied up to report {}", applied);
       connected_ = true;
       store_.SetLink(true, NowMs());
-      if (applied > acked_) acked_ = applied;
+      NoteClock(envelope.welcome().server_time_ms());
+      if (applied < acked_) return RewindTo(applied, now);
+      acked_ = applied;
       next_to_send_ = acked_ + 1;  // whatever was in flight before is resent
       last_progress_ms_ = now;
       return;
@@ -112,6 +144,13 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
         // Acks from a broker we had given up on: greet it, so it tells us where to resume.
         SendHello();
         return;
+      }
+      if (up_to < acked_) {
+        // Acks are cumulative and only follow a commit, so a lower one means the broker lost
+        // what it had acknowledged (a store put back to an older copy, with the node still
+        // connected): send again from there, and greet it so it learns what is still held.
+        RewindTo(up_to, now);
+        return SendHello();
       }
       if (up_to > acked_) {
         acked_ = up_to;
@@ -128,8 +167,15 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
     }
     case wire::Envelope::kResume: {
       const uint64_t expected = envelope.resume().expected_seq();
+      if (expected == 0) return;
+      if (expected <= acked_) {
+        // Below an acknowledgement: the broker lost what it had acknowledged. Greet it again so
+        // it learns what is still held here, and send from where it is.
+        RewindTo(expected - 1, now);
+        return SendHello();
+      }
       // Several frames past a gap each ask; rewind only if we are not already sending from there.
-      if (expected <= next_to_send_ && expected > acked_ && now - last_progress_ms_ > 200) {
+      if (expected <= next_to_send_ && now - last_progress_ms_ > 200) {
         spdlog::info("broker missed reports; resending from {}", expected);
         next_to_send_ = expected;
         last_progress_ms_ = now;
@@ -218,7 +264,20 @@ void NodeLink::SendHello() {
   hello.mutable_hello()->set_software_version(kVersion);
   hello.mutable_hello()->set_recorded_head(store_.RecordedHead());
   hello.mutable_hello()->set_orders_held(store_.OrdersHeld());
+  hello.mutable_hello()->set_oldest_held(store_.OldestHeld());
   Send(hello);
+}
+
+// Operators type counts as they take them; a node clock far off the broker's dates them wrong.
+void NodeLink::NoteClock(int64_t broker_ms) {
+  if (broker_ms <= 0) return;
+  const int64_t skew = broker_ms - NowMs();
+  if (std::abs(skew) > kClockSkewWarnMs) {
+    spdlog::warn("this computer's clock is {} minutes {} the broker's: counts recorded here are dated "
+                 "wrong; set the clock (or enable time sync)",
+                 std::abs(skew) / 60000, skew < 0 ? "ahead of" : "behind");
+  }
+  if (Status s = store_.SetClockSkew(skew); !s.ok()) spdlog::error("{}", s.message());
 }
 
 bool NodeLink::Send(const wire::Envelope& envelope) {

@@ -27,6 +27,9 @@ class NodeLink {
   bool Send(const wire::Envelope& envelope);
   void SendHello();
   void PersistAck();
+  void Prune();
+  void RewindTo(uint64_t applied, int64_t now);
+  void NoteClock(int64_t broker_ms);
 
   const NodeConfig& config_;
   NodeStore& store_;
@@ -44,6 +47,7 @@ class NodeLink {
   int64_t next_tick_ms_ = 0;
   int64_t next_outbox_poll_ms_ = 0;
   int64_t paused_until_ms_ = 0;  // after a RATE_LIMITED refusal
+  int64_t next_prune_ms_ = 0;
 };
 
 }  // namespace ppe

@@ -1,7 +1,15 @@
 #include "nodes/node_store.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/clock.h"
+
 namespace ppe {
 namespace {
+
+constexpr int64_t kAckMarkEveryMs = 3600 * 1000;
 
 const std::vector<std::string>& NodeMigrations() {
   static const std::vector<std::string> migrations = {
@@ -32,6 +40,17 @@ const std::vector<std::string>& NodeMigrations() {
         received_qty INTEGER NOT NULL, reason TEXT NOT NULL, updated_ms INTEGER NOT NULL,
         first_seq INTEGER NOT NULL);
       ALTER TABLE link ADD COLUMN orders_held INTEGER NOT NULL DEFAULT 0;
+      )sql",
+      R"sql(
+      -- Outbox rows the daemon could not read back (written by an older release, or damaged):
+      -- kept here as they were, while the outbox row becomes a placeholder the broker refuses.
+      CREATE TABLE set_aside (
+        seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, payload BLOB NOT NULL, reason TEXT NOT NULL);
+      -- The acknowledged seq as it stood at various times, so acknowledged reports are kept for
+      -- keep_acked_days after their acknowledgement (to resend to a restored broker), no longer.
+      CREATE TABLE ack_marks (at_ms INTEGER PRIMARY KEY, acked INTEGER NOT NULL);
+      -- The broker's clock minus ours at the last welcome.
+      ALTER TABLE link ADD COLUMN clock_skew_ms INTEGER NOT NULL DEFAULT 0;
       )sql",
   };
   return migrations;
@@ -113,6 +132,12 @@ Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
     int64_t quantity = 0;
     const std::string_view kind = PlaceOf(report, &place, &item, &quantity);
     report.SerializeToString(&payload);
+    // The guarantee that nothing blocks the outbox: a row is written only if it reads back.
+    // (A proto3 string that is not UTF-8 serializes but does not parse.)
+    if (wire::Report back; !back.ParseFromString(payload)) {
+      db_->Rollback();
+      return Status::Error("'" + Summarize(report) + "' holds text that is not valid UTF-8; nothing was recorded");
+    }
     insert.Reset().Bind(1, report.recorded_at_ms()).Bind(2, kind).Bind(3, place).BindBlob(4, payload);
     Status s = insert.Run();
     if (s.ok() && (kind == "stock" || kind == "demand")) {
@@ -132,24 +157,123 @@ Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
 }
 
 Status NodeStore::ReadFrom(uint64_t from, size_t limit, std::vector<wire::Report>* out) {
-  Statement& q = db_->Prepare("SELECT seq, payload FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+  Statement& q = db_->Prepare(
+      "SELECT seq, payload, recorded_ms FROM outbox WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
   q.Bind(1, static_cast<int64_t>(from)).Bind(2, static_cast<int64_t>(limit));
+  struct Unreadable {
+    uint64_t seq;
+    std::string payload, reason;
+  };
+  std::vector<Unreadable> unreadable;
   while (q.Step()) {
     wire::Report report;
     const std::string payload = q.Text(1);
-    if (!report.ParseFromString(payload)) return Status::Error("outbox row " + std::to_string(q.Int(0)) + " is corrupt");
+    if (!report.ParseFromString(payload)) {
+      report.Clear();
+      report.set_recorded_at_ms(q.Int(2));
+      report.set_unreadable("the node could not read report " + std::to_string(q.Int(0)) +
+                            " back from its outbox (" + std::to_string(payload.size()) +
+                            " bytes); it is kept at the node, set aside");
+      unreadable.push_back({static_cast<uint64_t>(q.Int(0)), payload, report.unreadable()});
+    }
     report.set_seq(q.Int(0));
     out->push_back(std::move(report));
   }
-  return q.status();
+  PPE_RETURN_IF_ERROR(q.status());
+  for (const Unreadable& row : unreadable) PPE_RETURN_IF_ERROR(SetAside(row.seq, row.payload, row.reason));
+  return Status::Ok();
 }
 
-uint64_t NodeStore::RecordedHead() { return db_->QueryInt("SELECT COALESCE(MAX(seq), 0) FROM outbox"); }
+// The unreadable row moves, as it was, to set_aside; in the outbox a placeholder takes its place,
+// so the stream keeps its gap-free seq and the broker records the seq as refused.
+Status NodeStore::SetAside(uint64_t seq, const std::string& payload, const std::string& reason) {
+  wire::Report placeholder;
+  placeholder.set_unreadable(reason);
+  std::string bytes;
+  placeholder.SerializeToString(&bytes);
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  Statement& keep = db_->Prepare(
+      "INSERT OR IGNORE INTO set_aside (seq, at_ms, payload, reason) VALUES (?1, ?2, ?3, ?4)");
+  Status s = keep.Bind(1, static_cast<int64_t>(seq)).Bind(2, NowMs()).BindBlob(3, payload).Bind(4, reason).Run();
+  if (s.ok()) {
+    Statement& replace = db_->Prepare("UPDATE outbox SET payload = ?2 WHERE seq = ?1");
+    s = replace.Bind(1, static_cast<int64_t>(seq)).BindBlob(2, bytes).Run();
+  }
+  if (s.ok()) s = db_->Commit();
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  spdlog::error("outbox row {} could not be read; set aside (see 'ppe-node status'), the rest go on", seq);
+  return Status::Ok();
+}
+
+std::vector<SetAsideRow> NodeStore::SetAsideRows() {
+  std::vector<SetAsideRow> rows;
+  Statement& q = db_->Prepare("SELECT seq, at_ms, reason FROM set_aside ORDER BY seq");
+  while (q.Step()) rows.push_back({static_cast<uint64_t>(q.Int(0)), q.Int(1), q.Text(2)});
+  return rows;
+}
+
+// AUTOINCREMENT's counter: the head stays where it was when acknowledged rows are pruned.
+uint64_t NodeStore::RecordedHead() {
+  return db_->QueryInt("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)");
+}
+
+uint64_t NodeStore::OldestHeld() {
+  const int64_t oldest = db_->QueryInt("SELECT COALESCE(MIN(seq), 0) FROM outbox");
+  return oldest > 0 ? oldest : RecordedHead() + 1;
+}
+
+Status NodeStore::PruneAcknowledged(int64_t keep_ms, int64_t now_ms) {
+  const int64_t cutoff = now_ms - keep_ms;
+  // The highest seq that was already acknowledged at the cutoff: the newest mark before it, or
+  // the current acknowledgement if that itself is older.
+  const int64_t marked = db_->QueryInt(
+      "SELECT MAX(acked) FROM (SELECT acked FROM ack_marks WHERE at_ms <= ?1 "
+      "UNION ALL SELECT last_ack FROM link WHERE id = 1 AND last_ack_ms <= ?1)", cutoff);
+  const int64_t acked = std::min<int64_t>(marked, Link().last_ack);
+  if (acked <= 0) return Status::Ok();
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  Statement& prune = db_->Prepare("DELETE FROM outbox WHERE seq <= ?1");
+  Status s = prune.Bind(1, acked).Run();
+  const int64_t pruned = db_->changes();
+  if (s.ok()) {
+    Statement& marks = db_->Prepare("DELETE FROM ack_marks WHERE at_ms < ?1");
+    s = marks.Bind(1, cutoff).Run();
+  }
+  if (s.ok()) s = db_->Commit();
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  if (pruned > 0) spdlog::info("pruned {} reports acknowledged before {}", pruned, FormatTime(cutoff));
+  return Status::Ok();
+}
 
 Status NodeStore::SetAcked(uint64_t seq, int64_t now_ms) {
   Statement& u = db_->Prepare(
       "UPDATE link SET last_ack = ?1, last_ack_ms = ?2 WHERE id = 1 AND last_ack < ?1");
-  return u.Bind(1, static_cast<int64_t>(seq)).Bind(2, now_ms).Run();
+  PPE_RETURN_IF_ERROR(u.Bind(1, static_cast<int64_t>(seq)).Bind(2, now_ms).Run());
+  // A mark an hour: enough to know, within the hour, what was acknowledged keep_acked_days ago.
+  if (now_ms - db_->QueryInt("SELECT COALESCE(MAX(at_ms), 0) FROM ack_marks") >= kAckMarkEveryMs) {
+    Statement& mark = db_->Prepare("INSERT OR REPLACE INTO ack_marks (at_ms, acked) VALUES (?1, ?2)");
+    PPE_RETURN_IF_ERROR(mark.Bind(1, now_ms).Bind(2, static_cast<int64_t>(seq)).Run());
+  }
+  return Status::Ok();
+}
+
+Status NodeStore::RewindAck(uint64_t seq, int64_t now_ms) {
+  Statement& u = db_->Prepare("UPDATE link SET last_ack = ?1, last_ack_ms = ?2 WHERE id = 1 AND last_ack > ?1");
+  PPE_RETURN_IF_ERROR(u.Bind(1, static_cast<int64_t>(seq)).Bind(2, now_ms).Run());
+  // Marks past the rewind would prune reports the broker no longer has.
+  Statement& marks = db_->Prepare("UPDATE ack_marks SET acked = ?1 WHERE acked > ?1");
+  return marks.Bind(1, static_cast<int64_t>(seq)).Run();
+}
+
+Status NodeStore::SetClockSkew(int64_t skew_ms) {
+  Statement& u = db_->Prepare("UPDATE link SET clock_skew_ms = ?1 WHERE id = 1");
+  return u.Bind(1, skew_ms).Run();
 }
 
 Status NodeStore::RecordRefusal(uint64_t seq, int64_t now_ms, const std::string& code,
@@ -242,7 +366,8 @@ LinkState NodeStore::Link() {
   LinkState state;
   Statement& q = db_->Prepare(
       "SELECT connected, daemon_seen_ms, last_ack, last_ack_ms, "
-      "(SELECT COALESCE(MAX(seq), 0) FROM outbox), (SELECT COUNT(*) FROM refusals) "
+      "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
+      "(SELECT COUNT(*) FROM refusals), clock_skew_ms, (SELECT COUNT(*) FROM set_aside) "
       "FROM link WHERE id = 1");
   if (q.Step()) {
     state.connected = q.Int(0) != 0;
@@ -251,6 +376,8 @@ LinkState NodeStore::Link() {
     state.last_ack_ms = q.Int(3);
     state.recorded_head = q.Int(4);
     state.refused = q.Int(5);
+    state.clock_skew_ms = q.Int(6);
+    state.set_aside = q.Int(7);
   }
   q.Reset();
   return state;

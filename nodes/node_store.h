@@ -19,6 +19,15 @@ struct LinkState {
   int64_t last_ack_ms = 0;
   uint64_t recorded_head = 0;  // highest seq recorded
   int64_t refused = 0;
+  int64_t clock_skew_ms = 0;  // the broker's clock minus ours, at the last welcome
+  int64_t set_aside = 0;      // outbox rows that could not be read back
+};
+
+// An outbox row the daemon could not read back, kept as it was.
+struct SetAsideRow {
+  uint64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string reason;
 };
 
 struct Refused {
@@ -43,11 +52,23 @@ class NodeStore {
   // Returns the last seq assigned. Either all are recorded or none.
   Result<uint64_t> Append(const std::vector<wire::Report>& reports);
 
-  // Up to `limit` reports with seq >= from, in seq order, seq filled in.
+  // Up to `limit` reports with seq >= from, in seq order, seq filled in. A row that cannot be
+  // read back is set aside durably and comes out as a placeholder (only `unreadable` set), so
+  // one bad row never stalls the stream.
   Status ReadFrom(uint64_t from, size_t limit, std::vector<wire::Report>* out);
   uint64_t RecordedHead();
+  // The lowest seq still in the outbox (RecordedHead() + 1 when it is empty).
+  uint64_t OldestHeld();
+  std::vector<SetAsideRow> SetAsideRows();
+  // Deletes reports acknowledged more than keep_ms ago; the rest stay, to resend to a broker
+  // restored from an older copy.
+  Status PruneAcknowledged(int64_t keep_ms, int64_t now_ms);
 
+  // Raises the acknowledged seq (never lowers it).
   Status SetAcked(uint64_t seq, int64_t now_ms);
+  // Lowers it: the broker has applied only up to `seq` (its store went back to an older copy).
+  Status RewindAck(uint64_t seq, int64_t now_ms);
+  Status SetClockSkew(int64_t skew_ms);
   Status RecordRefusal(uint64_t seq, int64_t now_ms, const std::string& code, const std::string& text);
   Status SetLink(bool connected, int64_t now_ms);
   LinkState Link();
@@ -65,6 +86,7 @@ class NodeStore {
 
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  Status SetAside(uint64_t seq, const std::string& payload, const std::string& reason);
   std::unique_ptr<SqliteDb> db_;
 };
 

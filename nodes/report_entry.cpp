@@ -1,10 +1,11 @@
 #include "nodes/report_entry.h"
 
-#include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
 #include "common/clock.h"
+#include "common/text_encoding.h"
 
 namespace ppe {
 namespace {
@@ -15,20 +16,52 @@ std::string Trimmed(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
 }
 
+bool IsDigits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// 1,000 or 12,000,000: groups of three digits after the first.
+bool ThousandsGrouped(const std::string& s) {
+  const size_t first = s.find(',');
+  if (first == 0 || first > 3 || !IsDigits(s.substr(0, first))) return false;
+  for (size_t i = first; i < s.size(); i += 4) {
+    if (s[i] != ',' || i + 4 > s.size() || !IsDigits(s.substr(i + 1, 3))) return false;
+  }
+  return true;
+}
+
+// A decimal as people write it: 1200, 0.5, 12.75. No sign, exponent, hex, inf or nan: strtod
+// reads "0x10" as 16 and "1e3" as 1000, which no operator means.
+bool IsDecimal(const std::string& s) {
+  const size_t dot = s.find('.');
+  if (dot == std::string::npos) return IsDigits(s);
+  return IsDigits(s.substr(0, dot)) && IsDigits(s.substr(dot + 1));
+}
+
+// Sites open every day in an epidemic: a node whose city file is older than the city's does not
+// know the new ones yet.
+constexpr const char* kOutdatedCityHint =
+    "; if the city added it recently, this node's city file is out of date: get the current one "
+    "from the city coordinator";
+
 }  // namespace
 
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text) {
-  const std::string t = Trimmed(text);
+  const std::string t = EscapeControl(Trimmed(text));  // echoed in errors: shown, never obeyed
   if (t.empty()) return Status::Error(what + " is missing");
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(t.c_str(), &end, 10);
-  if (*end != '\0') return Status::Error(what + " '" + t + "' is not a whole number (write it like 5000)");
-  if (errno == ERANGE) {
+  if (t[0] == '-' && t.size() > 1 && IsDigits(t.substr(1))) {
+    return Status::Error(what + " " + t + " is negative; counts are 0 or more");
+  }
+  // Spreadsheets write 12000 as "12,000" when the cell shows thousands separators.
+  std::string digits = t;
+  if (t.find(',') != std::string::npos && ThousandsGrouped(t)) {
+    digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
+  }
+  if (!IsDigits(digits)) return Status::Error(what + " '" + t + "' is not a whole number (write it like 5000)");
+  if (digits.size() > 18) {
     return Status::Error(what + " " + t + " is too large for a whole number; check the figure");
   }
-  if (value < 0) return Status::Error(what + " " + t + " is negative; counts are 0 or more");
-  return static_cast<int64_t>(value);
+  return static_cast<int64_t>(std::stoll(digits));
 }
 
 bool Implausible(int64_t previous, int64_t figure) {
@@ -50,12 +83,14 @@ std::string ReportEntry::Hint(const Refusal& refusal) const {
   switch (refusal.code) {
     case wire::UNKNOWN_WAREHOUSE:
     case wire::UNKNOWN_SITE:
+      return " (this node's warehouses: " + ids(city_.warehouses(), node_.county) +
+             "; its sites: " + ids(city_.sites(), node_.county) + ")" + kOutdatedCityHint;
     case wire::NOT_YOUR_COUNTY:
       return " (this node's warehouses: " + ids(city_.warehouses(), node_.county) +
              "; its sites: " + ids(city_.sites(), node_.county) + ")";
     case wire::UNKNOWN_ITEM:
       for (const Item& i : city_.items()) items += (items.empty() ? "" : ", ") + i.id;
-      return " (items: " + items + ")";
+      return " (items: " + items + ")" + kOutdatedCityHint;
     case wire::BAD_QUANTITY:
       return " (check the figure: a receipt is 1 or more units; counts and on-hand 0 or more)";
     case wire::MALFORMED:  // from the command line, only an over-long text gets here
@@ -72,8 +107,17 @@ Result<wire::Report> ReportEntry::Finish(wire::Report report) const {
   return report;
 }
 
-Result<wire::Report> ReportEntry::Stock(const std::string& warehouse, const std::string& item,
+// Every id and name is decoded and checked here, where it enters: what reaches the outbox is
+// valid UTF-8 on one line, so it always travels (a proto3 string must be UTF-8).
+#define PPE_CLEAN(var, text, what, limit)              \
+  auto var##_clean = CleanLine(text, what, limit);     \
+  if (!var##_clean.ok()) return var##_clean.status();  \
+  const std::string& var = *var##_clean
+
+Result<wire::Report> ReportEntry::Stock(const std::string& warehouse_text, const std::string& item_text,
                                         const std::string& quantity) const {
+  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
   auto qty = ParseQuantity("quantity", quantity);
   if (!qty.ok()) return qty.status();
   wire::Report report;
@@ -84,10 +128,15 @@ Result<wire::Report> ReportEntry::Stock(const std::string& warehouse, const std:
   return Finish(std::move(report));
 }
 
-Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse, const std::string& item,
-                                          const std::string& quantity, const std::string& source,
-                                          const std::string& from,
-                                          const std::string& reference) const {
+Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, const std::string& item_text,
+                                          const std::string& quantity, const std::string& source_text,
+                                          const std::string& from_text,
+                                          const std::string& reference_text) const {
+  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
+  PPE_CLEAN(source, source_text, "source", kMaxIdLength);
+  PPE_CLEAN(from, from_text, "'from' (donor, producer or sender)", kMaxTextLength);
+  PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength);
   auto qty = ParseQuantity("quantity", quantity);
   if (!qty.ok()) return qty.status();
   wire::Report report;
@@ -95,7 +144,7 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse, const st
   m->set_warehouse(warehouse);
   m->set_item(item);
   m->set_quantity(*qty);
-  const std::string s = Trimmed(source).empty() ? "production" : Trimmed(source);
+  const std::string s = source.empty() ? "production" : source;
   if (s == "production") {
     m->set_source(wire::PRODUCTION);
   } else if (s == "donation") {
@@ -105,17 +154,19 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse, const st
   } else {
     return Status::Error("source '" + s + "' is not one of production, donation, transfer");
   }
-  if (s == "donation" && Trimmed(from).empty()) {
+  if (s == "donation" && from.empty()) {
     return Status::Error("a donation needs its donor: add --from NAME (the 'from' column in CSV)");
   }
-  m->set_from(Trimmed(from));
-  m->set_reference(Trimmed(reference));
+  m->set_from(from);
+  m->set_reference(reference);
   return Finish(std::move(report));
 }
 
-Result<wire::Report> ReportEntry::Demand(const std::string& site, const std::string& item,
+Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std::string& item_text,
                                          const std::string& on_hand,
                                          const std::string& daily_use) const {
+  PPE_CLEAN(site, site_text, "site id", kMaxIdLength);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
   auto held = ParseQuantity("on-hand", on_hand);
   if (!held.ok()) return held.status();
   wire::Report report;
@@ -123,21 +174,21 @@ Result<wire::Report> ReportEntry::Demand(const std::string& site, const std::str
   m->set_site(site);
   m->set_item(item);
   m->set_on_hand(*held);
-  const std::string use = Trimmed(daily_use);
+  const std::string use = EscapeControl(Trimmed(daily_use));
   if (use.empty()) {
     const Site* s = city_.FindSite(site);
     const Item* i = city_.FindItem(item);
     if (s && i && i->per_head_daily > 0) m->set_daily_use(s->headcount * i->per_head_daily);
   } else {
-    char* end = nullptr;
-    const double value = std::strtod(use.c_str(), &end);
-    if (*end != '\0' || !std::isfinite(value)) {
-      return Status::Error("daily use '" + use + "' is not a number (write it like 1200)");
+    if (use[0] == '-' && IsDecimal(use.substr(1))) {
+      return Status::Error("daily use " + use + " is negative; it is 0 or more units a day");
     }
-    if (value < 0) return Status::Error("daily use " + use + " is negative; it is 0 or more units a day");
-    m->set_daily_use(value);
+    if (!IsDecimal(use)) return Status::Error("daily use '" + use + "' is not a number (write it like 1200 or 12.5)");
+    m->set_daily_use(std::stod(use));
   }
   return Finish(std::move(report));
 }
+
+#undef PPE_CLEAN
 
 }  // namespace ppe

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -133,23 +134,33 @@ Cluster::~Cluster() {
   }
 }
 
-pid_t Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log) {
+pid_t Cluster::Spawn(const std::vector<std::string>& argv, const std::string& log,
+                     const std::vector<std::string>& env) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    for (const std::string& e : env) putenv(strdup(e.c_str()));
     Exec(argv);
   }
   return pid;
 }
 
-void Cluster::StartBroker() {
+void Cluster::StartBroker(const std::vector<std::string>& env) {
   ASSERT_LT(broker_pid_, 0) << "broker already running";
-  broker_pid_ = Spawn({PPE_BROKER, "--config", dir_ + "/broker.yaml"}, dir_ + "/broker.out");
+  broker_pid_ = Spawn({PPE_BROKER, "--config", dir_ + "/broker.yaml"}, dir_ + "/broker.out", env);
   // Serving once a ctl call answers.
   ASSERT_TRUE(WaitFor([&] { return Ctl({"stock", "--json"}).exit_code == 0; }, 15000))
       << ReadFile(dir_ + "/broker.out");
+}
+
+int Cluster::WaitBrokerExit(int timeout_ms) {
+  if (broker_pid_ <= 0) return -1;
+  int status = 0;
+  if (!WaitFor([&] { return waitpid(broker_pid_, &status, WNOHANG) == broker_pid_; }, timeout_ms)) return -1;
+  broker_pid_ = -1;
+  return status;
 }
 
 void Cluster::KillBroker() {

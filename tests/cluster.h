@@ -49,7 +49,11 @@ class Cluster {
   int port() const { return port_; }
   std::string NodeConfig(const std::string& node) const { return dir_ + "/nodes/" + node + ".yaml"; }
 
-  void StartBroker();
+  // env: extra NAME=VALUE for the broker only (e.g. PPE_FAULT=kill-after-commit:3).
+  void StartBroker(const std::vector<std::string>& env = {});
+  // Waits up to timeout_ms for the broker to exit by itself (a fault it was armed with); its
+  // waitpid status, or -1 when it is still running (it is then left running).
+  int WaitBrokerExit(int timeout_ms);
   void KillBroker();  // SIGKILL
   void StopBroker();  // SIGTERM, waits
   void StartNode(const std::string& node);
@@ -70,7 +74,8 @@ class Cluster {
   int64_t BrokerStock(const std::string& warehouse, const std::string& item);
 
  private:
-  pid_t Spawn(const std::vector<std::string>& argv, const std::string& log);
+  pid_t Spawn(const std::vector<std::string>& argv, const std::string& log,
+              const std::vector<std::string>& env = {});
 
   std::string dir_;
   int port_ = 0;

@@ -128,6 +128,69 @@ TEST_F(NodeStoreTest, SetAckedOnlyMovesForward) {
   EXPECT_EQ(store_->Link().last_ack_ms, 7000);
 }
 
+TEST_F(NodeStoreTest, TextThatCannotTravelNeverReachesTheOutbox) {
+  wire::Report gbk = ReceiptReport("sanyuan-wh", 5);
+  gbk.mutable_receipt()->set_from("\xb8\xa3\xbd\xa8");  // GBK bytes, not UTF-8
+  const auto refused = store_->Append({StockReport("sanyuan-wh", 1), gbk});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("not valid UTF-8"), std::string::npos);
+  EXPECT_EQ(store_->RecordedHead(), 0u);  // all or nothing
+}
+
+TEST_F(NodeStoreTest, AnUnreadableRowIsSetAsideAndTheStreamGoesOn) {
+  Append({StockReport("sanyuan-wh", 1), StockReport("sanyuan-wh", 2), StockReport("sanyuan-wh", 3)});
+  // What an older release wrote for a GBK donor: bytes that do not parse as a report.
+  ASSERT_TRUE(store_->db().Exec("UPDATE outbox SET payload = X'5a041202b8a3' WHERE seq = 2").ok());
+  const auto reports = ReadFrom(1);
+  ASSERT_EQ(reports.size(), 3u);
+  EXPECT_EQ(reports[0].stock().quantity(), 1);
+  EXPECT_EQ(reports[1].seq(), 2u);
+  EXPECT_EQ(reports[1].body_case(), wire::Report::BODY_NOT_SET);
+  EXPECT_NE(reports[1].unreadable().find("report 2"), std::string::npos);
+  EXPECT_EQ(reports[2].stock().quantity(), 3);
+  // Durably: the original bytes are kept, and the next read gives the same placeholder.
+  Reopen();
+  const auto again = ReadFrom(2, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_FALSE(again[0].unreadable().empty());
+  ASSERT_EQ(store_->SetAsideRows().size(), 1u);
+  EXPECT_EQ(store_->SetAsideRows()[0].seq, 2u);
+  EXPECT_EQ(store_->Link().set_aside, 1);
+  EXPECT_EQ(store_->db().QueryInt("SELECT length(payload) FROM set_aside WHERE seq = 2"), 6);
+}
+
+TEST_F(NodeStoreTest, AcknowledgedReportsAreKeptForTheirTimeThenPruned) {
+  constexpr int64_t kDay = 24 * 3600 * 1000;
+  for (int i = 1; i <= 5; ++i) Append({StockReport("sanyuan-wh", i)});
+  const int64_t t0 = 100 * kDay;
+  ASSERT_TRUE(store_->SetAcked(3, t0).ok());
+  // Within the keeping time nothing goes.
+  ASSERT_TRUE(store_->PruneAcknowledged(30 * kDay, t0 + 29 * kDay).ok());
+  EXPECT_EQ(store_->OldestHeld(), 1u);
+  ASSERT_TRUE(store_->SetAcked(5, t0 + 29 * kDay).ok());
+  // 31 days on: what was acknowledged at t0 goes, what was acknowledged later stays.
+  ASSERT_TRUE(store_->PruneAcknowledged(30 * kDay, t0 + 31 * kDay).ok());
+  EXPECT_EQ(store_->OldestHeld(), 4u);
+  EXPECT_EQ(ReadFrom(1).front().seq(), 4u);
+  // The head and the next seq survive pruning, even of everything.
+  ASSERT_TRUE(store_->PruneAcknowledged(0, t0 + 60 * kDay).ok());
+  EXPECT_EQ(store_->RecordedHead(), 5u);
+  EXPECT_EQ(store_->OldestHeld(), 6u);
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 6)}), 6u);
+  EXPECT_EQ(store_->Link().recorded_head, 6u);
+}
+
+TEST_F(NodeStoreTest, RewindLowersTheAckAndKeepsWhatTheBrokerLost) {
+  constexpr int64_t kDay = 24 * 3600 * 1000;
+  for (int i = 1; i <= 4; ++i) Append({StockReport("sanyuan-wh", i)});
+  ASSERT_TRUE(store_->SetAcked(4, kDay).ok());
+  ASSERT_TRUE(store_->RewindAck(2, 2 * kDay).ok());
+  EXPECT_EQ(store_->Link().last_ack, 2u);
+  // The old mark no longer lets reports 3 and 4 be pruned: the broker lacks them.
+  ASSERT_TRUE(store_->PruneAcknowledged(0, 3 * kDay).ok());
+  EXPECT_EQ(store_->OldestHeld(), 3u);
+}
+
 TEST_F(NodeStoreTest, LinkReportsConnectionHeadAckAndRefusals) {
   LinkState fresh = store_->Link();
   EXPECT_FALSE(fresh.connected);
@@ -275,9 +338,57 @@ TEST(Implausible, FlagsFiguresOverAHundredTimesTheLastAndAtLeastAThousand) {
 TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
   EXPECT_EQ(*ParseQuantity("q", "0"), 0);
   EXPECT_EQ(*ParseQuantity("q", "\t5000\r"), 5000);
-  const auto bad = ParseQuantity("on-hand", "5,000");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("on-hand"), std::string::npos);
+  // A spreadsheet's thousands separators, as a quoted cell keeps them.
+  EXPECT_EQ(*ParseQuantity("q", "5,000"), 5000);
+  EXPECT_EQ(*ParseQuantity("q", "12,000,000"), 12000000);
+  for (const char* bad_text : {"5,00", ",500", "5,0000", "1,000,00", "0x10", "+5", "1e3", "5.0", "５０"}) {
+    const auto bad = ParseQuantity("on-hand", bad_text);
+    ASSERT_FALSE(bad.ok()) << bad_text;
+    EXPECT_NE(bad.status().message().find("on-hand"), std::string::npos);
+  }
+  EXPECT_NE(ParseQuantity("q", "-5").status().message().find("negative"), std::string::npos);
+  // A control character in the figure is echoed escaped, never raw to the terminal.
+  EXPECT_EQ(ParseQuantity("q", "5\x1b[2J").status().message().find('\x1b'), std::string::npos);
+}
+
+TEST_F(EntryTest, DailyUseIsAPlainDecimal) {
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "12.5")->demand().daily_use(), 12.5);
+  for (const char* bad : {"0x10", "1e3", "inf", "nan", "1,200", "12.", ".5", "-"}) {
+    EXPECT_NE(ErrorOf(entry_.Demand("sm-first-hospital", "mask.n95", "0", bad)).find("daily use"), std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(ErrorOf(entry_.Demand("sm-first-hospital", "mask.n95", "0", "-3")).find("negative"), std::string::npos);
+}
+
+TEST_F(EntryTest, TextIsDecodedToUtf8OrRefusedNeverPassedThrough) {
+  // "福建省红十字会" as Excel on Chinese Windows saves it (GBK).
+  const std::string gbk = "\xb8\xa3\xbd\xa8\xca\xa1\xba\xec\xca\xae\xd7\xd6\xbb\xe1";
+  auto receipt = entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", gbk);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().message();
+  EXPECT_EQ(receipt->receipt().from(), "福建省红十字会");
+  std::string bytes;
+  ASSERT_TRUE(receipt->SerializeToString(&bytes));
+  wire::Report back;
+  EXPECT_TRUE(back.ParseFromString(bytes));
+  // Bytes that are neither UTF-8 nor GB18030 are refused, naming the field.
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", "\xff\xff\xff")).find("'from'"),
+            std::string::npos);
+  // A line break or an escape code in a name would forge lines in logs and tables.
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", "Red\nCross")).find("line break"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", "A\x1b[31mB")).find("control"),
+            std::string::npos);
+  // The limit counts characters: 200 Chinese characters (600 bytes) pass, 201 do not.
+  std::string name;
+  for (int i = 0; i < 200; ++i) name += "红";
+  EXPECT_TRUE(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", name).ok());
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "donation", name + "红")).find("201 characters"),
+            std::string::npos);
+}
+
+TEST_F(EntryTest, AnUnknownSiteSaysTheCityFileMayBeOutOfDate) {
+  EXPECT_NE(ErrorOf(entry_.Demand("sy-new-fever-clinic", "mask.n95", "0", "10")).find("city file is out of date"),
+            std::string::npos);
 }
 
 // =============================== CSV import ===============================
@@ -338,7 +449,48 @@ TEST_F(CsvTest, QuotedFieldsKeepCommasAndDoubledQuotes) {
   ASSERT_TRUE(result.errors.empty()) << result.errors[0];
   ASSERT_EQ(result.reports.size(), 1u);
   EXPECT_EQ(result.reports[0].receipt().from(), "Red Cross, Fujian \"Branch\"");
-  EXPECT_EQ(SplitCsvLine("a,\"b,c\",,\"\""), (std::vector<std::string>{"a", "b,c", "", ""}));
+  auto records = ParseCsv("a,\"b,c\",,\"\"\r\nx,\"two\nlines\",y\n");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].fields, (std::vector<std::string>{"a", "b,c", "", ""}));
+  EXPECT_EQ((*records)[1].fields, (std::vector<std::string>{"x", "two\nlines", "y"}));
+  EXPECT_EQ((*records)[1].line, 2u);
+}
+
+TEST_F(CsvTest, AnUnquotedThousandsCommaIsARowTooWideNotAOne) {
+  ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95,12000,,,\nreceipt,sanyuan-wh,mask.n95,1,000,,production,\n",
+               {"line 3:", "8 fields", "header has 7", "\"1,000\""});
+  ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95\n", {"line 2:", "3 fields"});
+  // Quoted, as Excel writes a formatted number, it is a thousand.
+  const CsvImportResult quoted = Import(kHeader + "stock,sanyuan-wh,mask.n95,\"1,000\",,,\n");
+  ASSERT_TRUE(quoted.errors.empty()) << quoted.errors[0];
+  EXPECT_EQ(quoted.reports[0].stock().quantity(), 1000);
+}
+
+TEST_F(CsvTest, AGbkFileIsConvertedAndUtf16IsReadOrNamed) {
+  // Excel on Chinese Windows: GBK, CRLF, a Chinese donor.
+  const CsvImportResult gbk = Import(
+      kHeader + "receipt,sanyuan-wh,mask.n95,5000,,donation,\xb8\xa3\xbd\xa8\xba\xec\xca\xae\xd7\xd6\xbb\xe1\r\n");
+  ASSERT_TRUE(gbk.errors.empty()) << gbk.errors[0];
+  EXPECT_EQ(gbk.encoding, "GBK/GB18030");
+  EXPECT_EQ(gbk.reports[0].receipt().from(), "福建红十字会");
+  // "Unicode text": UTF-16LE with a byte-order mark.
+  std::string utf16 = "\xff\xfe";
+  for (char c : kHeader + "stock,sanyuan-wh,mask.n95,7,,,\n") utf16 += std::string{c, '\0'};
+  const CsvImportResult wide = Import(utf16);
+  ASSERT_TRUE(wide.errors.empty()) << wide.errors[0];
+  EXPECT_EQ(wide.reports[0].stock().quantity(), 7);
+  // UTF-16 without its mark is named, not taken for a header without 'type'.
+  ExpectErrors(utf16.substr(2), {"UTF-16", "CSV UTF-8"});
+  // Bytes no encoding explains are refused naming the file and how to save it.
+  ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95,7,,,\xff\xfe\xfd\n", {"in.csv", "neither UTF-8 nor GBK"});
+}
+
+TEST_F(CsvTest, AMultiLineCellIsNamedAndAnOpenQuoteToo) {
+  ExpectErrors(kHeader + "receipt,sanyuan-wh,mask.n95,5,,donation,\"Red\nCross\"\nstock,sanyuan-wh,mask.n95,1,,,\n",
+               {"line 2:", "line break"});
+  ExpectErrors(kHeader + "receipt,sanyuan-wh,mask.n95,5,,donation,\"Red Cross\nstock,sanyuan-wh,mask.n95,1,,,\n",
+               {"line 2:", "never closed"});
 }
 
 TEST_F(CsvTest, ABadRowAnywhereImportsNothingAndNamesEveryBadLine) {
