@@ -3,13 +3,18 @@
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
 
 #include "broker/alerts.h"
 #include "common/certificate.h"
+#include "common/text_encoding.h"
 #include "common/wire.h"
 
 namespace ppe {
@@ -17,6 +22,9 @@ namespace {
 
 // Bounds one cycle so acknowledgements keep flowing under a flood.
 constexpr int kMaxFramesPerCycle = 4096;
+// ... and by bytes: a cycle that reads a flood of large frames is a long wait for every other
+// county's ack. The nodes' real traffic at full speed is a few MB a cycle.
+constexpr size_t kMaxBytesPerCycle = 16 << 20;
 
 // Fair share. A cycle ends in one commit, so its length is what every connection waits for its
 // ack; the ROUTER already reads round-robin across connections, so one key can starve the others
@@ -33,11 +41,19 @@ constexpr int kMaxFramesPerCycle = 4096;
 constexpr int kFramesPerKeyPerCycle = 1024;
 constexpr int kReportsPerKeyPerCycle = 65536;  // two of ppe-node's windows
 constexpr int kRequestsPerKeyPerCycle = 8;
+constexpr int kRefusalsPerKeyPerCycle = 4096;
 // Memory: libzmq queues at most this many frames per connection (each at most max_message_bytes,
 // larger ones drop the connection), then stops reading that connection's socket: TCP pushes back
 // on the sender and nothing queued is lost.
 constexpr int kInboundFramesPerConnection = 1000;
 constexpr size_t kDeliveriesPerFrame = 256;
+// Delivery entries in flight to a county beyond its last order ack (about 250 KB).
+constexpr uint64_t kDeliveryWindow = 1024;
+constexpr int64_t kReplayEveryMs = 1000;
+// What libzmq may queue to one connection before it drops (the peer asks again): with frames of
+// at most kDeliveriesPerFrame entries, tens of MB at worst, instead of the default's gigabytes.
+constexpr int kOutboundFramesPerConnection = 1000;
+constexpr rlim_t kWantedDescriptors = 65536;
 // Deliveries not acknowledged this long after a push are pushed again.
 constexpr int64_t kRedeliverAfterMs = 3000;
 constexpr int kCyclesPerCheckpoint = 32;
@@ -102,30 +118,22 @@ Status BrokerServer::Start() {
   // ZAP before any bind: a CURVE server without a handler would admit every key.
   zap_ = std::make_unique<ZapHandler>(context_, ring_.get());
 
-  auto secure = [&](zmq::socket_t& socket, const char* domain) {
-    socket.set(zmq::sockopt::linger, 0);
-    socket.set(zmq::sockopt::zap_domain, domain);
-    if (config_.secure) {
-      socket.set(zmq::sockopt::curve_server, 1);
-      socket.set(zmq::sockopt::curve_secretkey, own->secret_key);
-    } else {
-      socket.set(zmq::sockopt::plain_server, 1);
-    }
-  };
+  secret_key_ = own->secret_key;
+  RaiseDescriptorLimit();
   try {
-    secure(router_, "ppe");
+    Secure(router_, "ppe");
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::maxmsgsize, config_.max_message_bytes);
-    router_.set(zmq::sockopt::sndhwm, 100000);
+    router_.set(zmq::sockopt::sndhwm, kOutboundFramesPerConnection);
     router_.set(zmq::sockopt::rcvhwm, kInboundFramesPerConnection);
     router_.bind(config_.listen);
-    if (!config_.feed.empty()) {
-      secure(feed_, "feed");
-      feed_.bind(config_.feed);
-    }
   } catch (const zmq::error_t& e) {
-    return Status::Error("cannot listen on '" + config_.listen + "' / '" + config_.feed + "': " + e.what());
+    return Status::Error("cannot listen on '" + config_.listen + "': " + e.what());
   }
+  PPE_RETURN_IF_ERROR(BindFeed());
+  minute_budgets_ = std::make_unique<KeyBudgets>(MinuteLimits{config_.refusals_stored_per_key_per_minute,
+                                                              config_.ledger_rows_per_key_per_minute,
+                                                              config_.log_lines_per_key_per_minute});
   log_source_ = std::make_unique<BookEvents>(*orders_);
   dispatch_log_ = std::make_unique<DispatchLog>(config_.dispatch_log, config_.feed.empty() ? nullptr : &feed_,
                                                 *log_source_);
@@ -184,6 +192,53 @@ void BrokerServer::ArmFault() {
   });
 }
 
+void BrokerServer::Secure(zmq::socket_t& socket, const char* domain) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::zap_domain, domain);
+  if (config_.secure) {
+    socket.set(zmq::sockopt::curve_server, 1);
+    socket.set(zmq::sockopt::curve_secretkey, secret_key_);
+  } else {
+    socket.set(zmq::sockopt::plain_server, 1);
+  }
+}
+
+// A PUB socket cannot drop one subscriber, so a reload binds a fresh one: every subscriber
+// reconnects and passes ZAP again, and a revoked key does not. libzmq closes the old listener
+// in its I/O thread, so the port may take a moment to free: bounded retries.
+Status BrokerServer::BindFeed() {
+  if (config_.feed.empty()) return Status::Ok();
+  std::string error;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    try {
+      zmq::socket_t fresh(context_, zmq::socket_type::pub);
+      Secure(fresh, "feed");
+      fresh.bind(config_.feed);
+      feed_ = std::move(fresh);  // DispatchLog holds &feed_, which stays the same object
+      return Status::Ok();
+    } catch (const zmq::error_t& e) {
+      error = e.what();
+      if (e.num() != EADDRINUSE) break;
+      feed_.close();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  return Status::Error("cannot listen on '" + config_.feed + "': " + error);
+}
+
+// Every connection is a descriptor; libzmq needs a few more of its own. The default soft limit
+// of 1,024 would let one key's connections lock every county out.
+void BrokerServer::RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, kWantedDescriptors);
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  spdlog::info("up to {} open descriptors (connections) allowed", static_cast<uint64_t>(limit.rlim_cur));
+}
+
 void BrokerServer::ReloadKeys() {
   auto own = Certificate::Load(config_.key);
   auto ring = own.ok() ? KeyRing::Load(config_.clients_dir, own->public_key)
@@ -195,6 +250,12 @@ void BrokerServer::ReloadKeys() {
   auto fresh = std::make_unique<KeyRing>(std::move(*ring));
   zap_->set_ring(fresh.get());
   ring_ = std::move(fresh);
+  // Revocation cuts everything: no more deliveries down a removed key's open connection, and
+  // its feed subscription ends with the old feed socket.
+  for (auto it = links_.begin(); it != links_.end();) {
+    it = ring_->ByName(it->second.key) ? std::next(it) : links_.erase(it);
+  }
+  if (Status s = BindFeed(); !s.ok()) spdlog::error("feed after key reload: {}", s.message());
   spdlog::info("keys reloaded: {} known", ring_->size());
 }
 
@@ -318,7 +379,8 @@ void BrokerServer::MaybeLogAlerts() {
 }
 
 void BrokerServer::ReadCycle() {
-  for (int i = 0; i < kMaxFramesPerCycle; ++i) {
+  size_t bytes = 0;
+  for (int i = 0; i < kMaxFramesPerCycle && bytes < kMaxBytesPerCycle; ++i) {
     std::vector<zmq::message_t> parts;
     std::optional<size_t> received;
     try {
@@ -328,6 +390,7 @@ void BrokerServer::ReadCycle() {
       break;
     }
     if (!received) break;
+    for (const zmq::message_t& part : parts) bytes += part.size();
     const std::string routing_id = parts[0].to_string();
     CycleBudget& budget = BudgetOf(zmq_msg_gets(parts.back().handle(), "User-Id"));
     if (budget.frames == 0) {
@@ -355,7 +418,7 @@ BrokerServer::CycleBudget& BrokerServer::BudgetOf(const char* user_id) {
   auto it = budgets_.find(key);
   if (it == budgets_.end()) {
     it = budgets_.emplace(key, CycleBudget{key, kFramesPerKeyPerCycle, kReportsPerKeyPerCycle,
-                                           kRequestsPerKeyPerCycle}).first;
+                                           kRequestsPerKeyPerCycle, kRefusalsPerKeyPerCycle}).first;
   }
   return it->second;
 }
@@ -387,8 +450,24 @@ void BrokerServer::HandleMessage(const std::string& routing_id, CycleBudget& bud
                       "over " + std::to_string(kReportsPerKeyPerCycle) +
                           " reports at once; this batch was not applied, send it again");
       }
+      if (!minute_budgets_->TakeLedgerRows(budget.key, count, NowMs())) {
+        return Refuse(routing_id, budget, wire::RATE_LIMITED,
+                      "over " + std::to_string(minute_budgets_->limits().ledger_rows) +
+                          " reports this minute from this key; this batch was not applied, send it again later");
+      }
+      if (budget.refusals <= 0) {
+        // Judging refused reports costs the cycle everyone waits on: past its share, the key's
+        // further frames this cycle are dropped undecoded, like frames past its frame budget.
+        budget.frames = 0;
+        return Refuse(routing_id, budget, wire::RATE_LIMITED,
+                      "over " + std::to_string(kRefusalsPerKeyPerCycle) +
+                          " refused reports at once from this key; this batch was not applied, send it again");
+      }
       budget.reports -= count;
-      return HandleReports(*who, routing_id, envelope.reports());
+      const int64_t refused_before = store_->Progress(who->name, who->county).refused;
+      HandleReports(*who, routing_id, envelope.reports());
+      budget.refusals -= static_cast<int>(store_->Progress(who->name, who->county).refused - refused_before);
+      return;
     }
     case wire::Envelope::kRequest:
       if (budget.requests == 0) {
@@ -415,18 +494,23 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
   p.last_contact_ms = now;
   CountyLink& link = links_[who.county];
   link.routing_id = routing_id;
+  link.key = who.name;
   if (envelope.has_order_ack()) {
     if (Status s = orders_->Acknowledge(who.county, envelope.order_ack().up_to_seq(), now); !s.ok()) {
       spdlog::error("store failure on an order ack from {}: {}", who.name, s.message());
       batch_failed_ = true;
     }
+    to_push_.insert(who.county);  // the window moved: what waited behind it goes now
     return;
   }
   if (envelope.has_hello()) {
     p.recorded_head = envelope.hello().recorded_head();
     const uint64_t held = envelope.hello().orders_held();
-    spdlog::info("node {} connected (holds reports up to {}, broker applied {}; holds orders up to {})",
-                 who.name, p.recorded_head, p.last_seq, held);
+    if (Status s = orders_->CatchUpDeliveries(who.county, held); !s.ok()) batch_failed_ = true;
+    if (minute_budgets_->TakeLogLine(who.name, now)) {
+      spdlog::info("node {} connected (holds reports up to {}, broker applied {}; holds orders up to {})",
+                   who.name, p.recorded_head, p.last_seq, held);
+    }
     const uint64_t oldest = envelope.hello().oldest_held();
     if (oldest > p.last_seq + 1) {
       // The node no longer holds what this store lacks (it was restored from a copy older than
@@ -437,8 +521,13 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
       p.last_seq = oldest - 1;
     }
     if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
-    link.sent = held;  // replay whatever it lacks
-    to_push_.insert(who.county);
+    // Replay whatever it lacks, a window at a time; a hello flood replays at most once a second
+    // (heartbeats re-push anything stale in any case).
+    if (MonotonicMs() - link.last_replay_ms >= kReplayEveryMs) {
+      link.sent = held;
+      link.last_replay_ms = MonotonicMs();
+      to_push_.insert(who.county);
+    }
     wire::Envelope welcome;
     welcome.mutable_welcome()->set_last_applied_seq(p.last_seq);
     welcome.mutable_welcome()->set_server_time_ms(now);
@@ -450,6 +539,7 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
   // The heartbeat says what the node holds: that is an ack too (one may have been lost), and
   // anything beyond it that was pushed a while ago, or never to this broker process, is pushed again.
   const uint64_t held = envelope.heartbeat().orders_held();
+  if (Status s = orders_->CatchUpDeliveries(who.county, held); !s.ok()) batch_failed_ = true;
   if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
   const bool stale = MonotonicMs() - link.last_push_ms > kRedeliverAfterMs;
   if (orders_->DeliveryHead(who.county) > held && (link.sent <= held || stale)) {
@@ -465,6 +555,7 @@ void BrokerServer::HandleReports(const Identity& who, const std::string& routing
   const int64_t now = NowMs();
   progress.last_contact_ms = now;
   links_[who.county].routing_id = routing_id;
+  links_[who.county].key = who.name;
   for (const wire::Report& report : batch.reports()) {
     if (report.seq() <= progress.last_seq) continue;  // a resend: applied already, ack again
     if (report.seq() != progress.last_seq + 1) {
@@ -488,6 +579,8 @@ Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing
                                  const wire::Report& report, int64_t now) {
   const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now, report.confirmed()};
   Refusal refusal = reader_->Check(who, report);
+  if (!refusal.refused() && report.has_receipt()) refusal = store_->CheckReceipt(report.receipt());
+  if (!refusal.refused() && !report.confirmed()) refusal = CheckPlausible(report);
   if (!refusal.refused()) {
     switch (report.body_case()) {
       case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
@@ -502,14 +595,39 @@ Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing
         refusal = {wire::MALFORMED, "report " + std::to_string(report.seq()) + " has no content"};
     }
   }
-  spdlog::warn("refused report {} of {}: {}", report.seq(), who.name, refusal.text);
+  if (minute_budgets_->TakeLogLine(who.name, now)) {
+    spdlog::warn("refused report {} of {}: {}", report.seq(), who.name, EscapeControl(refusal.text));
+  }
   store_->Progress(who.name, who.county).refused++;
   wire::Envelope error;
   error.mutable_report_error()->set_seq(report.seq());
   error.mutable_report_error()->set_code(refusal.code);
   error.mutable_report_error()->set_text(refusal.text);
   after_commit_.push_back({routing_id, error, ""});
+  // Past its minute's budget a key's refusals are only counted (nodes.refused), so a flood of
+  // bad reports cannot fill the disk one row at a time.
+  if (!minute_budgets_->TakeRefusalRow(who.name, now)) return Status::Ok();
   return store_->RecordRefusal(origin, refusal.code, refusal.text);
+}
+
+// The node asks its operator to confirm a count or on-hand figure over 100x the last one; the
+// broker asks again, so a client that is not ppe-node gains nothing by skipping the question.
+Refusal BrokerServer::CheckPlausible(const wire::Report& report) {
+  std::string place, item;
+  int64_t figure = 0;
+  if (report.has_stock()) {
+    place = report.stock().warehouse(), item = report.stock().item(), figure = report.stock().quantity();
+  } else if (report.has_demand()) {
+    place = report.demand().site(), item = report.demand().item(), figure = report.demand().on_hand();
+  } else {
+    return {};
+  }
+  const std::optional<int64_t> previous = store_->LastFigure(place, item);
+  if (!previous || !Implausible(*previous, figure)) return {};
+  return {wire::BAD_QUANTITY, std::to_string(figure) + " for " + place + " " + item +
+                                  " is over 100 times the last figure (" + std::to_string(*previous) +
+                                  ") and the operator did not confirm it; if it is right, record it "
+                                  "again with --confirm"};
 }
 
 void BrokerServer::EnsureBatch() {
@@ -556,6 +674,11 @@ void BrokerServer::FinishCycle() {
   }
   requests_.clear();
   budgets_.clear();
+  store_->db().ReleaseRetired();  // no Statement& outlives the cycle
+  for (const auto& [key, lines] : minute_budgets_->TakeSuppressed(NowMs())) {
+    spdlog::warn("{} more log lines about key '{}' were suppressed in the last minute (over {} a minute)", lines,
+                 EscapeControl(key), minute_budgets_->limits().log_lines);
+  }
   PublishOrderEvents();
   PushDeliveries();
 }
@@ -573,9 +696,14 @@ void BrokerServer::PushDeliveries() {
     auto it = links_.find(county);
     if (it == links_.end() || it->second.routing_id.empty()) continue;  // sent on its next hello
     CountyLink& link = it->second;
-    for (;;) {
+    if (!ring_->ByName(link.key)) continue;  // revoked: nothing more down its connection
+    // A window past what the node acknowledged: a reader that never reads holds at most this
+    // much of the broker's memory, and the rest follows its acks.
+    const uint64_t limit = orders_->DeliveryAcked(county) + kDeliveryWindow;
+    while (link.sent < limit) {
       wire::Envelope envelope;
-      if (Status s = orders_->Deliveries(county, link.sent, kDeliveriesPerFrame, envelope.mutable_orders());
+      const size_t room = std::min<uint64_t>(kDeliveriesPerFrame, limit - link.sent);
+      if (Status s = orders_->Deliveries(county, link.sent, room, envelope.mutable_orders());
           !s.ok()) {
         spdlog::error("reading deliveries for {}: {}", county, s.message());
         break;
@@ -617,11 +745,11 @@ void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& env
 
 void BrokerServer::Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,
                           const std::string& text) {
-  if (!budget.refusal_logged) {
+  if (!budget.refusal_logged && minute_budgets_->TakeLogLine(budget.key, NowMs())) {
     spdlog::warn("refused a message from '{}': {} (its further refusals this cycle go unlogged)",
-                 budget.key, text);
-    budget.refusal_logged = true;
+                 EscapeControl(budget.key), EscapeControl(text));
   }
+  budget.refusal_logged = true;
   wire::Envelope error;
   error.mutable_error()->set_code(code);
   error.mutable_error()->set_text(text);

@@ -15,6 +15,7 @@
 #include "broker/dispatch_log.h"
 #include "broker/fault_injection.h"
 #include "broker/frame_reader.h"
+#include "broker/key_budget.h"
 #include "broker/key_ring.h"
 #include "broker/order_book.h"
 #include "broker/store_backup.h"
@@ -52,8 +53,10 @@ class BrokerServer {
   // Where a county's node is reachable and how far its order deliveries were sent.
   struct CountyLink {
     std::string routing_id;
+    std::string key;  // the node key it came with: deliveries stop when it is revoked
     uint64_t sent = 0;
     int64_t last_push_ms = 0;
+    int64_t last_replay_ms = -1'000'000;
   };
   // A `ppe-ctl backup` under way: stepped between cycles, answered when the file is whole.
   struct BackupJob {
@@ -69,6 +72,7 @@ class BrokerServer {
     int frames;
     int reports;
     int requests;
+    int refusals;  // refused reports judged
     bool throttled = false;  // told RATE_LIMITED this cycle
     bool refusal_logged = false;
   };
@@ -100,6 +104,10 @@ class BrokerServer {
   void Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,
               const std::string& text);
   void ReloadKeys();
+  void Secure(zmq::socket_t& socket, const char* domain);
+  Status BindFeed();
+  void RaiseDescriptorLimit();
+  Refusal CheckPlausible(const wire::Report& report);
 
   const City& city_;
   const BrokerConfig& config_;
@@ -114,6 +122,8 @@ class BrokerServer {
   std::unique_ptr<CtlService> ctl_;
   std::unique_ptr<OrderEventSource> log_source_;  // the order book, as the dispatch log reads it
   std::unique_ptr<DispatchLog> dispatch_log_;
+  std::unique_ptr<KeyBudgets> minute_budgets_;
+  std::string secret_key_;
   std::unique_ptr<BackupJob> backup_;
   FaultPlan fault_;
   int64_t fault_commits_ = 0;      // commits that wrote order events, since start

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/text_encoding.h"
+
 namespace ppe {
 
 const std::vector<std::string>& BrokerMigrations() {
@@ -71,6 +73,13 @@ const std::vector<std::string>& BrokerMigrations() {
       CREATE TABLE lost_reports (
         node TEXT NOT NULL, county TEXT NOT NULL, first_seq INTEGER NOT NULL,
         last_seq INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (node, first_seq));
+      -- The last count or on-hand figure reported per place and item, for the broker's own
+      -- implausible-figure check (the node's is only a courtesy to its operator).
+      CREATE TABLE last_figures (
+        place TEXT NOT NULL, item TEXT NOT NULL, quantity INTEGER NOT NULL,
+        PRIMARY KEY (place, item)) WITHOUT ROWID;
+      INSERT INTO last_figures SELECT warehouse, item, on_hand FROM stock;
+      INSERT OR REPLACE INTO last_figures SELECT site, item, on_hand FROM demand;
       )sql",
   };
   return migrations;
@@ -220,9 +229,27 @@ Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::Stoc
   write.Bind(1, count.warehouse()).Bind(2, count.item()).Bind(3, count.quantity());
   write.Bind(4, origin.applied_ms);
   PPE_RETURN_IF_ERROR(write.Run());
+  PPE_RETURN_IF_ERROR(SetLastFigure(count.warehouse(), count.item(), count.quantity()));
   return AppendEvent(origin, "count", count.warehouse(), count.item(), count.quantity(),
                      count.quantity() - before,
                      origin.confirmed ? nlohmann::json{{"confirmed", true}}.dump() : "");
+}
+
+Refusal BrokerStore::CheckReceipt(const wire::Receipt& receipt) {
+  Statement& read = db_->Prepare("SELECT on_hand FROM stock WHERE warehouse = ?1 AND item = ?2");
+  read.Bind(1, receipt.warehouse()).Bind(2, receipt.item());
+  const int64_t before = read.Step() ? read.Int(0) : 0;
+  read.Reset();
+  // Both within bounds (the quantity by the validator, kMaxQuantity), so the sum cannot wrap; a
+  // negative `before` (stock moved out by orders) is no risk.
+  const int64_t qty = receipt.quantity();
+  if (qty >= 0 && qty <= kMaxQuantity && before <= kMaxWarehouseStock - qty) return {};
+  return {wire::BAD_QUANTITY, "a receipt of " + std::to_string(receipt.quantity()) + " would take the stock of " +
+                                  EscapeControl(receipt.item()) + " at " + EscapeControl(receipt.warehouse()) +
+                                  " from " + std::to_string(before) + " past " +
+                                  std::to_string(kMaxWarehouseStock) +
+                                  " units, the most one warehouse may hold; count the stock instead "
+                                  "(a count replaces the figure)"};
 }
 
 Status BrokerStore::ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt) {
@@ -240,6 +267,7 @@ Status BrokerStore::ApplyDemand(const ReportOrigin& origin, const wire::Demand& 
   // would otherwise keep the figure looking fresh for as long as it is ahead.
   write.Bind(4, demand.daily_use()).Bind(5, std::min(origin.recorded_ms, origin.applied_ms));
   PPE_RETURN_IF_ERROR(write.Run());
+  PPE_RETURN_IF_ERROR(SetLastFigure(demand.site(), demand.item(), demand.on_hand()));
   nlohmann::json detail = {{"daily_use", demand.daily_use()}};
   if (origin.confirmed) detail["confirmed"] = true;
   return AppendEvent(origin, "demand", demand.site(), demand.item(), demand.on_hand(), 0,
@@ -260,6 +288,22 @@ Status BrokerStore::LandAtSite(const std::string& site, const std::string& item,
       "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms) VALUES (?1, ?2, ?3, 0, ?4) "
       "ON CONFLICT(site, item) DO UPDATE SET on_hand = on_hand + ?3");
   return write.Bind(1, site).Bind(2, item).Bind(3, qty).Bind(4, now_ms).Run();
+}
+
+Status BrokerStore::SetLastFigure(const std::string& place, const std::string& item, int64_t quantity) {
+  Statement& upsert = db_->Prepare(
+      "INSERT INTO last_figures (place, item, quantity) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3");
+  return upsert.Bind(1, place).Bind(2, item).Bind(3, quantity).Run();
+}
+
+std::optional<int64_t> BrokerStore::LastFigure(const std::string& place, const std::string& item) {
+  Statement& q = db_->Prepare("SELECT quantity FROM last_figures WHERE place = ?1 AND item = ?2");
+  q.Bind(1, place).Bind(2, item);
+  std::optional<int64_t> figure;
+  if (q.Step()) figure = q.Int(0);
+  q.Reset();
+  return figure;
 }
 
 Status BrokerStore::RecordLostReports(const NodeProgress& node, uint64_t first_seq, uint64_t last_seq,

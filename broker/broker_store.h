@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/report_validator.h"
 #include "common/sqlite_db.h"
 #include "ppe.pb.h"
 
@@ -68,9 +70,15 @@ class BrokerStore {
   void set_after_commit(std::function<void()> hook) { after_commit_ = std::move(hook); }
 
   Status ApplyStockCount(const ReportOrigin& origin, const wire::StockCount& count);
+  // Whether `receipt` may be applied to the stock as it stands in this batch: refused
+  // (BAD_QUANTITY) when it would take the warehouse's stock of the item past kMaxWarehouseStock,
+  // so no sum of stock or ledger deltas can wrap. Call it before ApplyReceipt, which applies.
+  Refusal CheckReceipt(const wire::Receipt& receipt);
   Status ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt);
   Status ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand);
   Status RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code, const std::string& text);
+  // The last count (warehouse) or on-hand (site) figure reported for `place` and `item`.
+  std::optional<int64_t> LastFigure(const std::string& place, const std::string& item);
   // Reports first_seq..last_seq of `node` will never arrive: no node holds them any more.
   Status RecordLostReports(const NodeProgress& node, uint64_t first_seq, uint64_t last_seq, int64_t now_ms);
   // Dispatch movements (the order book records the matching ledger events).
@@ -89,6 +97,7 @@ class BrokerStore {
  private:
   explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status LoadProgress();
+  Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity);
 
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, NodeProgress> progress_;

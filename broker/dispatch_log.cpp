@@ -42,9 +42,10 @@ Result<std::string> ReadEnd(const std::string& path, int64_t from_end = 0) {
   return text;
 }
 
-// Where the last line the log wrote ends in `text` (0 if none), and that line. A line the log
-// wrote is a JSON object naming an order; anything after the last one is a torn write: a line cut
-// short by a crash, or the zeros a filesystem may leave after a power cut.
+// Where the last whole line ends in `text` (0 if none), and that line, parsed. What follows the
+// last line that is JSON is a torn write: a line cut short by a crash, or the zeros a filesystem
+// may leave after a power cut. (A line that is JSON but not ours is kept: never cut what a crash
+// cannot have written.)
 size_t EndOfLastLine(const std::string& text, nlohmann::json* line) {
   size_t end = text.rfind('\n');
   end = end == std::string::npos ? 0 : end + 1;
@@ -52,7 +53,7 @@ size_t EndOfLastLine(const std::string& text, nlohmann::json* line) {
     const size_t newline = end >= 2 ? text.rfind('\n', end - 2) : std::string::npos;
     const size_t start = newline == std::string::npos ? 0 : newline + 1;
     nlohmann::json parsed = nlohmann::json::parse(text.begin() + start, text.begin() + end - 1, nullptr, false);
-    if (parsed.is_object() && parsed.contains("order")) {
+    if (!parsed.is_discarded()) {
       *line = std::move(parsed);
       return end;
     }
@@ -91,12 +92,25 @@ Status DispatchLog::Open() {
   return CatchUp();
 }
 
-Result<int64_t> DispatchLog::LastIdIn(const std::string& path) {
+Status DispatchLog::LastLineIn(const std::string& path, nlohmann::json* line) {
   auto text = ReadEnd(path, kTailBytes);
   if (!text.ok()) return text.status();
-  nlohmann::json line;
-  if (EndOfLastLine(*text, &line) == 0) return int64_t{-1};
-  return IdOf(line, source_);
+  if (EndOfLastLine(*text, line) == 0) *line = nullptr;
+  return Status::Ok();
+}
+
+// Whether the store holds the very event `line` shows; *id is the id the line stands for (0 for
+// a line without one that matches nothing). Compared on what never changes (not "time": it is
+// local time, and the zone may change).
+bool DispatchLog::InStore(const nlohmann::json& line, int64_t* id) {
+  *id = IdOf(line, source_);
+  if (*id <= 0) return false;
+  auto rows = source_.EventsAfter(*id - 1, 1);
+  if (!rows.ok() || rows->empty() || (*rows)[0].value("event", int64_t{0}) != *id) return false;
+  for (const char* key : {"order", "status", "at_ms", "qty", "who"}) {
+    if ((*rows)[0].value(key, nlohmann::json()) != line.value(key, nlohmann::json())) return false;
+  }
+  return true;
 }
 
 Status DispatchLog::FindEnd() {
@@ -107,7 +121,7 @@ Status DispatchLog::FindEnd() {
   auto text = ReadEnd(path_);
   if (!text.ok()) return text.status();
   nlohmann::json line;
-  size_t end = EndOfLastLine(*text, &line);
+  const size_t end = EndOfLastLine(*text, &line);
   if (end < text->size()) {
     spdlog::warn("dispatch log {}: its last {} bytes are a line cut short (a crash); cut off and "
                  "written again from the store", path_, text->size() - end);
@@ -116,54 +130,67 @@ Status DispatchLog::FindEnd() {
     }
     text->resize(end);
   }
-  int64_t last = -1;
-  if (end > 0) {
-    last = IdOf(line, source_);
-  } else {
-    // Empty: a new file, or a crash right after a rotation; the newest rotated file says.
-    for (int i = 1; i <= keep_ && last < 0; ++i) {
-      auto id = LastIdIn(path_ + "." + std::to_string(i));
-      if (!id.ok()) return id.status();
-      last = *id;
-    }
+  // The newest line: the current file's or, when that is empty or absent (a new log, or a crash
+  // right after a rotation), the newest rotated file's.
+  const bool in_current = end > 0;
+  for (int i = 1; i <= keep_ && line.is_null(); ++i) {
+    PPE_RETURN_IF_ERROR(LastLineIn(path_ + "." + std::to_string(i), &line));
   }
   const int64_t store_last = source_.LastEventId();
-  if (last == 0) {
-    // A line from before lines carried ids that matches no event: take the file as complete.
-    spdlog::warn("dispatch log {}: its last line matches no order event in the store; new events "
-                 "follow it (the file may lack events from before this broker version)", path_);
-    last = store_last;
+  int64_t last = 0;
+  if (!line.is_null() && !InStore(line, &last)) {
+    if (last == 0 && !line.contains("event")) {
+      // A line from before lines carried ids that matches no event: take the file as complete.
+      spdlog::warn("dispatch log {}: its last line matches no order event in the store; new events "
+                   "follow it (the file may lack events from before this broker version)", path_);
+      last = store_last;
+    } else {
+      // The store does not hold the file's newest event: it went back in time (restored from a
+      // backup). The file keeps what the store holds; the lines from the first the store lacks
+      // are kept aside, never mixed with the new events that will take their ids.
+      const int64_t newest = last;
+      last = 0;
+      size_t cut = 0;
+      while (in_current && cut < text->size()) {
+        const size_t newline = text->find('\n', cut);
+        if (newline == std::string::npos) break;
+        const nlohmann::json l = nlohmann::json::parse(text->begin() + cut, text->begin() + newline, nullptr, false);
+        int64_t id = 0;
+        if (l.is_object() && !InStore(l, &id)) break;
+        if (l.is_object()) last = id;
+        cut = newline + 1;
+      }
+      bool older_differ = false;
+      if (cut == 0) {
+        nlohmann::json older;
+        for (int i = 1; i <= keep_ && older.is_null(); ++i) {
+          PPE_RETURN_IF_ERROR(LastLineIn(path_ + "." + std::to_string(i), &older));
+        }
+        if (!older.is_null() && !InStore(older, &last)) {
+          older_differ = true;
+          last = std::min(last, store_last);
+        }
+      }
+      const std::string aside = path_ + ".orphaned-" + std::to_string(NowMs());
+      if (in_current && cut < text->size()) {
+        std::ofstream out(aside, std::ios::binary);
+        out << text->substr(cut);
+        out.flush();
+        if (!out) return Status::Error("cannot write '" + aside + "' to keep the events the store lacks");
+        if (truncate(path_.c_str(), static_cast<off_t>(cut)) != 0) {
+          return Status::Error(std::string("cannot cut off the events the store lacks: ") + std::strerror(errno));
+        }
+      }
+      spdlog::error("dispatch log {} holds events the store does not (the file up to event {}, the store up "
+                    "to {}: restored from a backup?): {}; the file goes on from event {}{}",
+                    path_, newest, store_last,
+                    in_current && cut < text->size() ? "the lines from the first of them are moved to " + aside
+                                                     : std::string("they are in older rotated files"),
+                    last + 1,
+                    older_differ ? "; older rotated files also hold events the store no longer has" : "");
+    }
   }
-  last = std::max<int64_t>(last, 0);
-  if (last > store_last) {
-    // The store went back in time (restored from a backup): the file keeps what the store has,
-    // and the lines beyond it are kept aside, never mixed with the events that take their ids.
-    size_t cut = 0;
-    while (cut < text->size()) {
-      const size_t newline = text->find('\n', cut);
-      if (newline == std::string::npos) break;
-      const size_t next = newline + 1;
-      const nlohmann::json l = nlohmann::json::parse(text->begin() + cut, text->begin() + next - 1, nullptr, false);
-      if (l.is_object() && IdOf(l, source_) > store_last) break;
-      cut = next;
-    }
-    const std::string aside = path_ + ".orphaned-" + std::to_string(NowMs());
-    if (cut < text->size()) {
-      std::ofstream out(aside, std::ios::binary);
-      out << text->substr(cut);
-      out.flush();
-      if (!out) return Status::Error("cannot write '" + aside + "' to keep the events the store lacks");
-    }
-    if (truncate(path_.c_str(), static_cast<off_t>(cut)) != 0) {
-      return Status::Error(std::string("cannot cut off the events the store lacks: ") + std::strerror(errno));
-    }
-    spdlog::error("dispatch log {} holds events up to {} but the store only up to {} (restored from "
-                  "a backup?): the lines beyond the store are moved to {}; the file goes on from the store{}",
-                  path_, last, store_last, aside,
-                  cut == 0 ? "; older rotated files may also hold events the store no longer has" : "");
-    last = store_last;
-  }
-  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) return Status::Error(std::string("cannot open: ") + std::strerror(errno));
   struct stat st{};
   size_ = fstat(fd_, &st) == 0 ? st.st_size : 0;
@@ -254,7 +281,7 @@ void DispatchLog::Rotate() {
     fs::rename(path_ + "." + std::to_string(i), path_ + "." + std::to_string(i + 1), ec);
   }
   fs::rename(path_, path_ + ".1", ec);
-  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
   size_ = 0;
 }
 

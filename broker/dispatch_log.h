@@ -36,8 +36,9 @@ class DispatchLog {
   DispatchLog& operator=(const DispatchLog&) = delete;
 
   // Finds the last event the file (or its newest rotated file) holds, cutting off a torn last
-  // line, then catches up. A file ahead of the store (restored from a backup) keeps only what
-  // the store has; the lines beyond go to path.orphaned-<ms>, said in the log.
+  // line, then catches up. A file whose newest events the store does not hold (the store was
+  // restored from a backup) keeps what the store holds; the lines from the first it lacks go to
+  // path.orphaned-<ms>, said in the log.
   Status Open();
   // Writes and publishes every event after the last one written. Cheap when there is none; a
   // file that cannot be written is retried at a later call, and the feed goes on meanwhile.
@@ -47,7 +48,8 @@ class DispatchLog {
 
  private:
   Status FindEnd();
-  Result<int64_t> LastIdIn(const std::string& path);
+  Status LastLineIn(const std::string& path, nlohmann::json* line);
+  bool InStore(const nlohmann::json& line, int64_t* id);
   Status WriteLine(const std::string& line);
   void Publish(const std::string& line);
   void Rotate();

@@ -5,6 +5,12 @@
 namespace ppe {
 namespace {
 
+// A statement's error without the statement: "sqlite: database disk image is malformed".
+std::string Reason(const Status& status) {
+  const std::string& text = status.message();
+  return text.substr(0, text.find(" in: "));
+}
+
 // Runs a query whose rows are problems: each row's columns joined into one line.
 int64_t Collect(SqliteDb& db, const std::string& sql, const std::string& what,
                 nlohmann::json* problems) {
@@ -14,7 +20,7 @@ int64_t Collect(SqliteDb& db, const std::string& sql, const std::string& what,
     problems->push_back(what + " " + q.Text(0));
     ++found;
   }
-  if (!q.status().ok()) problems->push_back(what + ": " + q.status().message());
+  if (!q.status().ok()) problems->push_back("cannot read the ledger for the " + what + " check: " + Reason(q.status()));
   return found;
 }
 
@@ -26,7 +32,7 @@ nlohmann::json Count(SqliteDb& db, const std::string& sql, const std::string& wh
   const Status status = q.status();
   q.Reset();
   if (!status.ok()) {
-    problems->push_back("cannot count " + what + ": " + status.message());
+    problems->push_back("cannot count " + what + ": " + Reason(status));
     return nullptr;
   }
   return value;
@@ -40,9 +46,9 @@ nlohmann::json CheckLedger(SqliteDb& db) {
   {
     Statement& q = db.Prepare("PRAGMA integrity_check");
     while (q.Step()) {
-      if (q.Text(0) != "ok") integrity.push_back(q.Text(0));
+      for (const std::string& line : QuickCheckLines(q.Text(0))) integrity.push_back(line);
     }
-    if (!q.status().ok()) integrity.push_back(q.status().message());
+    if (!q.status().ok()) integrity.push_back(Reason(q.status()));
     for (const auto& line : integrity) problems.push_back("store integrity: " + line.get<std::string>());
   }
   // Each warehouse figure is the sum of its ledger: counts' adjustments, receipts, shipments.

@@ -1,6 +1,7 @@
 // ppe-broker: the city broker. Stores every report durably, rations by rule, dispatches orders.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <csignal>
@@ -15,6 +16,7 @@ std::atomic<bool> g_reload{false};
 }  // namespace
 
 int main(int argc, char** argv) {
+  umask(077);  // its store (and -wal, -shm), logs, dispatch log and backups: the owner's alone
   CLI::App app{"ppe-broker: the city broker of the PPE supply service"};
   std::string config_path;
   app.add_option("--config", config_path, "broker.yaml written by 'ppe-ctl init'")->required();
@@ -31,6 +33,13 @@ int main(int argc, char** argv) {
   if (auto s = ppe::SetUpLogging("broker", config->log_file, config->log_level); !s.ok()) {
     std::cerr << "ppe-broker: " << s.message() << "\n";
     return 2;
+  }
+  if (!config->secure) {
+    // At every start, so no one runs a deployment in the clear without the log saying so.
+    spdlog::warn("INSECURE: secure is false in {}: no encryption, and a key's PLAIN \"password\" is its "
+                 "public key; anyone who reaches {} can read every report and order and act as any "
+                 "key. For a trusted lab network only (docs/security.md)",
+                 config_path, config->listen);
   }
   auto city = ppe::City::Load(config->city);
   if (!city.ok()) {

@@ -74,8 +74,10 @@ std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
   add("(o.from_county = {0} OR o.to_county = {0})", f.county);
   add("o.to_site = {0}", f.site);
   add("(o.item = {0} OR o.for_item = {0})", f.item);
-  if (f.order_id > 0) where += " AND o.id = " + std::to_string(f.order_id);
-  if (f.round > 0) where += " AND o.round = " + std::to_string(f.round);
+  // Numbers are bound too (SQLite gives a bound text numeric affinity against an INTEGER
+  // column): with every value a parameter, there are few distinct statements to cache.
+  if (f.order_id > 0) add("o.id = {0}", std::to_string(f.order_id));
+  if (f.round > 0) add("o.round = {0}", std::to_string(f.round));
   return where;
 }
 
@@ -306,6 +308,25 @@ Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t
   return Status::Ok();
 }
 
+// The node holds delivery entries up to `held`, past this store's queue: the store went back to
+// an older copy. A marker entry (order 0, which no query joins) takes the queue's seq to `held`,
+// so the node neither skips what comes next nor waits for a gap; then every open order of the
+// county is queued again, so the node holds each one's state as this store knows it.
+Status OrderBook::CatchUpDeliveries(const std::string& county, uint64_t held) {
+  if (held <= DeliveryHead(county)) return Status::Ok();
+  Statement& mark = store_.db().Prepare("INSERT INTO deliveries (county, seq, order_id) VALUES (?1, ?2, 0)");
+  PPE_RETURN_IF_ERROR(mark.Bind(1, county).Bind(2, static_cast<int64_t>(held)).Run());
+  std::vector<int64_t> open;
+  Statement& q = store_.db().Prepare(
+      "SELECT id FROM orders WHERE (from_county = ?1 OR to_county = ?1) "
+      "AND status IN ('created', 'accepted', 'shipped') ORDER BY id");
+  q.Bind(1, county);
+  while (q.Step()) open.push_back(q.Int(0));
+  PPE_RETURN_IF_ERROR(q.status());
+  for (const int64_t id : open) PPE_RETURN_IF_ERROR(Enqueue(county, id));
+  return Status::Ok();
+}
+
 uint64_t OrderBook::DeliveryHead(const std::string& county) {
   return store_.db().QueryInt("SELECT COALESCE(MAX(seq), 0) FROM deliveries WHERE county = ?1", county);
 }
@@ -366,8 +387,14 @@ nlohmann::json OrderBook::Log(const OrderFilter& filter) {
     binds.push_back(filter.status);
     sql += " AND e.status = ?" + std::to_string(binds.size());
   }
-  sql += " AND e.at_ms >= " + std::to_string(filter.since_ms);
-  if (filter.until_ms > 0) sql += " AND e.at_ms <= " + std::to_string(filter.until_ms);
+  if (filter.since_ms > 0) {
+    binds.push_back(std::to_string(filter.since_ms));
+    sql += " AND e.at_ms >= ?" + std::to_string(binds.size());
+  }
+  if (filter.until_ms > 0) {
+    binds.push_back(std::to_string(filter.until_ms));
+    sql += " AND e.at_ms <= ?" + std::to_string(binds.size());
+  }
   sql += " ORDER BY e.id";
   Statement& q = store_.db().Prepare(sql);
   for (size_t i = 0; i < binds.size(); ++i) q.Bind(static_cast<int>(i + 1), binds[i]);

@@ -51,6 +51,9 @@ class OrderBook {
   // The county node holds every delivery up to `up_to`; the source's copy makes an order accepted.
   Status Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms);
   uint64_t DeliveryHead(const std::string& county);
+  // A node holds deliveries up to `held`, beyond this store's queue (a restored store): the queue
+  // jumps there and the county's open orders are queued again.
+  Status CatchUpDeliveries(const std::string& county, uint64_t held);
   uint64_t DeliveryAcked(const std::string& county);
   // Delivery entries after `after`, at most `limit`, with each order's current state.
   Status Deliveries(const std::string& county, uint64_t after, size_t limit, wire::OrderDelivery* out);

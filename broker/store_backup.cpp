@@ -39,7 +39,11 @@ Result<std::unique_ptr<StoreBackup>> StoreBackup::Begin(sqlite3* source, const s
   if (live && *live && fs::weakly_canonical(path, ec) == fs::weakly_canonical(live, ec)) {
     return Status::Error("'" + path + "' is the live store itself; name another file");
   }
-  if (fs::is_directory(path, ec)) return Status::Error("'" + path + "' is a folder; name a file");
+  // Never over a file: a coordinator's slip must not replace an older backup, a key or the
+  // config with a copy of the store.
+  if (fs::exists(fs::symlink_status(path, ec))) {
+    return Status::Error("'" + path + "' exists; a backup never replaces a file: name a new one (e.g. by date)");
+  }
   const std::string tmp = path + ".tmp";
   RemoveWithCompanions(tmp);  // left by a broker that died mid-copy
   // Created here, 0600, before SQLite opens it: the copy holds every report, and SQLite would
@@ -95,9 +99,12 @@ StoreBackup::State StoreBackup::Finish() {
   if (sqlite3_close(dest_) != SQLITE_OK) return Fail("cannot close the copy");
   dest_ = nullptr;
   chmod(tmp_.c_str(), 0600);
-  if (rename(tmp_.c_str(), path_.c_str()) != 0) {
-    return Fail("cannot rename '" + tmp_ + "' to '" + path_ + "': " + std::strerror(errno));
+  // link + unlink rather than rename: it fails instead of replacing a file that appeared at
+  // FILE while the copy ran.
+  if (link(tmp_.c_str(), path_.c_str()) != 0) {
+    return Fail("cannot name the copy '" + path_ + "': " + std::strerror(errno));
   }
+  unlink(tmp_.c_str());
   if (Status s = SyncFolder(path_); !s.ok()) return Fail(s.message());
   std::error_code ec;
   bytes_ = static_cast<int64_t>(fs::file_size(path_, ec));

@@ -1,6 +1,6 @@
 // StoreBackup: one online copy of the broker's live SQLite store (sqlite3_backup), a few hundred
 // pages per step between cycles. The copy is consistent as of its last step: written to FILE.tmp
-// (mode 0600), synced, renamed to FILE only when whole; never a half copy under FILE's name.
+// (mode 0600), synced, named FILE only when whole; never a half copy, never over an existing file.
 #pragma once
 
 #include <sqlite3.h>
@@ -17,7 +17,8 @@ class StoreBackup {
  public:
   enum class State { kCopying, kDone, kFailed };
 
-  // Starts a copy of `source`'s main database to the absolute `path`. `source` must outlive the
+  // Starts a copy of `source`'s main database to the absolute `path`, which must not exist yet
+  // (its folder must). `source` must outlive the
   // backup and have no transaction open when Step() runs. Writes through `source` while the copy
   // runs are carried into it by SQLite (same connection), so it never restarts.
   static Result<std::unique_ptr<StoreBackup>> Begin(sqlite3* source, const std::string& path);

@@ -99,7 +99,9 @@ Result<Certificate> Certificate::Load(const std::string& path) {
 }
 
 Status Certificate::Save(const std::string& base) const {
-  PPE_RETURN_IF_ERROR(WriteFile(base + ".key", Render(*this, false), 0644));
+  // The public half is no secret, but it is 0600 too: one rule for everything the programs write
+  // (docs/security.md), and the key folder, the broker's list of who may connect, is 0700 anyway.
+  PPE_RETURN_IF_ERROR(WriteFile(base + ".key", Render(*this, false), 0600));
   return WriteFile(base + ".key_secret", Render(*this, true), 0600);
 }
 

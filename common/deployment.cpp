@@ -86,6 +86,9 @@ Result<BrokerConfig> BrokerConfig::Load(const std::string& path) {
   PPE_RETURN_IF_ERROR(reader->Get("accept_within", &c.accept_within_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("ship_within", &c.ship_within_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("max_message_bytes", &c.max_message_bytes, false));
+  PPE_RETURN_IF_ERROR(reader->Get("refusals_stored_per_key_per_minute", &c.refusals_stored_per_key_per_minute, false));
+  PPE_RETURN_IF_ERROR(reader->Get("ledger_rows_per_key_per_minute", &c.ledger_rows_per_key_per_minute, false));
+  PPE_RETURN_IF_ERROR(reader->Get("log_lines_per_key_per_minute", &c.log_lines_per_key_per_minute, false));
   return c;
 }
 

@@ -34,6 +34,10 @@ struct BrokerConfig {
   int64_t accept_within_s = 1800;     // an order its node has not taken by then is flagged
   int64_t ship_within_s = 21600;      // an order not shipped by then is flagged
   int64_t max_message_bytes = 4 << 20;
+  // Per key and minute (broker/key_budget.h says why these figures).
+  int64_t refusals_stored_per_key_per_minute = 600;
+  int64_t ledger_rows_per_key_per_minute = 2'000'000;
+  int64_t log_lines_per_key_per_minute = 60;
 
   static Result<BrokerConfig> Load(const std::string& path);
 };

@@ -1,6 +1,8 @@
 #include "common/report_validator.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/text_encoding.h"
 
@@ -20,18 +22,70 @@ Refusal CheckQuantity(const char* what, int64_t quantity, bool zero_allowed) {
   return {};
 }
 
+// A wire value as a refusal may show it: control characters and bytes that are not UTF-8
+// escaped (refusals are logged, stored and printed), and cut if huge (the broker's frame reader
+// refuses over-long ids unechoed before they get here, but the validator stands on its own).
+std::string Shown(const std::string& value) {
+  if (value.size() > 4 * kMaxIdLength) return EscapeControl(TruncateUtf8(value, kMaxIdLength)) + "...";
+  return EscapeControl(value);
+}
+
+struct TextField {
+  const char* name;
+  const std::string* value;
+};
+
+// Every id and free text a report carries.
+std::vector<TextField> TextFields(const wire::Report& report) {
+  switch (report.body_case()) {
+    case wire::Report::kStock:
+      return {{"warehouse id", &report.stock().warehouse()}, {"item id", &report.stock().item()}};
+    case wire::Report::kReceipt:
+      return {{"warehouse id", &report.receipt().warehouse()}, {"item id", &report.receipt().item()},
+              {"receipt 'from'", &report.receipt().from()}, {"receipt reference", &report.receipt().reference()}};
+    case wire::Report::kDemand:
+      return {{"site id", &report.demand().site()}, {"item id", &report.demand().item()}};
+    case wire::Report::kOrderStep:
+      return {{"rejection reason", &report.order_step().reason()}};
+    case wire::Report::BODY_NOT_SET:
+      break;
+  }
+  return {};
+}
+
+// Text that could forge a line in broker.log or a row in 'ppe-ctl log', or drive a terminal, is
+// refused whole: no operator types a line break or an escape code into an id or a donor (the
+// node's own entry refuses them, CleanLine), so only a buggy or hostile client sends one.
+Refusal CheckTexts(const wire::Report& report) {
+  for (const TextField& field : TextFields(report)) {
+    const char* problem = !IsValidUtf8(*field.value) ? "is not valid UTF-8"
+                          : HasControlCharacter(*field.value)
+                              ? "holds a control character (a line break, a tab, an escape code, ...)"
+                              : nullptr;
+    if (problem) {
+      return Refuse(wire::MALFORMED, "report " + std::to_string(report.seq()) + ": " + field.name + " " +
+                                         problem + ": '" + Shown(*field.value) + "'");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
+bool Implausible(int64_t previous, int64_t figure) {
+  return figure >= 1000 && figure > 100 * std::max<int64_t>(previous, 1);
+}
+
 Refusal ReportValidator::CheckItem(const std::string& item) const {
-  if (!city_.FindItem(item)) return Refuse(wire::UNKNOWN_ITEM, "unknown item '" + item + "'");
+  if (!city_.FindItem(item)) return Refuse(wire::UNKNOWN_ITEM, "unknown item '" + Shown(item) + "'");
   return {};
 }
 
 Refusal ReportValidator::CheckWarehouse(const Identity& who, const std::string& warehouse) const {
   const Warehouse* w = city_.FindWarehouse(warehouse);
-  if (!w) return Refuse(wire::UNKNOWN_WAREHOUSE, "unknown warehouse '" + warehouse + "'");
+  if (!w) return Refuse(wire::UNKNOWN_WAREHOUSE, "unknown warehouse '" + Shown(warehouse) + "'");
   if (w->county != who.county) {
-    return Refuse(wire::NOT_YOUR_COUNTY, "warehouse '" + warehouse + "' belongs to " + w->county +
+    return Refuse(wire::NOT_YOUR_COUNTY, "warehouse '" + Shown(warehouse) + "' belongs to " + w->county +
                                              ", not to " + who.county);
   }
   return {};
@@ -39,10 +93,10 @@ Refusal ReportValidator::CheckWarehouse(const Identity& who, const std::string& 
 
 Refusal ReportValidator::CheckSite(const Identity& who, const std::string& site) const {
   const Site* s = city_.FindSite(site);
-  if (!s) return Refuse(wire::UNKNOWN_SITE, "unknown site '" + site + "'");
+  if (!s) return Refuse(wire::UNKNOWN_SITE, "unknown site '" + Shown(site) + "'");
   if (s->county != who.county) {
     return Refuse(wire::NOT_YOUR_COUNTY,
-                  "site '" + site + "' belongs to " + s->county + ", not to " + who.county);
+                  "site '" + Shown(site) + "' belongs to " + s->county + ", not to " + who.county);
   }
   return {};
 }
@@ -52,6 +106,7 @@ Refusal ReportValidator::Check(const Identity& who, const wire::Report& report) 
     return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot report");
   }
   Refusal r;
+  if ((r = CheckTexts(report)).refused()) return r;
   switch (report.body_case()) {
     case wire::Report::kStock: {
       const auto& m = report.stock();
@@ -90,7 +145,7 @@ Refusal ReportValidator::Check(const Identity& who, const wire::Report& report) 
       if (!report.unreadable().empty()) {
         // Set aside at the node: recorded as refused, so the seq is consumed and the stream goes on.
         return Refuse(wire::UNREADABLE, "report " + std::to_string(report.seq()) + " unreadable at the node: " +
-                                            TruncateUtf8(report.unreadable(), kMaxTextLength));
+                                            EscapeControl(TruncateUtf8(report.unreadable(), kMaxTextLength)));
       }
       break;
   }

@@ -18,17 +18,29 @@ struct Refusal {
 
 // Largest count or quantity one report may carry: no county holds ten billion of anything.
 inline constexpr int64_t kMaxQuantity = 10'000'000'000;
+// Most units of one item one warehouse may hold: a receipt that would take its stock past this is
+// refused (BAD_QUANTITY), so stock and ledger sums stay far from int64's 9.2e18 and never wrap,
+// however many receipts a hostile key sends.
+inline constexpr int64_t kMaxWarehouseStock = 1'000'000'000'000;
 inline constexpr double kMaxDailyUse = 100'000'000;
 // Free text (a donor, a reference, a reason), in characters: 200 Chinese characters are 600 bytes.
 inline constexpr size_t kMaxTextLength = 200;
 // Warehouse, site and item ids: the city file's are a few dozen characters.
 inline constexpr size_t kMaxIdLength = 128;
 
+// The "5000 instead of 500" slip: a count or on-hand figure over 100x the last one for the same
+// place and item (and at least 1000) is refused unless the operator confirmed it. The node asks
+// the operator; the broker checks again, so a client that skips the question gains nothing.
+bool Implausible(int64_t previous, int64_t figure);
+
 class ReportValidator {
  public:
   explicit ReportValidator(const City& city) : city_(city) {}
 
-  // Stock counts, receipts and demand (order steps are checked by the order book).
+  // Stock counts, receipts and demand (order steps are checked by the order book; here only their
+  // text). Every id and text must be valid UTF-8 without control characters (MALFORMED, naming
+  // the field, its value shown escaped), so nothing a report carries can forge a line in a log,
+  // a table or a terminal; every refusal text echoes ids escaped (EscapeControl).
   Refusal Check(const Identity& who, const wire::Report& report) const;
 
  private:

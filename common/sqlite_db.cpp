@@ -93,6 +93,19 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path,
   return db;
 }
 
+std::vector<std::string> QuickCheckLines(const std::string& row) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= row.size()) {
+    size_t end = row.find('\n', start);
+    if (end == std::string::npos) end = row.size();
+    const std::string line = row.substr(start, end - start);
+    if (!line.empty() && line != "ok" && line.rfind("*** in database", 0) != 0) lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
 Result<QuickCheckReport> SqliteDb::QuickCheck(const std::string& path, int max_problems) {
   QuickCheckReport report;
   sqlite3* raw = nullptr;
@@ -129,8 +142,9 @@ Result<QuickCheckReport> SqliteDb::QuickCheck(const std::string& path, int max_p
   run("PRAGMA page_count", [&](sqlite3_stmt* s) { report.pages = sqlite3_column_int64(s, 0); });
   run("PRAGMA quick_check(" + std::to_string(std::max(1, max_problems)) + ")", [&](sqlite3_stmt* s) {
     const unsigned char* text = sqlite3_column_text(s, 0);
-    const std::string line = text ? reinterpret_cast<const char*>(text) : "";
-    if (line != "ok") report.problems.push_back(line);
+    for (const std::string& line : QuickCheckLines(text ? reinterpret_cast<const char*>(text) : "")) {
+      report.problems.push_back(line);
+    }
   });
   sqlite3_close(raw);
   if (!error.ok()) return error;
@@ -155,6 +169,12 @@ Status SqliteDb::Exec(const std::string& sql) {
 Statement& SqliteDb::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
+    if (statements_.size() >= kMaxCachedStatements) {
+      // Callers may still hold references into the cache: the statements are retired, not
+      // freed, until the owner's next safe point (ReleaseRetired).
+      for (auto& [text, statement] : statements_) retired_.push_back(std::move(statement));
+      statements_.clear();
+    }
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
         SQLITE_OK) {
@@ -166,6 +186,8 @@ Statement& SqliteDb::Prepare(const std::string& sql) {
   }
   return it->second->Reset();
 }
+
+void SqliteDb::ReleaseRetired() { retired_.clear(); }
 
 void SqliteDb::Rollback() {
   if (!sqlite3_get_autocommit(db_)) Exec("ROLLBACK");

@@ -53,8 +53,14 @@ struct QuickCheckReport {
   std::vector<std::string> problems;  // quick_check's lines, at most the limit asked for
 };
 
+// One row of quick_check or integrity_check as findings, one a line: without "ok" and without
+// the "*** in database main ***" heading SQLite puts before the first.
+std::vector<std::string> QuickCheckLines(const std::string& row);
+
 class SqliteDb {
  public:
+  static constexpr size_t kMaxCachedStatements = 512;
+
   // Runs PRAGMA quick_check on the file at `path` through a connection of its own, before anyone
   // writes to it; a file that does not exist yet is sound. A file SQLite cannot read as a
   // database at all is a problem too; only a file it cannot open (permissions) is an error.
@@ -69,8 +75,12 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status Exec(const std::string& sql);
-  // A cached prepared statement for this SQL text, already Reset(); valid while the db lives.
+  // A cached prepared statement for this SQL text, already Reset(); valid until the next
+  // ReleaseRetired() after the cache filled up (every value is bound, so the SQL texts are few
+  // and the cache never fills in practice: the bound is a guard, not a working set).
   Statement& Prepare(const std::string& sql);
+  // Frees statements retired from a full cache; call where no Statement& is held.
+  void ReleaseRetired();
   // The first column of the first row as an integer (0 when there is no row), binding `args`
   // to ?1, ?2, ... in order. For the many "how many / what is the highest" questions.
   template <typename... Args>
@@ -97,6 +107,7 @@ class SqliteDb {
   sqlite3* db_;
   int schema_version_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  std::vector<std::unique_ptr<Statement>> retired_;
 };
 
 }  // namespace ppe

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/text_encoding.h"
+
 namespace ppe {
 namespace {
 
@@ -29,7 +31,7 @@ size_t DisplayWidth(const std::string& s) {
   return width;
 }
 
-const std::string& HeaderOf(const Column& c) { return c.header.empty() ? c.key : c.header; }
+std::string HeaderOf(const Column& c) { return EscapeControl(c.header.empty() ? c.key : c.header); }
 
 bool IsNumeric(const nlohmann::json& v) { return v.is_number(); }
 
@@ -37,7 +39,8 @@ bool IsNumeric(const nlohmann::json& v) { return v.is_number(); }
 
 std::string CellText(const nlohmann::json& value) {
   if (value.is_null()) return "-";
-  if (value.is_string()) return value.get<std::string>();
+  // Escaped: a line break would forge a row, an escape code would drive the terminal.
+  if (value.is_string()) return EscapeControl(value.get<std::string>());
   if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
   if (value.is_number_float()) {
     const double d = value.get<double>();
@@ -82,9 +85,21 @@ void PrintTable(std::ostream& out, const nlohmann::json& rows, const std::vector
   }
 }
 
+// RFC 4180: a cell holding a comma, a quote or a line break is quoted, its quotes doubled. A line
+// break (\n) stays as it is inside the quotes, where every spreadsheet reads it as part of the
+// cell; every other control character (a carriage return, which would overwrite the line on a
+// terminal, a tab, ESC, ...) and any byte that is not UTF-8 is escaped as EscapeControl shows it,
+// so CSV printed to a terminal drives nothing.
 void PrintCsv(std::ostream& out, const nlohmann::json& rows, const std::vector<Column>& columns) {
-  auto field = [&out](const std::string& text) {
-    if (text.find_first_of(",\"\n\r") == std::string::npos) {
+  auto field = [&out](const std::string& raw) {
+    std::string text;
+    for (size_t start = 0; start <= raw.size();) {
+      const size_t end = std::min(raw.find('\n', start), raw.size());
+      text += EscapeControl(std::string_view(raw).substr(start, end - start));
+      if (end < raw.size()) text += '\n';
+      start = end + 1;
+    }
+    if (text.find_first_of(",\"\n") == std::string::npos) {
       out << text;
       return;
     }

@@ -162,6 +162,14 @@ Result<std::string> CleanLine(std::string_view bytes, const std::string& what, s
   return text;
 }
 
+bool HasControlCharacter(std::string_view text) {
+  if (!IsValidUtf8(text)) return false;
+  for (size_t i = 0; i < text.size();) {
+    if (IsControl(NextCodePoint(text, i))) return true;
+  }
+  return false;
+}
+
 std::string EscapeControl(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -46,4 +46,8 @@ Result<std::string> CleanLine(std::string_view bytes, const std::string& what, s
 // `text` with every control character shown as \n, \t, \x1b ..., for logs and terminals.
 std::string EscapeControl(std::string_view text);
 
+// True when `text` is valid UTF-8 holding a control character (C0, DEL, C1, U+2028, U+2029): what
+// CleanLine refuses and EscapeControl escapes. (Invalid UTF-8 is IsValidUtf8's to say: false here.)
+bool HasControlCharacter(std::string_view text);
+
 }  // namespace ppe

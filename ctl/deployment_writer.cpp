@@ -113,10 +113,16 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   for (const char* sub : {"keys", "nodes", "data", "logs"}) {
     fs::create_directories(dir / sub, ec);
     if (ec) return Status::Error("cannot create '" + (dir / sub).string() + "': " + ec.message());
+    // The owner's alone (0700), even if it was there before: keys, stores and logs hold every
+    // secret and every report (ppe-ctl's umask makes each file in them 0600).
+    fs::permissions(dir / sub, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return Status::Error("cannot restrict '" + (dir / sub).string() + "' to its owner: " + ec.message());
   }
   const std::string city_copy = city->name() + ".yaml";
   fs::copy_file(o.city_file, dir / city_copy, fs::copy_options::overwrite_existing, ec);
   if (ec) return Status::Error("cannot copy the city file: " + ec.message());
+  // copy_file keeps the source's mode; like every file written here, the copy is the owner's.
+  fs::permissions(dir / city_copy, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
 
   const fs::path keys = dir / "keys";
   PPE_RETURN_IF_ERROR(MakeKey(keys, "broker", "broker", ""));
@@ -142,7 +148,16 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       "log_level: info\n"
       "dispatch_log: logs/dispatch.jsonl\n"
       "auto_allocate_every: 0           # seconds between automatic rounds; 0: on request only\n"
-      "silent_after: 300                # seconds before a quiet county is flagged\n"));
+      "silent_after: 300                # seconds before a quiet county is flagged\n"
+      "alert_cover_days: 2              # sites under this many days of cover are flagged\n"
+      "accept_within: 1800              # seconds for a node to take an order before it is flagged\n"
+      "ship_within: 21600               # seconds for an order to ship before it is flagged\n"
+      "max_message_bytes: 4194304       # larger messages drop the connection\n"
+      "# What one key may cost per minute (docs/security.md): refusals stored one by one, ledger\n"
+      "# rows written (more are refused RATE_LIMITED and sent again), log lines (then a summary).\n"
+      "refusals_stored_per_key_per_minute: 600\n"
+      "ledger_rows_per_key_per_minute: 2000000\n"
+      "log_lines_per_key_per_minute: 60\n"));
 
   const BrokerAccess broker{city_copy, dial, dial_feed, !o.insecure};
   for (const auto& [name, role] : {std::pair<std::string, std::string>{"ctl", "coordinator"},

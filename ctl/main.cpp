@@ -1,6 +1,7 @@
 // ppe-ctl: the city coordinator's and logistics staff's command line: init a deployment, read the
 // city's state, run allocation rounds, follow the dispatch log.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <csignal>
@@ -11,6 +12,7 @@
 
 #include "common/city.h"
 #include "common/table.h"
+#include "common/text_encoding.h"
 #include "common/wire.h"
 #include "ctl/broker_client.h"
 #include "ctl/deployment_writer.h"
@@ -20,7 +22,7 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 
 int Fail(const std::string& message) {
-  std::cerr << "ppe-ctl: " << message << "\n";
+  std::cerr << "ppe-ctl: " << ppe::EscapeControl(message) << "\n";  // it may echo the broker's text
   return 1;
 }
 
@@ -69,7 +71,7 @@ int PrintStatus(const nlohmann::json& status) {
   }
   std::cout << "alerts (" << status["alerts"].size() << "):\n";
   for (const auto& a : status["alerts"]) {
-    std::cout << "  ! " << a["county"].get<std::string>() << ": " << a["text"].get<std::string>() << "\n";
+    std::cout << "  ! " << ppe::CellText(a["county"]) << ": " << ppe::CellText(a["text"]) << "\n";
   }
   return 0;
 }
@@ -112,16 +114,17 @@ int PrintAllocation(const nlohmann::json& plan) {
 }
 
 int PrintExplain(const nlohmann::json& o) {
+  const auto text = [&o](const char* key) { return ppe::CellText(o[key]); };  // escaped
   std::cout << "order " << o["id"] << " (round " << o["round"] << "): " << o["qty"] << " "
-            << o["item"].get<std::string>() << " from " << o["from_warehouse"].get<std::string>() << " ("
-            << o["from_county"].get<std::string>() << ") to " << o["to_site"].get<std::string>() << " ("
-            << o["to_county"].get<std::string>() << ")\n"
-            << "status:  " << o["status"].get<std::string>()
+            << text("item") << " from " << text("from_warehouse") << " ("
+            << text("from_county") << ") to " << text("to_site") << " ("
+            << text("to_county") << ")\n"
+            << "status:  " << text("status")
             << (o["received_qty"].is_null() ? "" : ", received " + ppe::CellText(o["received_qty"])) << "\n"
-            << "why:     tier " << o["tier"] << " site; its " << o["for_item"].get<std::string>()
+            << "why:     tier " << o["tier"] << " site; its " << text("for_item")
             << " cover rises from " << ppe::CellText(o["days_before"]) << " to "
             << ppe::CellText(o["days_after"]) << " days this round\n"
-            << "source:  " << o["reason"].get<std::string>() << " (" << ppe::CellText(o["distance_km"])
+            << "source:  " << text("reason") << " (" << ppe::CellText(o["distance_km"])
             << " km by road)\n\nhistory:\n";
   ppe::PrintTable(std::cout, o["history"], kLogColumns);
   return 0;
@@ -174,9 +177,26 @@ int FollowFeed(const ppe::ClientConfig& config, const Output& out) {
   return 0;
 }
 
+// Loopback: only this machine reaches the broker.
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// --insecure said loud, on stderr, each warning on its own line.
+void WarnInsecure(const std::string& bind) {
+  std::cerr << "ppe-ctl: WARNING: --insecure: no encryption and no real authentication (PLAIN; a key's "
+               "\"password\" is its public key): for a trusted lab network only\n";
+  if (!IsLoopback(bind)) {
+    std::cerr << "ppe-ctl: WARNING: the broker will listen on " << bind
+              << ", not on loopback: anyone on that network can read every report and order, and "
+                 "report or allocate as any key\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  umask(077);  // every file and folder this writes (keys, configs) is its owner's alone
   CLI::App app{"ppe-ctl: coordinate the city's PPE: status, stock, demand, allocation, dispatch log"};
   app.require_subcommand(1);
   std::string config_path;
@@ -254,14 +274,15 @@ int main(int argc, char** argv) {
       "copy the broker's store, while it runs, to FILE on the broker's machine (coordinator); "
       "restore: docs/operations.md");
   backup->add_option("FILE", backup_file,
-                     "where the broker writes the copy (mode 0600), on ITS machine; a relative FILE is "
-                     "made absolute against this command's current folder")
+                     "a new file (never replaced) where the broker writes the copy, mode 0600, on ITS "
+                     "machine; a relative FILE is made absolute against this command's current folder")
       ->required();
   backup->add_flag("--json", out.json, "print JSON: {path, pages, bytes, seconds}");
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand(init)) {
     if (auto s = ppe::WriteDeployment(init_options, std::cout); !s.ok()) return Fail(s.message());
+    if (init_options.insecure) WarnInsecure(init_options.bind);
     return 0;
   }
   if (app.got_subcommand(keys)) {
@@ -327,9 +348,11 @@ int main(int argc, char** argv) {
       const nlohmann::json integrity = result->value("integrity", nlohmann::json::array());
       const std::string damaged = "store integrity: ";
       for (const auto& p : (*result)["problems"]) {
-        const std::string text = p.get<std::string>();
+        const std::string text = ppe::CellText(p);
         if (text.rfind(damaged, 0) == 0) {
           std::cout << "  DAMAGED  " << text.substr(damaged.size()) << "\n";
+        } else if (text.rfind("cannot ", 0) == 0) {
+          std::cout << "  UNREADABLE " << text << "\n";
         } else {
           std::cout << "  MISMATCH " << text << "\n";
         }

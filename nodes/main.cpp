@@ -3,9 +3,15 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <csignal>
 #include <iostream>
 
@@ -69,7 +75,7 @@ int Record(NodeContext& node, std::vector<ppe::wire::Report> reports, bool quiet
   const ppe::LinkState link = node.store->Link();
   if (!quiet) {
     std::cout << "recorded " << ppe::Summarize(reports.back()) << " as report " << *last << "; "
-              << (link.recorded_head - link.last_ack) << " waiting for the broker\n";
+              << link.pending() << " waiting for the broker\n";
   }
   return 0;
 }
@@ -93,6 +99,16 @@ nlohmann::json StatusJson(NodeContext& node) {
                      " reports could not be read back from the outbox and were set aside (the rest "
                      "were sent); re-enter them: see set_aside");
   }
+  if (link.advanced_to > 0) {
+    alerts.push_back("the broker had applied reports up to " + std::to_string(link.advanced_to) +
+                     " from this node's key, but this store had recorded only up to " +
+                     std::to_string(link.advanced_from) + " (at " + ppe::FormatTime(link.advanced_ms) +
+                     "): it was put back to an older copy, or another store runs under this key. New "
+                     "reports are numbered from " + std::to_string(link.advanced_to + 1) +
+                     "; reports " + std::to_string(link.advanced_from + 1) + " to " +
+                     std::to_string(link.advanced_to) +
+                     " are the broker's, not in this store: check this county's figures ('ppe-ctl stock')");
+  }
   if (std::abs(link.clock_skew_ms) > kClockSkewAlertMs) {
     alerts.push_back("this computer's clock is " + std::to_string(std::abs(link.clock_skew_ms) / 60000) +
                      " minutes " + (link.clock_skew_ms < 0 ? "ahead of" : "behind") +
@@ -103,7 +119,7 @@ nlohmann::json StatusJson(NodeContext& node) {
           {"broker", node.config.endpoint.address},
           {"daemon_running", daemon},
           {"connected", daemon && link.connected},
-          {"outbox_pending", link.recorded_head - link.last_ack},
+          {"outbox_pending", link.pending()},
           {"last_ack", link.last_ack},
           {"last_ack_at", ppe::FormatTime(link.last_ack_ms)},
           {"recorded", link.recorded_head},
@@ -211,7 +227,28 @@ int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
   return 0;
 }
 
+// One daemon per store: a second would send the same outbox under the same key. An exclusive
+// flock(2) on STORE.lock, held for the daemon's life (the kernel drops it when the process dies,
+// however it dies); the recording commands do not take it, SQLite's own locking serves them.
+ppe::Status LockStore(const std::string& store) {
+  const std::string path = store + ".lock";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return ppe::Status::Error("cannot open '" + path + "': " + std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    close(fd);
+    if (error == EWOULDBLOCK) {
+      return ppe::Status::Error("another 'ppe-node run' is already serving " + store + " (it holds " + path +
+                                "); one daemon per store: stop that one first ('ppe-node status' shows "
+                                "whether it is connected)");
+    }
+    return ppe::Status::Error("cannot lock '" + path + "': " + std::strerror(error));
+  }
+  return ppe::Status::Ok();  // fd stays open, and locked, until the process ends
+}
+
 int RunDaemon(NodeContext& node) {
+  if (auto s = LockStore(node.config.store); !s.ok()) return Fail(s.message());
   if (auto s = ppe::SetUpLogging("node-" + node.config.node, node.config.log_file,
                                  node.config.log_level);
       !s.ok()) {
@@ -229,6 +266,7 @@ int RunDaemon(NodeContext& node) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  umask(077);  // its store (and -wal, -shm, .lock) and its log: the owner's alone
   CLI::App app{"ppe-node: a county's node agent for the PPE supply service.\n"
                "Commands record into the node's store and return at once; 'run' sends them."};
   app.require_subcommand(1);

@@ -132,6 +132,10 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       connected_ = true;
       store_.SetLink(true, NowMs());
       NoteClock(envelope.welcome().server_time_ms());
+      // A store older than the broker's record of it: new reports must not reuse applied seqs.
+      if (applied > store_.RecordedHead()) {
+        if (Status s = store_.AdvancePast(applied); !s.ok()) spdlog::error("{}", s.message());
+      }
       if (applied < acked_) return RewindTo(applied, now);
       acked_ = applied;
       next_to_send_ = acked_ + 1;  // whatever was in flight before is resent

@@ -52,6 +52,13 @@ const std::vector<std::string>& NodeMigrations() {
       -- The broker's clock minus ours at the last welcome.
       ALTER TABLE link ADD COLUMN clock_skew_ms INTEGER NOT NULL DEFAULT 0;
       )sql",
+      R"sql(
+      -- The last time the broker had applied more of this key's reports than this store had
+      -- recorded (AdvancePast): the head this store had, the broker's, and when.
+      ALTER TABLE link ADD COLUMN advanced_from INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE link ADD COLUMN advanced_to INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE link ADD COLUMN advanced_ms INTEGER NOT NULL DEFAULT 0;
+      )sql",
   };
   return migrations;
 }
@@ -271,6 +278,45 @@ Status NodeStore::RewindAck(uint64_t seq, int64_t now_ms) {
   return marks.Bind(1, static_cast<int64_t>(seq)).Run();
 }
 
+// Only seqs past the broker's are safe: one it has applied would be acknowledged and not applied.
+// Moving AUTOINCREMENT's counter (sqlite_sequence) is how: the next append gets seq + 1.
+Status NodeStore::AdvancePast(uint64_t seq) {
+  const int64_t now_ms = NowMs();
+  const auto target = static_cast<int64_t>(seq);
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  const int64_t head = db_->QueryInt(
+      "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)");
+  if (head >= target) {  // an append got there first: nothing to move
+    db_->Rollback();
+    return Status::Ok();
+  }
+  Statement& move = db_->Prepare("UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'outbox'");
+  Status s = move.Bind(1, target).Run();
+  if (s.ok() && db_->changes() == 0) {  // nothing ever appended: no row yet
+    Statement& first = db_->Prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?1)");
+    s = first.Bind(1, target).Run();
+  }
+  if (s.ok()) {
+    // Everything up to `seq` is the broker's: acknowledged (what this store holds there is an
+    // older copy's, already applied, or another store's, which the broker would not apply).
+    Statement& link = db_->Prepare(
+        "UPDATE link SET last_ack = ?1, last_ack_ms = ?2, advanced_from = ?3, advanced_to = ?1, "
+        "advanced_ms = ?2 WHERE id = 1");
+    s = link.Bind(1, target).Bind(2, now_ms).Bind(3, head).Run();
+  }
+  if (s.ok()) s = db_->Commit();
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  spdlog::error("the broker has applied reports of this node's key up to {}, but this store recorded only up "
+                "to {}: it is older than the broker's record (restored from an older copy?) or another store "
+                "runs under this key; new reports are numbered from {} so none is taken for one the broker "
+                "has (see 'ppe-node status')",
+                seq, head, seq + 1);
+  return Status::Ok();
+}
+
 Status NodeStore::SetClockSkew(int64_t skew_ms) {
   Statement& u = db_->Prepare("UPDATE link SET clock_skew_ms = ?1 WHERE id = 1");
   return u.Bind(1, skew_ms).Run();
@@ -296,7 +342,9 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
       "INSERT INTO orders (id, round, from_warehouse, from_county, to_site, to_county, item, "
       "for_item, qty, status, received_qty, reason, updated_ms, first_seq) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-      "ON CONFLICT(id) DO UPDATE SET status = ?10, received_qty = ?11, updated_ms = ?13");
+      "ON CONFLICT(id) DO UPDATE SET round = ?2, from_warehouse = ?3, from_county = ?4, to_site = ?5, "
+      "to_county = ?6, item = ?7, for_item = ?8, qty = ?9, status = ?10, received_qty = ?11, "
+      "reason = ?12, updated_ms = ?13");
   for (const auto& entry : delivery.entries()) {
     if (entry.seq() <= held) continue;  // already held
     if (entry.seq() != held + 1) break;  // a gap: the broker resends from where we are
@@ -367,7 +415,8 @@ LinkState NodeStore::Link() {
   Statement& q = db_->Prepare(
       "SELECT connected, daemon_seen_ms, last_ack, last_ack_ms, "
       "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
-      "(SELECT COUNT(*) FROM refusals), clock_skew_ms, (SELECT COUNT(*) FROM set_aside) "
+      "(SELECT COUNT(*) FROM refusals), clock_skew_ms, (SELECT COUNT(*) FROM set_aside), "
+      "advanced_from, advanced_to, advanced_ms "
       "FROM link WHERE id = 1");
   if (q.Step()) {
     state.connected = q.Int(0) != 0;
@@ -378,6 +427,9 @@ LinkState NodeStore::Link() {
     state.refused = q.Int(5);
     state.clock_skew_ms = q.Int(6);
     state.set_aside = q.Int(7);
+    state.advanced_from = q.Int(8);
+    state.advanced_to = q.Int(9);
+    state.advanced_ms = q.Int(10);
   }
   q.Reset();
   return state;

@@ -21,6 +21,12 @@ struct LinkState {
   int64_t refused = 0;
   int64_t clock_skew_ms = 0;  // the broker's clock minus ours, at the last welcome
   int64_t set_aside = 0;      // outbox rows that could not be read back
+  // The last AdvancePast: this store's head then, the broker's, and when (0: never).
+  uint64_t advanced_from = 0, advanced_to = 0;
+  int64_t advanced_ms = 0;
+  // Reports recorded and not yet acknowledged (never "negative": the ack may pass the head
+  // for a moment, as the broker's record is ahead of this store's).
+  uint64_t pending() const { return recorded_head > last_ack ? recorded_head - last_ack : 0; }
 };
 
 // An outbox row the daemon could not read back, kept as it was.
@@ -68,6 +74,12 @@ class NodeStore {
   Status SetAcked(uint64_t seq, int64_t now_ms);
   // Lowers it: the broker has applied only up to `seq` (its store went back to an older copy).
   Status RewindAck(uint64_t seq, int64_t now_ms);
+  // The broker has applied this key's reports up to `seq`, past RecordedHead(): the store is older
+  // than the broker's record of it (put back to an older copy, or two stores under one key).
+  // Moves the outbox's seq past `seq`, so no new report reuses a seq the broker has applied
+  // (it would be acknowledged and never applied), takes everything up to it as acknowledged, and
+  // records it for 'ppe-node status'; logs an error. Nothing when `seq` <= RecordedHead().
+  Status AdvancePast(uint64_t seq);
   Status SetClockSkew(int64_t skew_ms);
   Status RecordRefusal(uint64_t seq, int64_t now_ms, const std::string& code, const std::string& text);
   Status SetLink(bool connected, int64_t now_ms);

@@ -64,9 +64,6 @@ Result<int64_t> ParseQuantity(const std::string& what, const std::string& text) 
   return static_cast<int64_t>(std::stoll(digits));
 }
 
-bool Implausible(int64_t previous, int64_t figure) {
-  return figure >= 1000 && figure > 100 * std::max<int64_t>(previous, 1);
-}
 
 std::string ReportEntry::Hint(const Refusal& refusal) const {
   // A county's ids, the first dozen: enough to spot a typo without flooding the screen.

@@ -39,8 +39,5 @@ class ReportEntry {
 // Parses a whole non-negative number as an operator writes it ("5000", " 12 "); names `what` on error.
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text);
 
-// The "5000 instead of 500" slip: a figure over 100x the last one for the same place and item
-// (and at least 1000) is refused unless the operator confirms it.
-bool Implausible(int64_t previous, int64_t figure);
 
 }  // namespace ppe

@@ -132,6 +132,31 @@ TEST_F(BrokerStoreTest, ReceiptAddsToStockAndLedgersItsSource) {
   EXPECT_EQ(detail["from"], "Fujian Red Cross");
 }
 
+// A warehouse's stock never passes kMaxWarehouseStock by receipts: the receipt that would is
+// refused naming the bound, counting what the batch applied before it; the figure stays put.
+TEST_F(BrokerStoreTest, AReceiptPastTheWarehouseBoundIsRefusedAndTheSumNeverWraps) {
+  EXPECT_FALSE(store_->CheckReceipt(Receipt(kMaxQuantity)).refused());  // a fresh warehouse
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(kMaxWarehouseStock - 10)); });
+  EXPECT_FALSE(store_->CheckReceipt(Receipt(10)).refused());  // exactly the bound
+  const Refusal over = store_->CheckReceipt(Receipt(11));
+  EXPECT_EQ(over.code, wire::BAD_QUANTITY) << over.text;
+  EXPECT_NE(over.text.find(std::to_string(kMaxWarehouseStock)), std::string::npos) << over.text;
+  EXPECT_NE(over.text.find("sanyuan-wh"), std::string::npos) << over.text;
+  // Within one batch: the second receipt sees the first.
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_FALSE(store_->CheckReceipt(Receipt(6)).refused());
+  ASSERT_TRUE(store_->ApplyReceipt(Origin(), Receipt(6)).ok());
+  EXPECT_TRUE(store_->CheckReceipt(Receipt(6)).refused());
+  EXPECT_FALSE(store_->CheckReceipt(Receipt(4)).refused());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(OnHand("sanyuan-wh"), kMaxWarehouseStock - 4);
+  // Quantities no validator would pass are refused too, without arithmetic that could wrap.
+  EXPECT_TRUE(store_->CheckReceipt(Receipt(std::numeric_limits<int64_t>::max())).refused());
+  EXPECT_TRUE(store_->CheckReceipt(Receipt(std::numeric_limits<int64_t>::min())).refused());
+  // The bound is far below where int64 sums of every warehouse's stock could wrap.
+  static_assert(kMaxWarehouseStock < std::numeric_limits<int64_t>::max() / 1'000'000);
+}
+
 TEST_F(BrokerStoreTest, DemandIsUpsertedPerSiteAndItem) {
   Committed([&] { return store_->ApplyDemand(Origin(), Demand("sy-rail", 100, 40)); });
   Committed([&] { return store_->ApplyDemand(Origin(), Demand("ml-fever", 5, 2.5)); });

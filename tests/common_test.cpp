@@ -512,6 +512,31 @@ TEST(Table, CsvQuotesCommasQuotesAndNewlinesOnly) {
             "plain,1,\n");
 }
 
+// Nothing in a cell drives a terminal: in a table every control character is escaped; in CSV a
+// line break stays inside the quotes (RFC 4180) and every other control character is escaped.
+TEST(Table, ControlCharactersInCellsAreEscaped) {
+  const nlohmann::json rows = {
+      {{"name", "x\n2026-01-01 forged"}, {"qty", 1}, {"note", "\x1b[2J\rtab\there"}},
+      {{"name", "bad \xff byte"}, {"qty", 2}, {"note", "ok"}},
+  };
+  std::ostringstream table;
+  PrintTable(table, rows, kColumns);
+  EXPECT_EQ(table.str().find('\x1b'), std::string::npos) << table.str();
+  EXPECT_EQ(table.str().find('\r'), std::string::npos) << table.str();
+  EXPECT_EQ(table.str().find('\t'), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("x\\n2026-01-01 forged"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("\\x1b[2J\\rtab\\there"), std::string::npos) << table.str();
+  EXPECT_NE(table.str().find("bad \\xff byte"), std::string::npos) << table.str();
+  size_t lines = 0;
+  for (char c : table.str()) lines += c == '\n';
+  EXPECT_EQ(lines, 4u);  // header, rule, two rows: no forged one
+  EXPECT_EQ(CellText("a\x1b[31mb"), "a\\x1b[31mb");
+  EXPECT_EQ(Csv(rows),
+            "name,qty,note\n"
+            "\"x\n2026-01-01 forged\",1,\\x1b[2J\\rtab\\there\n"
+            "bad \\xff byte,2,ok\n");
+}
+
 // Terminal columns of UTF-8 text, written independently of the module: Han characters are 2 wide.
 size_t Columns(const std::string& s) {
   size_t width = 0;
@@ -708,6 +733,31 @@ TEST_F(ValidatorTest, RefusesReceiptWithoutSourceOrWithOverlongText) {
   ExpectRefused(Receipt(10, wire::SOURCE_UNSPECIFIED), wire::MALFORMED, {"source"});
   ExpectRefused(Receipt(10, static_cast<wire::ReceiptSource>(42)), wire::MALFORMED, {"source"});
   ExpectRefused(Receipt(10, wire::DONATION, std::string(kMaxTextLength + 1, 'x')), wire::MALFORMED);
+}
+
+// Ids and texts that would forge a log line or drive a terminal: refused MALFORMED, naming the
+// field, the value shown escaped; Chinese text is no control character.
+TEST_F(ValidatorTest, RefusesControlCharactersInAnyIdOrTextShowingThemEscaped) {
+  ExpectRefused(Stock("x\n[2026-01-01] [broker] [info] forged", "mask.n95", 1), wire::MALFORMED,
+                {"warehouse id", "control character", "'x\\n[2026-01-01] [broker] [info] forged'"});
+  ExpectRefused(Stock("sanyuan-wh", "\x1b[2J", 1), wire::MALFORMED, {"item id", "\\x1b[2J"});
+  ExpectRefused(Demand("sy-rail\r", "mask.n95", 1, 1), wire::MALFORMED, {"site id", "sy-rail\\r"});
+  ExpectRefused(Receipt(10, wire::DONATION, "Red\tCross"), wire::MALFORMED, {"receipt 'from'", "Red\\tCross"});
+  wire::Report reference = Receipt(10, wire::DONATION, "Fujian Red Cross");
+  reference.mutable_receipt()->set_reference("note\xc2\x85");  // U+0085, a C1 line break
+  ExpectRefused(reference, wire::MALFORMED, {"receipt reference", "note\\x85"});
+  wire::Report reject;
+  reject.set_seq(9);
+  reject.mutable_order_step()->set_order_id(3);
+  reject.mutable_order_step()->set_step(wire::REJECT);
+  reject.mutable_order_step()->set_reason("flooded\n2026-02-03 09:00  3  received");
+  ExpectRefused(reject, wire::MALFORMED, {"report 9", "rejection reason", "flooded\\n2026-02-03"});
+  ExpectRefused(Stock("sanyuan-wh\xff", "mask.n95", 1), wire::MALFORMED, {"not valid UTF-8", "\\xff"});
+  const Refusal r = validator_.Check(sanyuan_, Stock("x\n\x1b", "mask.n95", 1));
+  EXPECT_EQ(r.text.find_first_of("\n\x1b"), std::string::npos) << r.text;
+  ExpectAccepted(Receipt(10, wire::DONATION, "福建省红十字会"));
+  reject.mutable_order_step()->set_reason("道路被洪水冲毁");
+  ExpectAccepted(reject);
 }
 
 TEST_F(ValidatorTest, RefusesNonNodeRolesAndEmptyReports) {

@@ -191,6 +191,44 @@ TEST_F(NodeStoreTest, RewindLowersTheAckAndKeepsWhatTheBrokerLost) {
   EXPECT_EQ(store_->OldestHeld(), 3u);
 }
 
+// The broker applied up to 7 of this key, the store recorded 2: the next report is 8, 1..7 are
+// acknowledged, and the link says what happened; an empty store and a store ahead work as well.
+TEST_F(NodeStoreTest, AdvancePastMovesTheOutboxSeqBeyondTheBrokers) {
+  Append({StockReport("sanyuan-wh", 1), StockReport("sanyuan-wh", 2)});
+  ASSERT_TRUE(store_->AdvancePast(7).ok());
+  LinkState link = store_->Link();
+  EXPECT_EQ(link.recorded_head, 7u);
+  EXPECT_EQ(link.last_ack, 7u);
+  EXPECT_EQ(link.pending(), 0u);
+  EXPECT_EQ(link.advanced_from, 2u);
+  EXPECT_EQ(link.advanced_to, 7u);
+  EXPECT_GT(link.advanced_ms, 0);
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 3)}), 8u);
+  EXPECT_EQ(store_->Link().pending(), 1u);
+  ASSERT_TRUE(store_->AdvancePast(5).ok());  // behind the head: nothing moves
+  EXPECT_EQ(store_->RecordedHead(), 8u);
+  EXPECT_EQ(store_->Link().advanced_to, 7u);
+  Reopen();
+  EXPECT_EQ(Append({StockReport("sanyuan-wh", 4)}), 9u);
+
+  TempDir other;
+  auto fresh = NodeStore::Open(other.File("fresh.db"));
+  ASSERT_TRUE(fresh.ok());
+  ASSERT_TRUE((*fresh)->AdvancePast(3).ok());  // never appended: no sqlite_sequence row yet
+  auto first = (*fresh)->Append({StockReport("sanyuan-wh", 1)});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 4u);
+}
+
+TEST(LinkState, PendingNeverWraps) {
+  LinkState link;
+  link.recorded_head = 2;
+  link.last_ack = 5;
+  EXPECT_EQ(link.pending(), 0u);
+  link.recorded_head = 9;
+  EXPECT_EQ(link.pending(), 4u);
+}
+
 TEST_F(NodeStoreTest, LinkReportsConnectionHeadAckAndRefusals) {
   LinkState fresh = store_->Link();
   EXPECT_FALSE(fresh.connected);

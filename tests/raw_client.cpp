@@ -7,10 +7,16 @@
 namespace ppe::testing {
 
 RawClient::RawClient(const std::string& node_config_path) {
-  auto config = NodeConfig::Load(node_config_path);
-  EXPECT_TRUE(config.ok()) << config.status().message();
-  EXPECT_TRUE(SecureClientSocket(socket_, config->endpoint).ok());
-  socket_.connect(config->endpoint.address);
+  // A node's config, or a ppe-ctl one (ctl.yaml, viewer.yaml): only the endpoint is used.
+  auto node = NodeConfig::Load(node_config_path);
+  auto client = node.ok() ? Result<ClientConfig>(Status::Error("")) : ClientConfig::Load(node_config_path);
+  if (!node.ok() && !client.ok()) {
+    ADD_FAILURE() << client.status().message();
+    return;
+  }
+  const BrokerEndpoint& endpoint = node.ok() ? node->endpoint : client->endpoint;
+  EXPECT_TRUE(SecureClientSocket(socket_, endpoint).ok());
+  socket_.connect(endpoint.address);
 }
 
 void RawClient::Send(const wire::Envelope& envelope) {

@@ -13,7 +13,7 @@ namespace ppe::testing {
 
 class RawClient {
  public:
-  // `config` is a node's or ctl's YAML from the deployment; its key and broker address are used.
+  // `config` is a node's or ppe-ctl's YAML from the deployment; its key and broker address are used.
   explicit RawClient(const std::string& node_config_path);
   void Send(const wire::Envelope& envelope);
   void SendRaw(const std::string& bytes);

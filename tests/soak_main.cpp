@@ -452,7 +452,6 @@ class Soak {
     const json plan = r.exit_code == 0 ? json::parse(r.out, nullptr, false) : json();
     if (plan.is_object() && plan.contains("orders")) {
       ++rounds_;
-      round_orders_ += plan["orders"].size();
     } else {
       ++rounds_cut_;  // the broker died under it: the round may or may not have committed
     }
@@ -524,9 +523,13 @@ class Soak {
 
   static bool Closed(const std::string& status) { return status == "received" || status == "rejected"; }
 
-  // Ships and receives every open order until the broker has none open (bounded).
+  // Ships and receives every open order until the broker has none open: bounded in all, and
+  // given up when 30 s pass with no step possible and no order changing.
   bool Drain(int timeout_ms) {
     const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    auto progress = Clock::now();
+    json last_open;
+    std::string why = "after " + std::to_string(timeout_ms / 1000) + " s of draining";
     while (Clock::now() < deadline && !sh_.stop) {
       if (!WaitDrained(30000)) {
         sh_.Fail("the nodes' outboxes did not drain within 30 s");
@@ -534,20 +537,24 @@ class Soak {
       }
       const json orders = CtlJson({"orders"}, false);
       if (orders.is_array()) {
-        size_t open = 0;
-        for (const json& o : orders) open += !Closed(o["status"].get<std::string>());
-        if (open == 0) return true;
+        json open = json::array();
+        for (const json& o : orders) {
+          if (!Closed(o["status"].get<std::string>())) open.push_back({o["id"], o["status"]});
+        }
+        if (open.empty()) return true;
+        if (open != last_open) progress = Clock::now();
+        last_open = open;
       }
       int steps = 0;
       for (const std::string& c : kCounties) steps += StepPass(c, true, 1000);
+      if (steps > 0) progress = Clock::now();
+      if (Clock::now() - progress > std::chrono::seconds(30)) {
+        why = "with no step possible for 30 s (the nodes do not hold them in a state to step)";
+        break;
+      }
       if (steps == 0) SleepMs(200);
     }
-    json open = json::array();
-    const json orders = CtlJson({"orders"}, false);
-    for (const json& o : orders.is_array() ? orders : json::array()) {
-      if (!Closed(o["status"].get<std::string>())) open.push_back({o["id"], o["status"]});
-    }
-    sh_.Fail("orders still open after " + std::to_string(timeout_ms / 1000) + " s of draining: " + open.dump());
+    sh_.Fail("orders still open " + why + ": " + (last_open.is_null() ? "?" : last_open.dump()));
     return false;
   }
 
@@ -757,7 +764,7 @@ class Soak {
         ok = false;
         fail(name + ": received_qty " + o["received_qty"].dump() + ", the driver received " + std::to_string(received_[id]));
       }
-      for (const std::string& county : std::vector<std::string>{o["from_county"], o["to_county"]}) {
+      for (const std::string& county : std::set<std::string>{o["from_county"], o["to_county"]}) {
         if (!held.count(county) && std::find(kCounties.begin(), kCounties.end(), county) == kCounties.end()) {
           ok = false;
           fail(name + " names " + county + ", whose node is not running");
@@ -941,7 +948,6 @@ class Soak {
   std::map<int64_t, int64_t> shipped_, received_;                      // order -> qty shipped / received
   std::set<int64_t> rejected_;
   int imports_ = 0, rounds_ = 0, rounds_cut_ = 0, repeats_ = 0, repeats_recorded_ = 0;
-  size_t round_orders_ = 0;
 };
 
 // Answers a ctl call within a few seconds: the broker is serving.
@@ -1085,7 +1091,8 @@ int main(int argc, char** argv) {
       soak.Node(c, {"status", "--json"});  // the store exists before the daemon opens it
       cluster.StartNode(c);
     }
-    if (!sh.stop && soak.Setup()) {
+    if (!sh.stop && !soak.Setup()) sh.stop = true;
+    if (!sh.stop) {
       std::thread killer(Killer, std::ref(cluster), std::cref(opt), std::ref(sh), opt.seed ^ 0x9e3779b97f4a7c15ULL);
       soak.Workload(start);
       killer.join();

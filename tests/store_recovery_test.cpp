@@ -222,10 +222,15 @@ TEST(StoreRecoveryDamaged, BrokerRefusesToStartAndSaysToRestoreTheLastBackup) {
   ASSERT_TRUE(cluster.WaitDrained("sanyuan", 60000));
   ASSERT_EQ(cluster.BrokerStock("sanyuan-wh", "mask.n95"), 4000);
   cluster.KillNode("sanyuan");
-  cluster.StopBroker();
+  const CommandResult clean = cluster.Ctl({"check"});
+  EXPECT_EQ(clean.exit_code, 0) << clean.out;
+  EXPECT_TRUE(Contains(clean.out, "checked 4000 ledger events, 1 warehouse figures, 0 site figures, 0 orders, "))
+      << clean.out;
 
+  // The disk goes bad under the running broker: the page is overwritten in the file, and a write
+  // from another connection makes the broker drop its cached pages and read the file again.
   const std::string db = cluster.dir() + "/data/broker.db";
-  SqlInts(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_EQ(SqlInt(db, "PRAGMA wal_checkpoint(TRUNCATE)"), 0) << "checkpoint busy";
   ASSERT_EQ(SqlInt(db, "PRAGMA page_size"), 4096);
   const int64_t pages = SqlInt(db, "PRAGMA page_count");
   ASSERT_GT(pages, 50) << "too small a store to damage in the middle";
@@ -238,6 +243,22 @@ TEST(StoreRecoveryDamaged, BrokerRefusesToStartAndSaysToRestoreTheLastBackup) {
     file.write(garbage.data(), garbage.size());
     ASSERT_TRUE(file.good());
   }
+  SqlInts(db, "PRAGMA user_version = 9");
+  // ppe-ctl check lists what it found, with what it checked, and says what to do.
+  const CommandResult damaged = cluster.Ctl({"check"});
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.out << damaged.err;
+  for (const std::string& text : {std::string("  DAMAGED  "), ", " + std::to_string(pages) + " store pages\n",
+                                  std::string("the store is damaged ("),
+                                  std::string("restore the last backup (docs/operations.md)")}) {
+    EXPECT_TRUE(Contains(damaged.out, text)) << text << "\nnot in:\n" << damaged.out;
+  }
+  EXPECT_FALSE(Contains(damaged.out, "checked 0 ledger events")) << damaged.out;
+  const json report = nlohmann::json::parse(cluster.Ctl({"check", "--json"}).out, nullptr, false);
+  ASSERT_TRUE(report.is_object());
+  EXPECT_FALSE(report["ok"].get<bool>());
+  EXPECT_FALSE(report["integrity"].empty()) << report.dump(2);
+  EXPECT_EQ(report["checked"]["pages"], pages);
+  cluster.StopBroker();
 
   const CommandResult broker = RunCommand({PPE_BROKER, "--config", cluster.dir() + "/broker.yaml"}, 30);
   EXPECT_NE(broker.exit_code, 0);

@@ -314,8 +314,12 @@ TEST(StoreBackupTest, ACopyTakenInStepsWhileTheStoreIsWrittenHoldsEverythingAtIt
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->problems.empty());
 
-  // Refused: a relative path, a missing folder, the live store itself. Abandoned: no .tmp left.
+  // Refused: a relative path, a missing folder, the live store itself, a file that exists (the
+  // copy just made). Abandoned: no .tmp left.
   EXPECT_FALSE(StoreBackup::Begin(store.db().raw(), "copy.db").ok());
+  auto again = StoreBackup::Begin(store.db().raw(), path);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("a backup never replaces a file"), std::string::npos);
   EXPECT_FALSE(StoreBackup::Begin(store.db().raw(), dir.File("no/such/folder/copy.db")).ok());
   EXPECT_FALSE(StoreBackup::Begin(store.db().raw(), dir.File("broker.db")).ok());
   {
