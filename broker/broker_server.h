@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "broker/broker_store.h"
+#include "broker/connection_limit.h"
 #include "broker/ctl_service.h"
 #include "broker/dispatch_log.h"
 #include "broker/fault_injection.h"
@@ -123,6 +124,7 @@ class BrokerServer {
   std::unique_ptr<OrderEventSource> log_source_;  // the order book, as the dispatch log reads it
   std::unique_ptr<DispatchLog> dispatch_log_;
   std::unique_ptr<KeyBudgets> minute_budgets_;
+  std::unique_ptr<ConnectionLimit> connections_;
   std::string secret_key_;
   std::unique_ptr<BackupJob> backup_;
   FaultPlan fault_;

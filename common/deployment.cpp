@@ -89,6 +89,7 @@ Result<BrokerConfig> BrokerConfig::Load(const std::string& path) {
   PPE_RETURN_IF_ERROR(reader->Get("refusals_stored_per_key_per_minute", &c.refusals_stored_per_key_per_minute, false));
   PPE_RETURN_IF_ERROR(reader->Get("ledger_rows_per_key_per_minute", &c.ledger_rows_per_key_per_minute, false));
   PPE_RETURN_IF_ERROR(reader->Get("log_lines_per_key_per_minute", &c.log_lines_per_key_per_minute, false));
+  PPE_RETURN_IF_ERROR(reader->Get("connections_per_key", &c.connections_per_key, false));
   return c;
 }
 

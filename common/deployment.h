@@ -38,6 +38,8 @@ struct BrokerConfig {
   int64_t refusals_stored_per_key_per_minute = 600;
   int64_t ledger_rows_per_key_per_minute = 2'000'000;
   int64_t log_lines_per_key_per_minute = 60;
+  // Connections served at once per key (a node needs one; ppe-ctl one per command running).
+  int64_t connections_per_key = 32;
 
   static Result<BrokerConfig> Load(const std::string& path);
 };

@@ -157,7 +157,8 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       "# rows written (more are refused RATE_LIMITED and sent again), log lines (then a summary).\n"
       "refusals_stored_per_key_per_minute: 600\n"
       "ledger_rows_per_key_per_minute: 2000000\n"
-      "log_lines_per_key_per_minute: 60\n"));
+      "log_lines_per_key_per_minute: 60\n"
+      "connections_per_key: 32          # served at once; more are refused until some close\n"));
 
   const BrokerAccess broker{city_copy, dial, dial_feed, !o.insecure};
   for (const auto& [name, role] : {std::pair<std::string, std::string>{"ctl", "coordinator"},
