@@ -71,18 +71,6 @@ wire::Envelope Hello(uint64_t orders_held) {
   return hello;
 }
 
-wire::Envelope StockReports(uint64_t first_seq, int count, const std::string& warehouse, int64_t quantity) {
-  wire::Envelope envelope;
-  for (int i = 0; i < count; ++i) {
-    wire::Report* r = envelope.mutable_reports()->add_reports();
-    r->set_seq(first_seq + i);
-    r->mutable_stock()->set_warehouse(warehouse);
-    r->mutable_stock()->set_item("mask.n95");
-    r->mutable_stock()->set_quantity(quantity);
-  }
-  return envelope;
-}
-
 class WideCityTest : public ::testing::Test {
  protected:
   // Alpha's warehouse holds enough for every hospital; every hospital reports; one round.
@@ -194,17 +182,17 @@ TEST(Budgets, AFigureFarOverTheLastNeedsTheOperatorsConfirmationAtTheBrokerToo) 
   Cluster cluster;
   cluster.StartBroker();
   RawClient sanyuan(cluster.NodeConfig("sanyuan"));
-  sanyuan.Send(StockReports(1, 1, "sanyuan-wh", 10));
+  sanyuan.Send(StockBatch(1, 1, "sanyuan-wh", 10));
   ASSERT_TRUE(sanyuan.WaitAck(1, nullptr));
   // 150x, not confirmed: a client that is not ppe-node skipped the question; the broker asks it.
   std::vector<wire::ReportError> errors;
-  sanyuan.Send(StockReports(2, 1, "sanyuan-wh", 1500));
+  sanyuan.Send(StockBatch(2, 1, "sanyuan-wh", 1500));
   ASSERT_TRUE(sanyuan.WaitAck(2, &errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].code(), wire::BAD_QUANTITY);
   EXPECT_NE(errors[0].text().find("over 100 times the last figure (10)"), std::string::npos) << errors[0].text();
   EXPECT_EQ(cluster.BrokerStock("sanyuan-wh", "mask.n95"), 10);
-  wire::Envelope confirmed = StockReports(3, 1, "sanyuan-wh", 1500);
+  wire::Envelope confirmed = StockBatch(3, 1, "sanyuan-wh", 1500);
   confirmed.mutable_reports()->mutable_reports(0)->set_confirmed(true);
   sanyuan.Send(confirmed);
   ASSERT_TRUE(sanyuan.WaitAck(3, nullptr));
@@ -335,7 +323,7 @@ TEST(Budgets, RefusalAndHelloFloodsStayWithinTheirMinuteBudgets) {
     const std::string unknown(120, 'w');  // an unknown warehouse id of 120 characters
     uint64_t seq = 1;
     while (!done) {
-      sanyuan.Send(StockReports(seq, 512, unknown, 1));
+      sanyuan.Send(StockBatch(seq, 512, unknown, 1));
       sanyuan.Send(Hello(0));
       seq += 512;
       refused_sent += 512;
@@ -347,7 +335,7 @@ TEST(Budgets, RefusalAndHelloFloodsStayWithinTheirMinuteBudgets) {
   std::vector<int64_t> ack_ms;
   for (int i = 1; i <= 100; ++i) {
     const int64_t start = MonotonicMs();
-    meilie.Send(StockReports(i, 1, "meilie-wh", i));
+    meilie.Send(StockBatch(i, 1, "meilie-wh", i));
     ASSERT_TRUE(meilie.WaitAck(i, nullptr, 5000)) << "meilie's report " << i << " was not acknowledged";
     ack_ms.push_back(MonotonicMs() - start);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -95,13 +95,7 @@ TEST(Hardening, ControlCharactersForgeNoLogLineAndReachNoTerminal) {
 
   // An order from sanyuan-wh to Meilie's hospital, which sanyuan then rejects with a forged row.
   RawClient meilie(cluster.NodeConfig("meilie"));
-  wire::Envelope demand;
-  wire::Report* d = demand.mutable_reports()->add_reports();
-  d->set_seq(1);
-  d->mutable_demand()->set_site("sm-first-hospital");
-  d->mutable_demand()->set_item("mask.n95");
-  d->mutable_demand()->set_daily_use(1000);
-  meilie.Send(demand);
+  meilie.Send(DemandBatch(1, "sm-first-hospital", 1000));
   ASSERT_TRUE(meilie.WaitAck(1, nullptr));
   const nlohmann::json round = cluster.CtlJson({"allocate"});
   ASSERT_TRUE(round.is_object() && !round["orders"].empty()) << round.dump();

@@ -29,18 +29,6 @@ int64_t MemoryMb(pid_t pid, const std::string& field) {
   return -1;
 }
 
-wire::Envelope StockBatch(uint64_t first_seq, int count, const std::string& warehouse, int64_t quantity) {
-  wire::Envelope envelope;
-  for (int i = 0; i < count; ++i) {
-    wire::Report* r = envelope.mutable_reports()->add_reports();
-    r->set_seq(first_seq + i);
-    r->mutable_stock()->set_warehouse(warehouse);
-    r->mutable_stock()->set_item("mask.n95");
-    r->mutable_stock()->set_quantity(quantity);
-  }
-  return envelope;
-}
-
 // The next message of the kind `has` picks, within timeout_ms, skipping others (acks, resumes).
 template <typename Pick>
 std::optional<wire::Envelope> NextWhere(RawClient& client, Pick has, int timeout_ms = 5000) {
@@ -357,17 +345,10 @@ TEST(Roles, ANodeCannotActForAnotherCounty) {
   RawClient youxi(cluster.NodeConfig("youxi"));
   sanyuan.Send(StockBatch(1, 1, "sanyuan-wh", 100000));
   ASSERT_TRUE(sanyuan.WaitAck(1, nullptr));
-  wire::Envelope demand;
-  wire::Report* d = demand.mutable_reports()->add_reports();
-  d->set_seq(1);
-  d->mutable_demand()->set_site("sm-first-hospital");
-  d->mutable_demand()->set_item("mask.n95");
-  d->mutable_demand()->set_daily_use(1000);
-  meilie.Send(demand);
+  meilie.Send(DemandBatch(1, "sm-first-hospital", 1000));
   ASSERT_TRUE(meilie.WaitAck(1, nullptr));
 
-  d->set_seq(2);  // the same site's demand from Sanyuan's key
-  sanyuan.Send(demand);
+  sanyuan.Send(DemandBatch(2, "sm-first-hospital", 1000));  // the same site's demand from Sanyuan's key
   std::vector<wire::ReportError> errors;
   ASSERT_TRUE(sanyuan.WaitAck(2, &errors));
   ASSERT_EQ(errors.size(), 1u);

@@ -6,6 +6,28 @@
 
 namespace ppe::testing {
 
+wire::Envelope StockBatch(uint64_t first_seq, int count, const std::string& warehouse, int64_t quantity) {
+  wire::Envelope envelope;
+  for (int i = 0; i < count; ++i) {
+    wire::Report* r = envelope.mutable_reports()->add_reports();
+    r->set_seq(first_seq + i);
+    r->mutable_stock()->set_warehouse(warehouse);
+    r->mutable_stock()->set_item("mask.n95");
+    r->mutable_stock()->set_quantity(quantity);
+  }
+  return envelope;
+}
+
+wire::Envelope DemandBatch(uint64_t seq, const std::string& site, double daily_use) {
+  wire::Envelope envelope;
+  wire::Report* d = envelope.mutable_reports()->add_reports();
+  d->set_seq(seq);
+  d->mutable_demand()->set_site(site);
+  d->mutable_demand()->set_item("mask.n95");
+  d->mutable_demand()->set_daily_use(daily_use);
+  return envelope;
+}
+
 RawClient::RawClient(const std::string& node_config_path) {
   // A node's config, or a ppe-ctl one (ctl.yaml, viewer.yaml): only the endpoint is used.
   auto node = NodeConfig::Load(node_config_path);

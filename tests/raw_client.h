@@ -11,6 +11,11 @@
 
 namespace ppe::testing {
 
+// `count` stock counts of mask.n95 at `warehouse`, seqs from first_seq, as one batch.
+wire::Envelope StockBatch(uint64_t first_seq, int count, const std::string& warehouse, int64_t quantity);
+// One demand report (seq, site, mask.n95, nothing on hand) as a batch.
+wire::Envelope DemandBatch(uint64_t seq, const std::string& site, double daily_use);
+
 class RawClient {
  public:
   // `config` is a node's or ppe-ctl's YAML from the deployment; its key and broker address are used.
