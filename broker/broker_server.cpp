@@ -521,7 +521,8 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
                    who.name, p.recorded_head, p.last_seq, held);
     }
     const uint64_t oldest = envelope.hello().oldest_held();
-    if (oldest > p.last_seq + 1) {
+    // Only a range below what the node itself says it recorded can be lost.
+    if (oldest > p.last_seq + 1 && oldest <= p.recorded_head + 1) {
       // The node no longer holds what this store lacks (it was restored from a copy older than
       // the node keeps acknowledged reports): say so, and take the stream from what it holds.
       spdlog::error("reports {} to {} of {} are lost: this store lacks them and the node no longer "

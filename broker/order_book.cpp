@@ -308,13 +308,17 @@ Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t
   return Status::Ok();
 }
 
+constexpr uint64_t kMaxDeliverySeq = uint64_t{1} << 40;
+
 // The node holds delivery entries up to `held`, past this store's queue: the store went back to
 // an older copy. A marker entry (order 0, which no query joins) takes the queue's seq to `held`,
 // so the node neither skips what comes next nor waits for a gap; then every open order of the
 // county is queued again, so the node holds each one's state as this store knows it.
 Status OrderBook::CatchUpDeliveries(const std::string& county, uint64_t held) {
-  if (held <= DeliveryHead(county)) return Status::Ok();
-  Statement& mark = store_.db().Prepare("INSERT INTO deliveries (county, seq, order_id) VALUES (?1, ?2, 0)");
+  // A figure no queue reaches is a hostile or broken node's: ignored, never a failed cycle.
+  if (held <= DeliveryHead(county) || held > kMaxDeliverySeq) return Status::Ok();
+  Statement& mark = store_.db().Prepare(
+      "INSERT OR IGNORE INTO deliveries (county, seq, order_id) VALUES (?1, ?2, 0)");
   PPE_RETURN_IF_ERROR(mark.Bind(1, county).Bind(2, static_cast<int64_t>(held)).Run());
   std::vector<int64_t> open;
   Statement& q = store_.db().Prepare(

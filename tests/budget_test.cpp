@@ -14,6 +14,7 @@
 #include <atomic>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <thread>
 
@@ -290,6 +291,41 @@ TEST(Budgets, LogRequestsWithEveryTimeDifferentLeaveNoMemoryBehind) {
   const int64_t after = RssMb(cluster.broker_pid());
   std::cout << "broker RSS " << before << " MB before, " << after << " MB after 20,000 distinct log requests\n";
   EXPECT_LT(after - before, 30) << "each distinct request left a statement behind";
+}
+
+TEST(Budgets, AbsurdHeldFiguresInAHelloOrHeartbeatFailNoCycle) {
+  Cluster cluster;
+  cluster.StartBroker();
+  RawClient sanyuan(cluster.NodeConfig("sanyuan"));
+  for (const uint64_t held : {std::numeric_limits<uint64_t>::max(), uint64_t{1} << 50, uint64_t{1} << 30}) {
+    wire::Envelope hello = Hello(held);
+    hello.mutable_hello()->set_oldest_held(held);
+    sanyuan.Send(hello);
+    wire::Envelope heartbeat;
+    heartbeat.mutable_heartbeat()->set_orders_held(held);
+    sanyuan.Send(heartbeat);
+    sanyuan.Send(heartbeat);  // twice: a second marker at the same seq must not fail the cycle
+  }
+  sanyuan.Send(StockBatch(1, 1, "sanyuan-wh", 40));
+  ASSERT_TRUE(sanyuan.WaitAck(1, nullptr));
+  EXPECT_EQ(cluster.BrokerStock("sanyuan-wh", "mask.n95"), 40);
+  // Meilie reports while sanyuan's absurd heartbeats keep coming, so they share cycles.
+  std::atomic<bool> done{false};
+  std::thread absurd([&] {
+    wire::Envelope heartbeat;
+    heartbeat.mutable_heartbeat()->set_orders_held(std::numeric_limits<uint64_t>::max());
+    while (!done) {
+      sanyuan.Send(heartbeat);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  ASSERT_EQ(cluster.Node("meilie", {"stock", "meilie-wh", "sanitizer", "3"}).exit_code, 0);
+  cluster.StartNode("meilie");
+  EXPECT_TRUE(cluster.WaitDrained("meilie", 10000));
+  done = true;
+  absurd.join();
+  EXPECT_EQ(cluster.BrokerStock("meilie-wh", "sanitizer"), 3);
+  EXPECT_EQ(cluster.Ctl({"check"}).exit_code, 0);
 }
 
 int64_t StoredRefusals(const std::string& store) {
