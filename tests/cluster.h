@@ -18,6 +18,10 @@ struct CommandResult {
   std::string err;  // stderr
 };
 
+// A file's bytes ("" when it cannot be read), and a text's lines.
+std::string ReadFile(const std::string& path);
+std::vector<std::string> Lines(const std::string& text);
+
 // Runs a program to completion (bounded by timeout_s) and captures its output.
 CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_s = 60);
 

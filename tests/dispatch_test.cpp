@@ -73,19 +73,6 @@ void SqlExec(const std::string& db_path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path).rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // A command left running (like `ppe-ctl log --follow`), its output in files; stopped with SIGTERM

@@ -20,20 +20,6 @@ namespace fs = std::filesystem;
 
 const std::string kForged = "[2026-01-01] [broker] [info] forged";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // Whether any line of `text` starts with `prefix`.
 bool ALineStartsWith(const std::string& text, const std::string& prefix) {
   for (const std::string& line : Lines(text)) {
@@ -134,10 +120,10 @@ TEST(Hardening, ControlCharactersForgeNoLogLineAndReachNoTerminal) {
 
   // The broker's log: the refusals are there, escaped; no line is forged.
   const std::string log_path = cluster.dir() + "/logs/broker.log";
-  EXPECT_TRUE(WaitFor([&] { return ReadAll(log_path).find("flooded road\\n2026-02-03") != std::string::npos; },
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(log_path).find("flooded road\\n2026-02-03") != std::string::npos; },
                       10000))
-      << ReadAll(log_path);
-  const std::string log = ReadAll(log_path);
+      << ReadFile(log_path);
+  const std::string log = ReadFile(log_path);
   EXPECT_NE(log.find("x\\n" + kForged), std::string::npos) << log;
   EXPECT_FALSE(ALineStartsWith(log, kForged)) << log;
   EXPECT_FALSE(ALineStartsWith(log, forged_row)) << log;
@@ -228,17 +214,17 @@ TEST(Hardening, InsecureIsLoud) {
 
   auto insecure_lines = [](const Cluster& cluster) {
     int n = 0;
-    for (const std::string& line : Lines(ReadAll(cluster.dir() + "/logs/broker.log"))) {
+    for (const std::string& line : Lines(ReadFile(cluster.dir() + "/logs/broker.log"))) {
       n += line.find("[warning] INSECURE: secure is false") != std::string::npos;
     }
     return n;
   };
   Cluster lab("", {"--insecure"});
   lab.StartBroker();
-  EXPECT_TRUE(WaitFor([&] { return insecure_lines(lab) == 1; }, 5000)) << ReadAll(lab.dir() + "/logs/broker.log");
+  EXPECT_TRUE(WaitFor([&] { return insecure_lines(lab) == 1; }, 5000)) << ReadFile(lab.dir() + "/logs/broker.log");
   lab.StopBroker();
   lab.StartBroker();
-  EXPECT_TRUE(WaitFor([&] { return insecure_lines(lab) == 2; }, 5000)) << ReadAll(lab.dir() + "/logs/broker.log");
+  EXPECT_TRUE(WaitFor([&] { return insecure_lines(lab) == 2; }, 5000)) << ReadFile(lab.dir() + "/logs/broker.log");
   // It works all the same (PLAIN): a node's count arrives.
   lab.StartNode("sanyuan");
   ASSERT_EQ(lab.Node("sanyuan", {"stock", "sanyuan-wh", "mask.n95", "40"}).exit_code, 0);
@@ -334,7 +320,7 @@ TEST(Hardening, ANodeStoreOlderThanTheBrokersRecordReusesNoSequenceNumber) {
   const CommandResult human = cluster.Node("sanyuan", {"status"});
   EXPECT_NE(human.out.find("ALERT           the broker had applied reports up to 5"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("outbox_pending  0\n"), std::string::npos) << human.out;
-  EXPECT_NE(ReadAll(cluster.dir() + "/logs/sanyuan.log").find("[error] the broker has applied reports"),
+  EXPECT_NE(ReadFile(cluster.dir() + "/logs/sanyuan.log").find("[error] the broker has applied reports"),
             std::string::npos);
   const CommandResult check = cluster.Ctl({"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;

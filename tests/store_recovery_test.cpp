@@ -48,12 +48,6 @@ warehouses:
   return text;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::stringstream s;
-  s << std::ifstream(path, std::ios::binary).rdbuf();
-  return s.str();
-}
-
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Column 0 of every row of `sql`, read straight from a SQLite file.
