@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "broker/city_snapshot.h"
 #include "common/clock.h"
 
 namespace ppe {
@@ -25,31 +26,32 @@ void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& st
     auto it = node_of_county.find(county);
     const NodeProgress* p = it == node_of_county.end() ? nullptr : it->second;
     if (!p) {
-      out->push_back({county, "silent", "node never connected"});
+      out->push_back({county, AlertKind::kSilent, "node never connected"});
       continue;
     }
     if (now - p->last_contact_ms > config.silent_after_s * 1000) {
-      out->push_back({county, "silent", p->last_contact_ms > 0 ? "silent since " + FormatTime(p->last_contact_ms)
+      out->push_back({county, AlertKind::kSilent, p->last_contact_ms > 0 ? "silent since " + FormatTime(p->last_contact_ms)
                                                                : "node never heard from"});
     }
     if (p->refused > 0) {
-      out->push_back({county, "refused", std::to_string(p->refused) + " reports refused (see the node's status)"});
+      out->push_back({county, AlertKind::kRefused, std::to_string(p->refused) + " reports refused (see the node's status)"});
     }
   }
 }
 
 // Sites short of cover, one line per county (items with their count of short sites, and the
 // lowest site), so a bad day still fits on the coordinator's screen.
-void CoverAlerts(const City& city, const BrokerConfig& config, BrokerStore& store, std::vector<Alert>* out) {
+void CoverAlerts(const City& city, const BrokerConfig& config, const std::vector<TrustedDemandRow>& demand,
+                 std::vector<Alert>* out) {
   struct Short {
     std::map<std::string, int> sites_of_item;
     double lowest = 1e300;
     std::string lowest_site, lowest_item;
   };
   std::map<std::string, Short> shorts;
-  for (const DemandRow& r : store.Demand()) {
-    if (r.daily_use <= 0) continue;
-    const double cover = (r.on_hand + r.in_transit) / r.daily_use;
+  for (const auto& [r, trust] : demand) {
+    if (trust.used <= 0) continue;
+    const double cover = (r.on_hand + r.in_transit) / trust.used;
     const Site* site = city.FindSite(r.site);
     if (!site || cover >= config.alert_cover_days) continue;
     Short& s = shorts[site->county];
@@ -65,9 +67,49 @@ void CoverAlerts(const City& city, const BrokerConfig& config, BrokerStore& stor
     for (const auto& [item, sites] : s.sites_of_item) {
       items += (items.empty() ? "" : ", ") + item + " " + std::to_string(sites);
     }
-    out->push_back({county, "low_cover",
+    out->push_back({county, AlertKind::kLowCover,
                     "sites under " + Days(config.alert_cover_days) + " days of cover: " + items + " (lowest " +
                         s.lowest_site + ", " + s.lowest_item + " " + Days(s.lowest) + " d)"});
+  }
+}
+
+// Demand the allocator does not take at its word, counted per county and kind: capped daily uses,
+// stale counts, inconsistent counts; the first few sites named, the rest in `ppe-ctl demand`.
+void DemandAlerts(const City& city, const std::vector<TrustedDemandRow>& demand, std::vector<Alert>* out) {
+  struct Flagged {
+    int count = 0;
+    std::string sites;
+  };
+  std::map<std::pair<std::string, AlertKind>, Flagged> flagged;
+  const auto flag = [&](const std::string& county, AlertKind kind, const std::string& site) {
+    Flagged& f = flagged[{county, kind}];
+    if (++f.count <= 3) f.sites += (f.sites.empty() ? "" : ", ") + site;
+  };
+  for (const auto& [r, trust] : demand) {
+    const Site* site = city.FindSite(r.site);
+    if (!site) continue;
+    const std::string what = r.site + " " + r.item;
+    if (trust.capped()) flag(site->county, AlertKind::kCappedDemand, what);
+    if (trust.stale) flag(site->county, AlertKind::kStaleDemand, what);
+    if (trust.inconsistent) flag(site->county, AlertKind::kInconsistentUse, what);
+  }
+  for (const auto& [key, f] : flagged) {
+    const auto& [county, kind] = key;
+    const std::string sites = f.sites + (f.count > 3 ? ", ..." : "");
+    const std::string n = std::to_string(f.count);
+    switch (kind) {
+      case AlertKind::kCappedDemand:
+        out->push_back({county, kind, n + " daily uses capped by headcount ceiling or observed use (" + sites +
+                                          "; see ppe-ctl demand)"});
+        break;
+      case AlertKind::kStaleDemand:
+        out->push_back({county, kind, n + " demands older than " + Days(city.policy().stale_after_days) +
+                                          " days (" + sites + "); ask the county to count again"});
+        break;
+      default:
+        out->push_back({county, kind, n + " sites whose counts contradict what they had and received (" + sites +
+                                          "); check their counts"});
+    }
   }
 }
 
@@ -79,7 +121,7 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
   late.Bind(1, now - config.accept_within_s * 1000).Bind(2, now - config.ship_within_s * 1000);
   while (late.Step()) {
     const bool unshipped = late.Int(3) < now - config.ship_within_s * 1000;
-    out->push_back({late.Text(1), unshipped ? "not_shipped" : "not_accepted",
+    out->push_back({late.Text(1), unshipped ? AlertKind::kNotShipped : AlertKind::kNotAccepted,
                     "order " + std::to_string(late.Int(0)) + " " + late.Text(2) + " since " +
                         FormatTime(late.Int(3)) + (unshipped ? ", not shipped" : ", its node has not taken it")});
   }
@@ -87,7 +129,7 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
       "SELECT id, to_county, to_site, qty, received_qty FROM orders "
       "WHERE status = 'received' AND received_qty != qty ORDER BY id");
   while (short_orders.Step()) {
-    out->push_back({short_orders.Text(1), "discrepancy",
+    out->push_back({short_orders.Text(1), AlertKind::kDiscrepancy,
                     "order " + std::to_string(short_orders.Int(0)) + " to " + short_orders.Text(2) + ": shipped " +
                         std::to_string(short_orders.Int(3)) + ", received " + std::to_string(short_orders.Int(4))});
   }
@@ -103,7 +145,7 @@ void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, st
     const Warehouse* w = city.FindWarehouse(q.Text(0));
     const Site* s = city.FindSite(q.Text(0));
     const std::string county = w ? w->county : s ? s->county : "";
-    out->push_back({county, "confirmed_figure",
+    out->push_back({county, AlertKind::kConfirmedFigure,
                     q.Text(0) + " " + q.Text(1) + " = " + std::to_string(q.Int(2)) +
                         ", confirmed by the operator although over 100x the previous figure (" +
                         FormatTime(q.Int(3)) + ")"});
@@ -117,7 +159,7 @@ void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
       "SELECT n.county, r.node, r.seq, r.at_ms FROM refusals r JOIN nodes n ON n.node = r.node "
       "WHERE r.code = 'UNREADABLE' ORDER BY r.node, r.seq LIMIT 100");
   while (unreadable.Step()) {
-    out->push_back({unreadable.Text(0), "unreadable",
+    out->push_back({unreadable.Text(0), AlertKind::kUnreadable,
                     "report " + std::to_string(unreadable.Int(2)) + " of node " + unreadable.Text(1) +
                         " could not be read at the node; it is set aside there (see its 'ppe-node status'), "
                         "re-enter it (" + FormatTime(unreadable.Int(3)) + ")"});
@@ -125,7 +167,7 @@ void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
   Statement& lost = store.db().Prepare(
       "SELECT county, node, first_seq, last_seq, at_ms FROM lost_reports ORDER BY node, first_seq LIMIT 100");
   while (lost.Step()) {
-    out->push_back({lost.Text(0), "lost_reports",
+    out->push_back({lost.Text(0), AlertKind::kLostReports,
                     "reports " + std::to_string(lost.Int(2)) + " to " + std::to_string(lost.Int(3)) + " of node " +
                         lost.Text(1) + " are lost: the store was restored from a copy older than the node keeps "
                         "what it sent; ask the county to count again (" + FormatTime(lost.Int(4)) + ")"});
@@ -134,11 +176,31 @@ void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
 
 }  // namespace
 
+const char* AlertKindName(AlertKind kind) {
+  switch (kind) {
+    case AlertKind::kSilent: return "silent";
+    case AlertKind::kRefused: return "refused";
+    case AlertKind::kLowCover: return "low_cover";
+    case AlertKind::kNotAccepted: return "not_accepted";
+    case AlertKind::kNotShipped: return "not_shipped";
+    case AlertKind::kDiscrepancy: return "discrepancy";
+    case AlertKind::kConfirmedFigure: return "confirmed_figure";
+    case AlertKind::kUnreadable: return "unreadable";
+    case AlertKind::kLostReports: return "lost_reports";
+    case AlertKind::kCappedDemand: return "capped_demand";
+    case AlertKind::kStaleDemand: return "stale_demand";
+    case AlertKind::kInconsistentUse: return "inconsistent_use";
+  }
+  return "unknown";
+}
+
 std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
                               int64_t now_ms) {
   std::vector<Alert> alerts;
   ContactAlerts(city, config, store, now_ms, &alerts);
-  CoverAlerts(city, config, store, &alerts);
+  const std::vector<TrustedDemandRow> demand = TrustAll(city, store.Demand(), now_ms);
+  CoverAlerts(city, config, demand, &alerts);
+  DemandAlerts(city, demand, &alerts);
   OrderAlerts(config, store, now_ms, &alerts);
   ConfirmedFigureAlerts(city, store, now_ms, &alerts);
   StreamAlerts(store, &alerts);

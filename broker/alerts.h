@@ -11,10 +11,27 @@
 
 namespace ppe {
 
+enum class AlertKind {
+  kSilent,           // a node has not been heard from
+  kRefused,          // reports were refused
+  kLowCover,         // sites under the alert's days of cover
+  kNotAccepted,      // orders not accepted in time
+  kNotShipped,       // ... or not shipped in time
+  kDiscrepancy,      // less received than shipped
+  kConfirmedFigure,  // an implausible figure the operator confirmed
+  kUnreadable,       // reports a node could not read back from its outbox
+  kLostReports,      // reports no node holds any more
+  kCappedDemand,     // daily uses capped by ceiling or observed use
+  kStaleDemand,      // demand older than policy.stale_after_days
+  kInconsistentUse,  // counts that contradict what the site had and received
+};
+// The name in JSON: silent, refused, low_cover, not_accepted, not_shipped, discrepancy,
+// confirmed_figure, unreadable, lost_reports, capped_demand, stale_demand, inconsistent_use.
+const char* AlertKindName(AlertKind kind);
+
 struct Alert {
   std::string county;  // the county it concerns ("city" for the reserve)
-  std::string kind;    // silent, refused, low_cover, not_accepted, not_shipped, discrepancy,
-                       // confirmed_figure, unreadable, lost_reports
+  AlertKind kind;
   std::string text;    // one line for people
 };
 

@@ -1,8 +1,8 @@
-// The round: each item's own stock fills its own demand tier by tier (water_fill.h), then each
+// The round: tier by tier, each item's own stock fills its own demand (water_fill.h), then each
 // substitute's leftover fills what it may substitute for; then, per shipped item, one exact
 // transportation problem between county places picks the warehouses (sourcing.h).
-// Minimum order: a site's first grant is one block of its minimum, served when it is the lowest;
-// a block that no longer fits is skipped and its lots go on (see WaterFill). docs/allocation.md.
+// Minimum order: a site's first grant is one block of its minimum (or its whole need, if less),
+// served at its own cover; the last grant of a pool may be short of a block (see WaterFill).
 #include "broker/allocator.h"
 
 #include <algorithm>
@@ -65,6 +65,9 @@ struct Demand {
   double DaysAfter() const { return (base_units + allocated_units) / daily_use; }
 };
 
+int TierOf(const Demand& d) { return d.tier; }
+int TierOf(int tier) { return tier; }
+
 // Whole lots of one item not yet promised this round.
 struct Pool {
   int64_t general = 0;
@@ -98,7 +101,7 @@ class Allocation {
   void LoadStock(const std::vector<WarehouseStock>& stock);
   void LoadDemand(const std::vector<SiteDemand>& demand);
   bool Released(int tier) const;
-  void Fill(size_t ship_item, size_t for_item);
+  void Fill(size_t ship_item, size_t for_item, int tier);
   TransportNetwork BuildNetwork();
   void Source(size_t ship_item, TransportNetwork& network, std::vector<OrderDraft>& drafts);
   PlannedOrder Materialize(const OrderDraft& draft) const;
@@ -120,6 +123,7 @@ class Allocation {
   std::vector<Pool> pools_;                       // [item]
   std::vector<std::vector<Demand>> demands_;      // [item], sorted by (tier, site)
   std::vector<Grant> grants_;
+  std::vector<FillSite> fill_scratch_;
 
   // Sourcing places: warehouses of one county are one source (the reserve is one of its own),
   // sites of one county are one sink. Everything in a place is equally far from everything.
@@ -204,40 +208,38 @@ bool Allocation::Released(int tier) const {
   return std::find(tiers.begin(), tiers.end(), tier) != tiers.end();
 }
 
-// One pass of `ship_item`'s remaining lots over `for_item`'s demand, tier by tier. A tier gets
-// what the sites of higher tiers could not take: all they could use when they reach target, or
-// the few lots left that fit none of their next grants (a block below someone's minimum order).
-// A released tier draws on the reserve first, keeping general stock for tiers that cannot use it.
-void Allocation::Fill(size_t ship_item, size_t for_item) {
+// `ship_item`'s remaining lots over `tier`'s sites with demand for `for_item`. The tier gets what
+// the higher tiers left, which is nothing unless every one of their sites that could use this pool
+// reached its target (WaterFill never leaves a lot while a site can take it). A released tier
+// draws on the reserve first, keeping general stock for tiers that cannot use the reserve.
+void Allocation::Fill(size_t ship_item, size_t for_item, int tier) {
   const Policy& policy = city_.policy();
   const int64_t lot = items_[ship_item]->lot;
   Pool& pool = pools_[ship_item];
   std::vector<Demand>& demands = demands_[for_item];
-  std::vector<FillSite> fill;
-  for (size_t begin = 0, end = 0; begin < demands.size(); begin = end) {
-    const int tier = demands[begin].tier;
-    for (end = begin; end < demands.size() && demands[end].tier == tier;) ++end;
-    const bool released = Released(tier);
-    const int64_t usable = pool.general + (released ? pool.reserve : 0);
-    if (usable == 0) continue;
-    fill.clear();
-    for (size_t i = begin; i < end; ++i) {
-      const Demand& d = demands[i];
-      const int64_t held = d.base_units + d.allocated_units;
-      fill.push_back({held, d.daily_use, LotsToCover(d.daily_use * policy.target_days - held, lot),
-                      std::max<int64_t>(1, LotsToCover(d.daily_use * policy.min_order_days, lot))});
-    }
-    const int64_t handed = WaterFill(fill, lot, usable);
-    for (size_t i = begin; i < end; ++i) {
-      const int64_t lots = fill[i - begin].granted_lots;
-      if (lots == 0) continue;
-      demands[i].allocated_units += lots * lot;
-      grants_.push_back({ship_item, for_item, i, lots});
-    }
-    const int64_t from_reserve = released ? std::min(handed, pool.reserve) : 0;
-    pool.reserve -= from_reserve;
-    pool.general -= handed - from_reserve;
+  const bool released = Released(tier);
+  const int64_t usable = pool.general + (released ? pool.reserve : 0);
+  const auto [begin, end] = std::equal_range(
+      demands.begin(), demands.end(), tier,
+      [](const auto& a, const auto& b) { return TierOf(a) < TierOf(b); });
+  if (usable == 0 || begin == end) return;
+  std::vector<FillSite>& fill = fill_scratch_;
+  fill.clear();
+  for (auto d = begin; d != end; ++d) {
+    const int64_t held = d->base_units + d->allocated_units;
+    fill.push_back({held, d->daily_use, LotsToCover(d->daily_use * policy.target_days - held, lot),
+                    std::max<int64_t>(1, LotsToCover(d->daily_use * policy.min_order_days, lot))});
   }
+  const int64_t handed = WaterFill(fill, lot, usable);
+  for (auto d = begin; d != end; ++d) {
+    const int64_t lots = fill[d - begin].granted_lots;
+    if (lots == 0) continue;
+    d->allocated_units += lots * lot;
+    grants_.push_back({ship_item, for_item, static_cast<size_t>(d - demands.begin()), lots});
+  }
+  const int64_t from_reserve = released ? std::min(handed, pool.reserve) : 0;
+  pool.reserve -= from_reserve;
+  pool.general -= handed - from_reserve;
 }
 
 double Allocation::DistanceKm(size_t county_a, size_t county_b) {
@@ -368,6 +370,7 @@ PlannedOrder Allocation::Materialize(const OrderDraft& draft) const {
 // Each item's demands are sorted by (tier, site), so walking tiers in order and, within a tier,
 // items in order yields (tier, item, site) without sorting.
 std::vector<SiteCoverage> Allocation::Coverage() const {
+  const double target = city_.policy().target_days;
   std::vector<SiteCoverage> coverage;
   size_t rows = 0;
   for (const std::vector<Demand>& list : demands_) rows += list.size();
@@ -381,24 +384,49 @@ std::vector<SiteCoverage> Allocation::Coverage() const {
     }
     for (size_t item = 0; item < items_.size(); ++item) {
       const std::vector<Demand>& list = demands_[item];
+      const size_t first = coverage.size();
+      double level = std::numeric_limits<double>::infinity();
       for (size_t& i = next[item]; i < list.size() && list[i].tier == tier; ++i) {
-        coverage.push_back({sites_[list[i].site]->id, items_[item]->id, tier,
-                            list[i].DaysBefore(), list[i].DaysAfter()});
+        const Demand& d = list[i];
+        const int64_t lot = items_[item]->lot;
+        // Short: one more lot of its own item would still not take it past its target.
+        const bool needed = LotsToCover(d.daily_use * target - d.base_units, lot) > 0;
+        const bool short_of_target =
+            LotsToCover(d.daily_use * target - d.base_units - d.allocated_units, lot) > 0;
+        const FillOutcome outcome = !needed          ? FillOutcome::kAtTarget
+                                    : short_of_target ? FillOutcome::kPoolRanOut
+                                                      : FillOutcome::kReachedTarget;
+        if (short_of_target) level = std::min(level, d.DaysAfter());
+        coverage.push_back({sites_[d.site]->id, items_[item]->id, tier, d.DaysBefore(),
+                            d.DaysAfter(), d.allocated_units, outcome, 0});
         more = true;
+      }
+      for (size_t c = first; c < coverage.size(); ++c) {
+        if (coverage[c].outcome == FillOutcome::kPoolRanOut) coverage[c].pool_ran_out_at_days = level;
       }
     }
   }
   return coverage;
 }
 
-// Each item's own stock goes to its own demand first (all tiers); only then may a substitute's
-// leftover fill another item's remaining demand, in the order the substitute lists them.
+// Tier by tier, strictly: in each tier every item's own stock fills its own demand first; only then
+// may a substitute's leftover fill another item's remaining demand of that tier, in the order the
+// substitute lists them. So no lower tier gets a lot of a pool while a higher-tier site that could
+// use it (as its own item or as a substitute) is short.
 AllocationPlan Allocation::Run() {
-  for (size_t item = 0; item < items_.size(); ++item) Fill(item, item);
-  for (size_t item = 0; item < items_.size(); ++item) {
-    for (const std::string& target : items_[item]->substitutes_for) {
-      // The city has checked that it names another item.
-      Fill(item, *RankOf(city_.FindItem(target), city_.items(), item_rank_));
+  std::vector<int> tiers;
+  for (const std::vector<Demand>& list : demands_) {
+    for (const Demand& d : list) tiers.push_back(d.tier);
+  }
+  std::sort(tiers.begin(), tiers.end());
+  tiers.erase(std::unique(tiers.begin(), tiers.end()), tiers.end());
+  for (const int tier : tiers) {
+    for (size_t item = 0; item < items_.size(); ++item) Fill(item, item, tier);
+    for (size_t item = 0; item < items_.size(); ++item) {
+      for (const std::string& target : items_[item]->substitutes_for) {
+        // The city has checked that it names another item.
+        Fill(item, *RankOf(city_.FindItem(target), city_.items(), item_rank_), tier);
+      }
     }
   }
   std::vector<OrderDraft> drafts;

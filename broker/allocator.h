@@ -39,12 +39,24 @@ struct PlannedOrder {
   std::string reason;      // why this warehouse: own county / nearest with stock / city reserve
 };
 
+// How a site's round ended for one item: the allocator's part of "why it got what it got".
+enum class FillOutcome {
+  kAtTarget,       // it needed nothing: its cover was already at the target
+  kReachedTarget,  // it got all it needed
+  kPoolRanOut,     // short: the stock its tier could use ran out (pool_ran_out_at_days)
+};
+
 struct SiteCoverage {
   std::string site;
   std::string item;
   int tier = 0;
   double days_before = 0;
   double days_after = 0;
+  int64_t granted_units = 0;  // of item, itself and its substitutes, this round
+  FillOutcome outcome = FillOutcome::kAtTarget;
+  // kPoolRanOut: the lowest cover any short site of its tier and item ends the round with (the
+  // water level the pool reached; a site that already had more got nothing).
+  double pool_ran_out_at_days = 0;
 };
 
 struct AllocationPlan {

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <thread>
 #include <cmath>
@@ -19,6 +20,13 @@
 
 namespace ppe {
 namespace {
+
+// 300000, 12.5: a daily use as the operator typed it.
+std::string FormatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", value);
+  return text;
+}
 
 // Bounds one cycle so acknowledgements keep flowing under a flood.
 constexpr int kMaxFramesPerCycle = 4096;
@@ -104,6 +112,9 @@ Status BrokerServer::Start() {
   reader_ = std::make_unique<FrameReader>(city_);
   orders_ = std::make_unique<OrderBook>(city_, *store_);
   ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
+  ctl_->set_loop_stats(&loop_stats_);
+  planner_ = std::make_unique<RoundPlanner>(city_, context_);
+  PPE_RETURN_IF_ERROR(planner_->Start(config_.store));
   ArmFault();
   PPE_RETURN_IF_ERROR(CancelOrdersOutsideCity());
 
@@ -264,14 +275,24 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
   while (!stop.load()) {
     if (reload.exchange(false)) ReloadKeys();
     zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
-                               {router_.handle(), 0, ZMQ_POLLIN, 0}};
+                               {router_.handle(), 0, ZMQ_POLLIN, 0},
+                               {planner_->done_socket().handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(backup_ ? 0 : 200));
+      zmq::poll(items, 3, std::chrono::milliseconds(backup_ ? 0 : 200));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
       continue;
     }
+    const int64_t cycle_start = MonotonicMs();
     if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
+    // Plans made on the planner's thread read only committed state: answered as they come.
+    if (items[2].revents & ZMQ_POLLIN) {
+      for (RoundPlanner::Done& done : planner_->TakeDone()) {
+        wire::Envelope reply;
+        *reply.mutable_reply() = std::move(done.reply);
+        Send(done.routing_id, reply);
+      }
+    }
     const bool busy = items[1].revents & ZMQ_POLLIN;
     if (busy) {
       ReadCycle();
@@ -281,6 +302,7 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     MaybeAutoAllocate();
     MaybeLogAlerts();
     StepBackup();
+    loop_stats_.Record(NowMs(), MonotonicMs() - cycle_start);
   }
   if (backup_) {
     wire::Reply reply;
@@ -292,6 +314,25 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     backup_.reset();
   }
   spdlog::info("broker stopping");
+}
+
+// A dry-run plan goes to the round planner's thread, so the loop goes on applying reports while a
+// province is planned; a full queue is told to wait. Node keys are refused by CtlService as ever.
+bool BrokerServer::SubmitPlan(PendingRequest& pending) {
+  if (pending.who.role == Role::kNode) return false;
+  nlohmann::json args = nlohmann::json::parse(pending.request.args_json(), nullptr, false);
+  if (!args.is_object() || !RoundPlanner::Takes(pending.request.command(), args)) return false;
+  if (planner_->Submit({pending.routing_id, pending.request.id(), pending.request.command(), std::move(args)})) {
+    return true;
+  }
+  wire::Envelope reply;
+  reply.mutable_reply()->set_id(pending.request.id());
+  reply.mutable_reply()->set_ok(false);
+  reply.mutable_reply()->set_code(wire::RATE_LIMITED);
+  reply.mutable_reply()->set_error(std::to_string(RoundPlanner::kMaxWaiting) +
+                                   " plans are already waiting to be made; ask again in a few seconds");
+  Send(pending.routing_id, reply);
+  return true;
 }
 
 // `ppe-ctl backup FILE`: the coordinator's; FILE is a path on the broker's machine (ppe-ctl made
@@ -373,7 +414,7 @@ void BrokerServer::MaybeLogAlerts() {
   std::set<std::string> current;
   for (const Alert& a : CityAlerts(city_, config_, *store_, NowMs())) {
     const std::string line = a.county + ": " + a.text;
-    if (!logged_alerts_.count(line)) spdlog::warn("alert {} {}", a.kind, line);
+    if (!logged_alerts_.count(line)) spdlog::warn("alert {} {}", AlertKindName(a.kind), line);
     current.insert(line);
   }
   logged_alerts_.swap(current);
@@ -590,6 +631,7 @@ Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing
   const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now, report.confirmed()};
   Refusal refusal = reader_->Check(who, report);
   if (!refusal.refused() && report.has_receipt()) refusal = store_->CheckReceipt(report.receipt());
+  if (!refusal.refused()) refusal = store_->CheckCountTime(report, origin);
   if (!refusal.refused() && !report.confirmed()) refusal = CheckPlausible(report);
   if (!refusal.refused()) {
     switch (report.body_case()) {
@@ -633,9 +675,19 @@ Refusal BrokerServer::CheckPlausible(const wire::Report& report) {
     return {};
   }
   const std::optional<int64_t> previous = store_->LastFigure(place, item);
-  if (!previous || !Implausible(*previous, figure)) return {};
-  return {wire::BAD_QUANTITY, std::to_string(figure) + " for " + place + " " + item +
-                                  " is over 100 times the last figure (" + std::to_string(*previous) +
+  if (previous && Implausible(*previous, figure)) {
+    return {wire::BAD_QUANTITY, std::to_string(figure) + " for " + place + " " + item +
+                                    " is over 100 times the last figure (" + std::to_string(*previous) +
+                                    ") and the operator did not confirm it; if it is right, record it "
+                                    "again with --confirm"};
+  }
+  if (!report.has_demand()) return {};
+  // The daily use moves the allocation more than any count: the same slip, checked the same way.
+  const std::optional<double> previous_use = store_->LastDailyUse(place, item);
+  if (!previous_use || !ImplausibleDailyUse(*previous_use, report.demand().daily_use())) return {};
+  return {wire::BAD_QUANTITY, "daily use " + FormatNumber(report.demand().daily_use()) + " for " + place +
+                                  " " + item + " is over 10 times the last one (" +
+                                  FormatNumber(*previous_use) +
                                   ") and the operator did not confirm it; if it is right, record it "
                                   "again with --confirm"};
 }
@@ -677,6 +729,7 @@ void BrokerServer::FinishCycle() {
       BeginBackup(pending);  // answered when done, some turns of the loop later
       continue;
     }
+    if (SubmitPlan(pending)) continue;  // answered when the plan is made
     wire::Envelope reply;
     *reply.mutable_reply() = ctl_->Handle(pending.who, pending.request);
     reply.mutable_reply()->set_id(pending.request.id());
@@ -731,7 +784,7 @@ void BrokerServer::PushDeliveries() {
 void BrokerServer::MaybeAutoAllocate() {
   if (next_auto_round_ms_ == 0 || MonotonicMs() < next_auto_round_ms_) return;
   next_auto_round_ms_ = MonotonicMs() + config_.auto_allocate_every_s * 1000;
-  auto round = ctl_->Allocate(true, "auto");
+  auto round = ctl_->Allocate("auto");
   if (!round.ok()) {
     spdlog::error("automatic round failed: {}", round.status().message());
     return;

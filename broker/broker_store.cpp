@@ -3,7 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <tuple>
 
+#include "broker/trusted_demand.h"
+#include "common/clock.h"
 #include "common/text_encoding.h"
 
 namespace ppe {
@@ -80,6 +83,29 @@ const std::vector<std::string>& BrokerMigrations() {
         PRIMARY KEY (place, item)) WITHOUT ROWID;
       INSERT INTO last_figures SELECT warehouse, item, on_hand FROM stock;
       INSERT OR REPLACE INTO last_figures SELECT site, item, on_hand FROM demand;
+      )sql",
+      // 5: trusted demand. Every site count with the time it was taken (the history seeded from
+      // the ledger), what the last pair of counts a day apart showed the site used, and the last
+      // committed round's account of every site, for `explain --site`.
+      R"sql(
+      ALTER TABLE demand ADD COLUMN observed TEXT NOT NULL DEFAULT 'none';
+      ALTER TABLE last_figures ADD COLUMN as_of_ms INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE demand ADD COLUMN observed_daily_use REAL NOT NULL DEFAULT 0;
+      CREATE TABLE site_counts (
+        site TEXT NOT NULL, item TEXT NOT NULL, as_of_ms INTEGER NOT NULL, on_hand INTEGER NOT NULL,
+        PRIMARY KEY (site, item, as_of_ms)) WITHOUT ROWID;
+      INSERT OR REPLACE INTO site_counts SELECT place, item, recorded_ms, quantity FROM events
+        WHERE kind = 'demand';
+      -- What moved stock at a place, by when it was recorded: what a count taken earlier missed.
+      CREATE INDEX events_moves ON events (place, item, recorded_ms)
+        WHERE kind IN ('receipt', 'ship', 'landed');
+      CREATE TABLE round_sites (
+        site TEXT NOT NULL, item TEXT NOT NULL, round INTEGER NOT NULL, tier INTEGER NOT NULL,
+        on_hand INTEGER NOT NULL, in_transit INTEGER NOT NULL, reported REAL NOT NULL,
+        ceiling REAL, observed REAL, used REAL NOT NULL, set_by TEXT NOT NULL,
+        stale INTEGER NOT NULL, inconsistent INTEGER NOT NULL, as_of_ms INTEGER NOT NULL,
+        days_before REAL, days_after REAL, granted INTEGER NOT NULL, outcome TEXT NOT NULL,
+        pool_ran_out_at REAL, PRIMARY KEY (site, item)) WITHOUT ROWID;
       )sql",
   };
   return migrations;
@@ -216,23 +242,87 @@ Status BrokerStore::AppendEvent(const ReportOrigin& origin, std::string_view kin
   return insert.Run();
 }
 
-// A count replaces the books' figure; the ledger records the difference as an adjustment.
+// A count replaces the books' figure; the ledger records the difference as an adjustment. A count
+// taken earlier than it was recorded did not see what moved since: that is added back, so a
+// receipt typed before yesterday's paper count is neither lost nor counted twice.
 Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::StockCount& count) {
   Statement& read = db_->Prepare("SELECT on_hand FROM stock WHERE warehouse = ?1 AND item = ?2");
   read.Bind(1, count.warehouse()).Bind(2, count.item());
   const int64_t before = read.Step() ? read.Int(0) : 0;
   PPE_RETURN_IF_ERROR(read.status());
   read.Reset();
+  const int64_t as_of = CountTime(origin, count.as_of_ms());
+  const int64_t since = count.as_of_ms() > 0 ? MovedSince(count.warehouse(), count.item(), as_of) : 0;
   Statement& write = db_->Prepare(
       "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = ?3, updated_ms = ?4");
-  write.Bind(1, count.warehouse()).Bind(2, count.item()).Bind(3, count.quantity());
+  write.Bind(1, count.warehouse()).Bind(2, count.item()).Bind(3, count.quantity() + since);
   write.Bind(4, origin.applied_ms);
   PPE_RETURN_IF_ERROR(write.Run());
-  PPE_RETURN_IF_ERROR(SetLastFigure(count.warehouse(), count.item(), count.quantity()));
+  PPE_RETURN_IF_ERROR(SetLastFigure(count.warehouse(), count.item(), count.quantity(), as_of));
+  nlohmann::json detail = nlohmann::json::object();
+  if (origin.confirmed) detail["confirmed"] = true;
+  if (count.as_of_ms() > 0) detail["as_of_ms"] = as_of;
+  if (since != 0) detail["moved_since"] = since;
   return AppendEvent(origin, "count", count.warehouse(), count.item(), count.quantity(),
-                     count.quantity() - before,
-                     origin.confirmed ? nlohmann::json{{"confirmed", true}}.dump() : "");
+                     count.quantity() + since - before, detail.empty() ? "" : detail.dump());
+}
+
+int64_t BrokerStore::CountTime(const ReportOrigin& origin, int64_t as_of_ms) {
+  // A count cannot be taken in the future: a node clock that runs ahead (its status says so)
+  // would otherwise keep the figure looking fresh for as long as it is ahead.
+  return std::min(as_of_ms > 0 ? as_of_ms : origin.recorded_ms, origin.applied_ms);
+}
+
+int64_t BrokerStore::MovedSince(const std::string& place, const std::string& item, int64_t since_ms) {
+  return db_->QueryInt(
+      "SELECT COALESCE(SUM(delta), 0) FROM events WHERE place = ?1 AND item = ?2 AND recorded_ms > ?3 "
+      "AND kind IN ('receipt', 'ship', 'landed')",
+      place, item, since_ms);
+}
+
+int64_t BrokerStore::LandedBetween(const std::string& site, const std::string& item, int64_t after_ms,
+                                   int64_t until_ms) {
+  return db_->QueryInt(
+      "SELECT COALESCE(SUM(delta), 0) FROM events WHERE place = ?1 AND item = ?2 AND recorded_ms > ?3 "
+      "AND recorded_ms <= ?4 AND kind IN ('receipt', 'ship', 'landed')",
+      site, item, after_ms, until_ms);
+}
+
+Refusal BrokerStore::CheckCountTime(const wire::Report& report, const ReportOrigin& origin) {
+  std::string place, item;
+  int64_t as_of_ms = 0;
+  if (report.has_stock()) {
+    place = report.stock().warehouse(), item = report.stock().item(), as_of_ms = report.stock().as_of_ms();
+  } else if (report.has_demand()) {
+    place = report.demand().site(), item = report.demand().item(), as_of_ms = report.demand().as_of_ms();
+  } else {
+    return {};
+  }
+  if (as_of_ms == 0) return {};  // counted when recorded: the stream's own order is the order
+  if (as_of_ms < 0 || as_of_ms > origin.applied_ms + kCountClockSlackMs) {
+    return {wire::OUT_OF_ORDER, "the count of " + EscapeControl(place) + " " + EscapeControl(item) +
+                                    " is dated " + FormatTime(as_of_ms) +
+                                    ", in the future; a count can only be recorded for a time that has passed"};
+  }
+  Statement& q = db_->Prepare("SELECT as_of_ms FROM last_figures WHERE place = ?1 AND item = ?2");
+  q.Bind(1, place).Bind(2, item);
+  const int64_t previous = q.Step() ? q.Int(0) : 0;
+  q.Reset();
+  const int64_t taken = CountTime(origin, as_of_ms);
+  if (taken >= previous) return {};
+  return {wire::OUT_OF_ORDER, "the count of " + EscapeControl(place) + " " + EscapeControl(item) + " taken " +
+                                  FormatTime(taken) + " is older than the one already recorded (taken " +
+                                  FormatTime(previous) + "); counts must be entered oldest first"};
+}
+
+std::optional<double> BrokerStore::LastDailyUse(const std::string& site, const std::string& item) {
+  Statement& q = db_->Prepare("SELECT daily_use FROM demand WHERE site = ?1 AND item = ?2");
+  q.Bind(1, site).Bind(2, item);
+  std::optional<double> use;
+  if (q.Step()) use = q.Real(0);
+  q.Reset();
+  return use;
 }
 
 Refusal BrokerStore::CheckReceipt(const wire::Receipt& receipt) {
@@ -258,19 +348,41 @@ Status BrokerStore::ApplyReceipt(const ReportOrigin& origin, const wire::Receipt
                      receipt.quantity(), ReceiptDetail(receipt));
 }
 
+// The site's count as of when it was taken, plus what landed there after that time (the count did
+// not see it); the pair of this count and the latest one a day or more before it gives the observed use.
 Status BrokerStore::ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand) {
+  const int64_t as_of = CountTime(origin, demand.as_of_ms());
+  const int64_t landed_since = demand.as_of_ms() > 0 ? MovedSince(demand.site(), demand.item(), as_of) : 0;
+  Statement& earlier = db_->Prepare(
+      "SELECT as_of_ms, on_hand FROM site_counts WHERE site = ?1 AND item = ?2 AND as_of_ms <= ?3 "
+      "ORDER BY as_of_ms DESC LIMIT 1");
+  earlier.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, as_of - kObservationSpanMs);
+  UseObservation observation;
+  if (earlier.Step()) {
+    const int64_t from_ms = earlier.Int(0), from_on_hand = earlier.Int(1);
+    earlier.Reset();
+    observation = ObserveUse(from_on_hand, LandedBetween(demand.site(), demand.item(), from_ms, as_of),
+                             demand.on_hand(), as_of - from_ms);
+  }
+  earlier.Reset();
   Statement& write = db_->Prepare(
-      "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT(site, item) DO UPDATE SET on_hand = ?3, daily_use = ?4, as_of_ms = ?5");
-  write.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, demand.on_hand());
-  // A count cannot be taken in the future: a node clock that runs ahead (its status says so)
-  // would otherwise keep the figure looking fresh for as long as it is ahead.
-  write.Bind(4, demand.daily_use()).Bind(5, std::min(origin.recorded_ms, origin.applied_ms));
+      "INSERT INTO demand (site, item, on_hand, daily_use, as_of_ms, observed, observed_daily_use) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(site, item) DO UPDATE SET on_hand = ?3, "
+      "daily_use = ?4, as_of_ms = ?5, observed = ?6, observed_daily_use = ?7");
+  write.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, demand.on_hand() + landed_since);
+  write.Bind(4, demand.daily_use()).Bind(5, as_of).Bind(6, ObservedUseName(observation.state));
+  write.Bind(7, observation.daily_use);
   PPE_RETURN_IF_ERROR(write.Run());
-  PPE_RETURN_IF_ERROR(SetLastFigure(demand.site(), demand.item(), demand.on_hand()));
+  Statement& history = db_->Prepare(
+      "INSERT OR REPLACE INTO site_counts (site, item, as_of_ms, on_hand) VALUES (?1, ?2, ?3, ?4)");
+  PPE_RETURN_IF_ERROR(history.Bind(1, demand.site()).Bind(2, demand.item()).Bind(3, as_of)
+                          .Bind(4, demand.on_hand()).Run());
+  PPE_RETURN_IF_ERROR(SetLastFigure(demand.site(), demand.item(), demand.on_hand(), as_of));
   nlohmann::json detail = {{"daily_use", demand.daily_use()}};
   if (origin.confirmed) detail["confirmed"] = true;
-  return AppendEvent(origin, "demand", demand.site(), demand.item(), demand.on_hand(), 0,
+  if (demand.as_of_ms() > 0) detail["as_of_ms"] = as_of;
+  // The books keep what landed after the count was taken: the ledger check adds delta back.
+  return AppendEvent(origin, "demand", demand.site(), demand.item(), demand.on_hand(), landed_since,
                      detail.dump());
 }
 
@@ -290,11 +402,12 @@ Status BrokerStore::LandAtSite(const std::string& site, const std::string& item,
   return write.Bind(1, site).Bind(2, item).Bind(3, qty).Bind(4, now_ms).Run();
 }
 
-Status BrokerStore::SetLastFigure(const std::string& place, const std::string& item, int64_t quantity) {
+Status BrokerStore::SetLastFigure(const std::string& place, const std::string& item, int64_t quantity,
+                                  int64_t as_of_ms) {
   Statement& upsert = db_->Prepare(
-      "INSERT INTO last_figures (place, item, quantity) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3");
-  return upsert.Bind(1, place).Bind(2, item).Bind(3, quantity).Run();
+      "INSERT INTO last_figures (place, item, quantity, as_of_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3, as_of_ms = ?4");
+  return upsert.Bind(1, place).Bind(2, item).Bind(3, quantity).Bind(4, as_of_ms).Run();
 }
 
 std::optional<int64_t> BrokerStore::LastFigure(const std::string& place, const std::string& item) {
@@ -324,27 +437,66 @@ Status BrokerStore::RecordRefusal(const ReportOrigin& origin, wire::ErrorCode co
   return insert.Run();
 }
 
-std::vector<StockRow> BrokerStore::Stock() {
+namespace {
+
+// Sums of open orders by (place, item), in that order: merged into rows sorted the same way, which
+// costs one pass over the open orders instead of one index probe per row.
+struct OpenSum {
+  std::string place, item;
+  int64_t qty = 0;
+};
+
+std::vector<OpenSum> OpenSums(SqliteDb& db, const std::string& sql) {
+  std::vector<OpenSum> sums;
+  Statement& q = db.Prepare(sql);
+  while (q.Step()) sums.push_back({q.Text(0), q.Text(1), q.Int(2)});
+  return sums;
+}
+
+template <typename Row, typename Place, typename Set>
+void MergeOpenSums(std::vector<Row>& rows, const std::vector<OpenSum>& sums, Place place, Set set) {
+  size_t next = 0;
+  for (Row& row : rows) {
+    const auto key = std::tie(place(row), row.item);
+    while (next < sums.size() && std::tie(sums[next].place, sums[next].item) < key) ++next;
+    if (next < sums.size() && std::tie(sums[next].place, sums[next].item) == key) set(row, sums[next].qty);
+  }
+}
+
+}  // namespace
+
+// BINARY collation orders text like std::string's operator<, so SQL's ORDER BY and the merge agree.
+std::vector<StockRow> ReadStock(SqliteDb& db) {
   std::vector<StockRow> rows;
-  Statement& q = db_->Prepare(
-      "SELECT s.warehouse, s.item, s.on_hand, COALESCE((SELECT SUM(o.qty) FROM orders o "
-      " WHERE o.from_warehouse = s.warehouse AND o.item = s.item "
-      " AND o.status IN ('created', 'accepted')), 0) "
-      "FROM stock s ORDER BY s.warehouse, s.item");
-  while (q.Step()) rows.push_back({q.Text(0), q.Text(1), q.Int(2), q.Int(3)});
+  Statement& q = db.Prepare("SELECT warehouse, item, on_hand FROM stock ORDER BY warehouse, item");
+  while (q.Step()) rows.push_back({q.Text(0), q.Text(1), q.Int(2), 0});
+  MergeOpenSums(rows,
+                OpenSums(db, "SELECT from_warehouse, item, SUM(qty) FROM orders WHERE status IN ('created', "
+                             "'accepted') GROUP BY from_warehouse, item ORDER BY from_warehouse, item"),
+                [](const StockRow& r) -> const std::string& { return r.warehouse; },
+                [](StockRow& r, int64_t qty) { r.reserved = qty; });
   return rows;
 }
 
-std::vector<DemandRow> BrokerStore::Demand() {
+std::vector<DemandRow> ReadDemand(SqliteDb& db) {
   std::vector<DemandRow> rows;
-  Statement& q = db_->Prepare(
-      "SELECT d.site, d.item, d.on_hand, d.daily_use, COALESCE((SELECT SUM(o.qty) FROM orders o "
-      " WHERE o.to_site = d.site AND o.for_item = d.item "
-      " AND o.status IN ('created', 'accepted', 'shipped')), 0), d.as_of_ms "
-      "FROM demand d ORDER BY d.site, d.item");
-  while (q.Step()) rows.push_back({q.Text(0), q.Text(1), q.Int(2), q.Real(3), q.Int(4), q.Int(5)});
+  Statement& q = db.Prepare(
+      "SELECT site, item, on_hand, daily_use, as_of_ms, observed, observed_daily_use FROM demand "
+      "ORDER BY site, item");
+  while (q.Step()) {
+    rows.push_back({q.Text(0), q.Text(1), q.Int(2), q.Real(3), 0, q.Int(4),
+                    {ObservedUseFromName(q.Text(5)), q.Real(6)}});
+  }
+  MergeOpenSums(rows,
+                OpenSums(db, "SELECT to_site, for_item, SUM(qty) FROM orders WHERE status IN ('created', "
+                             "'accepted', 'shipped') GROUP BY to_site, for_item ORDER BY to_site, for_item"),
+                [](const DemandRow& r) -> const std::string& { return r.site; },
+                [](DemandRow& r, int64_t qty) { r.in_transit = qty; });
   return rows;
 }
+
+std::vector<StockRow> BrokerStore::Stock() { return ReadStock(*db_); }
+std::vector<DemandRow> BrokerStore::Demand() { return ReadDemand(*db_); }
 
 // Events are never deleted, so the highest id is the count, found without a scan of the ledger
 // (a COUNT(*) of a million events made restarts slow).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/trusted_demand.h"
 #include "common/report_validator.h"
 #include "common/sqlite_db.h"
 #include "ppe.pb.h"
@@ -43,10 +44,20 @@ struct StockRow {
 struct DemandRow {
   std::string site, item;
   int64_t on_hand = 0;
-  double daily_use = 0;
+  double daily_use = 0;  // as reported
   int64_t in_transit = 0;
-  int64_t as_of_ms = 0;
+  int64_t as_of_ms = 0;  // when the count was taken
+  UseObservation observed;
 };
+
+// A count dated further ahead of the broker's clock than this is refused (OUT_OF_ORDER); a little
+// ahead is taken as "now": the node refuses a time ahead of its own clock, which may run fast.
+inline constexpr int64_t kCountClockSlackMs = 24 * 3600 * 1000;
+
+// The current figures, read through any connection to the store (the broker's, or the round
+// planner's own read-only one). Reserved stock is what open orders hold; in transit, per for_item.
+std::vector<StockRow> ReadStock(SqliteDb& db);
+std::vector<DemandRow> ReadDemand(SqliteDb& db);
 
 class BrokerStore {
  public:
@@ -75,7 +86,13 @@ class BrokerStore {
   // so no sum of stock or ledger deltas can wrap. Call it before ApplyReceipt, which applies.
   Refusal CheckReceipt(const wire::Receipt& receipt);
   Status ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt);
+  // A count with as_of_ms (--as-of) also gets back what moved at the place after it was taken.
   Status ApplyDemand(const ReportOrigin& origin, const wire::Demand& demand);
+  // Refuses (OUT_OF_ORDER) a count dated in the future or before the last count of the same place
+  // and item; a count without a date is taken when recorded and always in order.
+  Refusal CheckCountTime(const wire::Report& report, const ReportOrigin& origin);
+  // The daily use last reported for `site` and `item`.
+  std::optional<double> LastDailyUse(const std::string& site, const std::string& item);
   Status RecordRefusal(const ReportOrigin& origin, wire::ErrorCode code, const std::string& text);
   // The last count (warehouse) or on-hand (site) figure reported for `place` and `item`.
   std::optional<int64_t> LastFigure(const std::string& place, const std::string& item);
@@ -97,7 +114,12 @@ class BrokerStore {
  private:
   explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status LoadProgress();
-  Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity);
+  Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity, int64_t as_of_ms);
+  // When a count was taken: its as_of, else when recorded; never after the broker applied it.
+  static int64_t CountTime(const ReportOrigin& origin, int64_t as_of_ms);
+  // What receipts, shipments and landings recorded after `since_ms` moved at `place`.
+  int64_t MovedSince(const std::string& place, const std::string& item, int64_t since_ms);
+  int64_t LandedBetween(const std::string& site, const std::string& item, int64_t after_ms, int64_t until_ms);
 
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, NodeProgress> progress_;

@@ -5,6 +5,8 @@
 #include <map>
 
 #include "broker/alerts.h"
+#include "broker/city_snapshot.h"
+#include "broker/site_account.h"
 #include "broker/ledger_check.h"
 #include "common/clock.h"
 
@@ -50,18 +52,33 @@ nlohmann::json CtlService::StockRows() {
 }
 
 nlohmann::json CtlService::DemandRows() {
+  const int64_t now = NowMs();
   nlohmann::json rows = nlohmann::json::array();
-  for (const DemandRow& r : store_.Demand()) {
+  for (const TrustedDemandRow& t : TrustAll(city_, store_.Demand(), now)) {
+    const DemandRow& r = t.row;
     const Site* s = city_.FindSite(r.site);
+    const auto figure = [](const std::optional<double>& v) {
+      return v ? nlohmann::json(std::round(*v * 100) / 100) : nlohmann::json(nullptr);
+    };
     rows.push_back({{"site", r.site},
                     {"county", s ? s->county : ""},
                     {"item", r.item},
                     {"tier", s ? s->tier : 0},
                     {"on_hand", r.on_hand},
                     {"daily_use", r.daily_use},
+                    {"reported_daily_use", r.daily_use},
+                    {"ceiling", figure(t.trust.ceiling)},
+                    {"observed_daily_use", figure(t.trust.observed)},
+                    {"used_daily_use", std::round(t.trust.used * 100) / 100},
+                    {"capped", t.trust.capped()},
+                    {"capped_by", t.trust.capped() ? nlohmann::json(CapByName(t.trust.set_by)) : nlohmann::json(nullptr)},
+                    {"stale", t.trust.stale},
+                    {"inconsistent", t.trust.inconsistent},
+                    {"observed", ObservedUseName(r.observed.state)},
                     {"in_transit", r.in_transit},
-                    {"days_of_cover", DaysOfCover(r.on_hand + r.in_transit, r.daily_use)},
-                    {"as_of", FormatTime(r.as_of_ms)}});
+                    {"days_of_cover", DaysOfCover(r.on_hand + r.in_transit, t.trust.used)},
+                    {"as_of", FormatTime(r.as_of_ms)},
+                    {"as_of_ms", r.as_of_ms}});
   }
   return rows;
 }
@@ -77,15 +94,16 @@ nlohmann::json CtlService::Status() {
   for (const StockRow& r : store_.Stock()) {
     if (const Warehouse* w = city_.FindWarehouse(r.warehouse)) figures[w->county][r.item].stock += r.on_hand;
   }
-  for (const DemandRow& r : store_.Demand()) {
+  for (const TrustedDemandRow& t : TrustAll(city_, store_.Demand(), now)) {
+    const DemandRow& r = t.row;
     const Site* s = city_.FindSite(r.site);
     if (!s) continue;
     ItemFigures& f = figures[s->county][r.item];
     f.site_on_hand += r.on_hand;
     f.in_transit += r.in_transit;
-    f.daily_use += r.daily_use;
-    if (r.daily_use > 0) {
-      const double cover = (r.on_hand + r.in_transit) / r.daily_use;
+    f.daily_use += t.trust.used;
+    if (t.trust.used > 0) {
+      const double cover = (r.on_hand + r.in_transit) / t.trust.used;
       if (f.lowest_cover < 0 || cover < f.lowest_cover) f.lowest_cover = cover;
     }
   }
@@ -100,7 +118,7 @@ nlohmann::json CtlService::Status() {
   nlohmann::json all_alerts = nlohmann::json::array();
   for (const Alert& a : CityAlerts(city_, config_, store_, now)) {
     alerts_of[a.county].push_back(a.text);
-    all_alerts.push_back({{"county", a.county}, {"kind", a.kind}, {"text", a.text}});
+    all_alerts.push_back({{"county", a.county}, {"kind", AlertKindName(a.kind)}, {"text", a.text}});
   }
   nlohmann::json counties = nlohmann::json::array();
   for (const auto& [id, name] : places) {
@@ -131,54 +149,62 @@ nlohmann::json CtlService::Status() {
                         {"items", items},
                         {"alerts", alerts_of.count(id) ? alerts_of[id] : nlohmann::json::array()}});
   }
+  nlohmann::json loop = nullptr;
+  if (loop_stats_) {
+    loop = {{"longest_cycle_ms_10s", loop_stats_->LongestMs(now, 10)},
+            {"longest_cycle_ms_60s", loop_stats_->LongestMs(now, 60)}};
+  }
   return {{"city", city_.name()},
           {"at", FormatTime(now)},
           {"events", store_.EventCount()},
+          {"loop", loop},
           {"counties", counties},
           {"alerts", all_alerts}};
 }
 
-Result<nlohmann::json> CtlService::Allocate(bool commit, const std::string& by) {
-  std::vector<WarehouseStock> stock;
-  std::vector<SiteDemand> demand;
-  orders_.Snapshot(&stock, &demand);
-  const AllocationPlan plan = ppe::Allocate(city_, stock, demand);
-  int64_t round = orders_.NextRound();
-  nlohmann::json rows = nlohmann::json::array();
-  if (commit) {
-    PPE_RETURN_IF_ERROR(store_.Begin());
-    auto committed = orders_.CommitRound(plan, by, NowMs());
-    ::ppe::Status s = committed.ok() ? store_.Commit() : committed.status();
-    if (!s.ok()) {
-      store_.Rollback();
-      orders_.DiscardEvents();
-      return s;
-    }
-    round = *committed;
-    OrderFilter filter;
-    filter.round = round;
-    rows = orders_.Orders(filter);
-  } else {
-    for (const PlannedOrder& p : plan.orders) {
-      const Warehouse* w = city_.FindWarehouse(p.from_warehouse);
-      const Site* site = city_.FindSite(p.to_site);
-      rows.push_back({{"id", nullptr}, {"round", round}, {"from_warehouse", p.from_warehouse},
-                      {"from_county", w ? w->county : ""}, {"to_site", p.to_site},
-                      {"to_county", site ? site->county : ""}, {"item", p.item},
-                      {"for_item", p.for_item}, {"qty", p.qty}, {"status", "planned"},
-                      {"received_qty", nullptr}, {"tier", p.tier},
-                      {"days_before", std::round(p.days_before * 100) / 100},
-                      {"days_after", std::round(p.days_after * 100) / 100},
-                      {"distance_km", std::round(p.distance_km * 100) / 100}, {"reason", p.reason}});
-    }
+Result<nlohmann::json> CtlService::Allocate(const std::string& by) {
+  auto snapshot = TakeSnapshot(city_, store_.db(), NowMs());
+  if (!snapshot.ok()) return snapshot.status();
+  const AllocationPlan plan = ppe::Allocate(city_, snapshot->stock, snapshot->demand);
+  PPE_RETURN_IF_ERROR(store_.Begin());
+  auto committed = orders_.CommitRound(plan, by, NowMs());
+  ::ppe::Status s = committed.ok() ? SaveAccounts(store_.db(), *committed, AccountForSites(city_, *snapshot, plan))
+                                   : committed.status();
+  if (s.ok()) s = store_.Commit();
+  if (!s.ok()) {
+    store_.Rollback();
+    orders_.DiscardEvents();
+    return s;
   }
+  OrderFilter filter;
+  filter.round = *committed;
   nlohmann::json coverage = nlohmann::json::array();
   for (const SiteCoverage& c : plan.coverage) {
     coverage.push_back({{"site", c.site}, {"item", c.item}, {"tier", c.tier},
                         {"days_before", std::round(c.days_before * 100) / 100},
                         {"days_after", std::round(c.days_after * 100) / 100}});
   }
-  return nlohmann::json{{"round", round}, {"dry_run", !commit}, {"orders", rows}, {"coverage", coverage}};
+  return nlohmann::json{{"round", *committed}, {"dry_run", false}, {"orders", orders_.Orders(filter)},
+                        {"coverage", coverage}};
+}
+
+// explain --site for the last committed round (a dry run goes to the round planner).
+Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const std::string& item) {
+  const Site* site = city_.FindSite(site_id);
+  if (!site) return ::ppe::Status::Error("unknown site '" + site_id + "'");
+  if (!item.empty() && !city_.FindItem(item)) return ::ppe::Status::Error("unknown item '" + item + "'");
+  int64_t round = 0;
+  const std::vector<SiteAccount> accounts = LoadAccounts(store_.db(), site_id, item, &round);
+  nlohmann::json orders = nlohmann::json::array();
+  if (round > 0) {
+    OrderFilter filter;
+    filter.round = round;
+    filter.site = site_id;
+    orders = orders_.Orders(filter);
+  }
+  nlohmann::json answer = ::ppe::ExplainSite(city_, *site, item, accounts, orders, round, false);
+  if (round == 0) answer["note"] = "no round has been committed yet; --dry-run explains a plan made now";
+  return answer;
 }
 
 wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request) {
@@ -209,18 +235,26 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
   nlohmann::json result;
   const std::string& command = request.command();
   if (command == "allocate") {
-    const bool commit = !(args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>());
-    if (commit && who.role != Role::kCoordinator) {
+    if (args.value("dry_run", false)) {  // the broker hands these to the round planner
+      return Refuse(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
+    }
+    if (who.role != Role::kCoordinator) {
       return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) +
                                          " key cannot run an allocation round (--dry-run previews it)");
     }
-    auto plan = Allocate(commit, who.name);
+    auto plan = Allocate(who.name);
     if (!plan.ok()) return Refuse(wire::INTERNAL, plan.status().message());
     result = std::move(*plan);
   } else if (command == "orders") {
     result = orders_.Orders(filter);
   } else if (command == "log") {
     result = orders_.Log(filter);
+  } else if (command == "explain" && args.contains("site")) {
+    auto answer = ExplainSite(text("site"), text("item"));
+    if (!answer.ok()) {
+      return Refuse(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, answer.status().message());
+    }
+    result = std::move(*answer);
   } else if (command == "explain") {
     result = orders_.Explain(number("order"));
     if (result.is_null()) return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(number("order")));

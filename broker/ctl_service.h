@@ -1,11 +1,13 @@
 // CtlService: answers ppe-ctl requests (status, stock, demand, sites, allocate, orders, log,
 // explain, cancel, check) as JSON with the spec's field names, and enforces each command's role.
+// Dry-run plans are not made here but on the round planner's thread (round_planner.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "broker/broker_store.h"
+#include "broker/loop_stats.h"
 #include "broker/order_book.h"
 #include "common/city.h"
 #include "common/deployment.h"
@@ -23,8 +25,11 @@ class CtlService {
   // write (allocate, cancel) run in their own transaction, committed before the reply.
   wire::Reply Handle(const Identity& who, const wire::Request& request);
 
-  // Plans a round; commits it when `commit` (the caller has checked the role). by: who asked.
-  Result<nlohmann::json> Allocate(bool commit, const std::string& by);
+  // Plans a round and commits it, with every site's account (the caller has checked the role).
+  // by: who asked. Dry runs are the round planner's (round_planner.h).
+  Result<nlohmann::json> Allocate(const std::string& by);
+  // `status` reports the loop's longest cycles from here; null: not reported.
+  void set_loop_stats(const LoopStats* stats) { loop_stats_ = stats; }
 
  private:
   nlohmann::json Sites() const;
@@ -32,11 +37,13 @@ class CtlService {
   nlohmann::json DemandRows();
   nlohmann::json Status();
   nlohmann::json Alerts();
+  Result<nlohmann::json> ExplainSite(const std::string& site, const std::string& item);
 
   const City& city_;
   const BrokerConfig& config_;
   BrokerStore& store_;
   OrderBook& orders_;
+  const LoopStats* loop_stats_ = nullptr;
 };
 
 }  // namespace ppe

@@ -63,11 +63,12 @@ nlohmann::json CheckLedger(SqliteDb& db) {
           "FROM ledger l WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.warehouse = l.place AND s.item = l.item) "
           "AND l.total != 0",
           "warehouse", &problems);
-  // Each site figure is its last report plus what landed after it.
+  // Each site figure is its last report, plus what had landed after the time that count was taken
+  // (the report's delta), plus what landed after it.
   Collect(db,
           "WITH last AS (SELECT place, item, MAX(id) AS id FROM events WHERE kind = 'demand' GROUP BY place, item), "
           "expected AS (SELECT d.site, d.item, d.on_hand, "
-          "  COALESCE((SELECT e.quantity FROM events e JOIN last ON e.id = last.id "
+          "  COALESCE((SELECT e.quantity + e.delta FROM events e JOIN last ON e.id = last.id "
           "            WHERE last.place = d.site AND last.item = d.item), 0) + "
           "  COALESCE((SELECT SUM(e.delta) FROM events e WHERE e.kind = 'landed' AND e.place = d.site "
           "            AND e.item = d.item AND e.id > COALESCE((SELECT id FROM last WHERE last.place = d.site "

@@ -87,15 +87,6 @@ bool IsOpenStatus(const std::string& status) {
   return status == "created" || status == "accepted" || status == "shipped";
 }
 
-void OrderBook::Snapshot(std::vector<WarehouseStock>* stock, std::vector<SiteDemand>* demand) {
-  for (const StockRow& r : store_.Stock()) {
-    stock->push_back({r.warehouse, r.item, std::max<int64_t>(0, r.on_hand - r.reserved)});
-  }
-  for (const DemandRow& r : store_.Demand()) {
-    demand->push_back({r.site, r.item, r.on_hand, r.daily_use, r.in_transit});
-  }
-}
-
 int64_t OrderBook::NextRound() { return store_.db().QueryInt("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds"); }
 
 Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::string& by,

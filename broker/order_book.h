@@ -31,8 +31,6 @@ class OrderBook {
   // grew are collected until TakeTouchedCounties() so they are pushed only after the commit.
   OrderBook(const City& city, BrokerStore& store) : city_(city), store_(store) {}
 
-  // The allocator's view of the city now: available stock and demand with open orders in transit.
-  void Snapshot(std::vector<WarehouseStock>* stock, std::vector<SiteDemand>* demand);
   int64_t NextRound();
   // Stores the plan as a round of orders, queued for delivery to both nodes of each order.
   Result<int64_t> CommitRound(const AllocationPlan& plan, const std::string& by, int64_t now_ms);

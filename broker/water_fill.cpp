@@ -11,10 +11,10 @@
 namespace ppe {
 namespace {
 
-bool Eligible(const FillSite& site) { return site.cap_lots > 0 && site.cap_lots >= site.min_lots; }
+bool Eligible(const FillSite& site) { return site.cap_lots > 0; }
 
 // The greedy's grant size for a site that holds `held` lots.
-int64_t NextGrantLots(const FillSite& site, int64_t held) { return held == 0 ? site.min_lots : 1; }
+int64_t NextGrantLots(const FillSite& site, int64_t held) { return held == 0 ? FirstBlockLots(site) : 1; }
 
 // How many of the site's lots have a key (cover before the lot) <= level. Keys are computed in
 // doubles exactly as CoverBeforeLot does, so the fast-forward agrees with the greedy bit for bit:
@@ -27,7 +27,7 @@ int64_t LotsKeyedAtOrBelow(const FillSite& site, int64_t lot, double level) {
                                                              : static_cast<int64_t>(estimate);
   while (k < site.cap_lots && CoverBeforeLot(site, lot, k + 1) <= level) ++k;
   while (k > 1 && CoverBeforeLot(site, lot, k) > level) --k;
-  return std::max(k, site.min_lots);
+  return std::max(k, FirstBlockLots(site));
 }
 
 int64_t LotsKeyedAtOrBelow(std::span<const FillSite> sites, int64_t lot, double level) {
@@ -73,8 +73,8 @@ int64_t GreedyFill(std::span<FillSite> sites, int64_t lot, int64_t supply_lots) 
     const size_t i = queue.top().second;
     queue.pop();
     FillSite& site = sites[i];
-    const int64_t grant = NextGrantLots(site, site.granted_lots);
-    if (grant > supply_lots - handed) continue;  // a block that no longer fits: skipped for good
+    // The last grant may be short of a block: the lowest site gets what is left (SPEC rule 4).
+    const int64_t grant = std::min(NextGrantLots(site, site.granted_lots), supply_lots - handed);
     site.granted_lots += grant;
     handed += grant;
     if (site.granted_lots < site.cap_lots) {
@@ -86,8 +86,12 @@ int64_t GreedyFill(std::span<FillSite> sites, int64_t lot, int64_t supply_lots) 
 
 }  // namespace
 
+int64_t FirstBlockLots(const FillSite& site) {
+  return std::clamp<int64_t>(site.min_lots, 1, std::max<int64_t>(1, site.cap_lots));
+}
+
 double CoverBeforeLot(const FillSite& site, int64_t lot, int64_t k) {
-  const int64_t lots_before = k <= site.min_lots ? 0 : k - 1;
+  const int64_t lots_before = k <= FirstBlockLots(site) ? 0 : k - 1;
   return static_cast<double>(site.base_units + lots_before * lot) / site.daily_use;
 }
 
@@ -104,9 +108,9 @@ int64_t WaterFill(std::span<FillSite> sites, int64_t lot, int64_t supply_lots) {
     for (FillSite& site : sites) site.granted_lots = Eligible(site) ? site.cap_lots : 0;
     return wanted;
   }
-  // Every lot keyed strictly below the exhaustion level is granted by the greedy without a skip
-  // (the supply left always covers them), so jump there at once; the greedy finishes the rest,
-  // which is less than the lots keyed exactly at that level plus the skips.
+  // Every lot keyed strictly below the exhaustion level is granted by the greedy (the supply left
+  // always covers them), so jump there at once; the greedy finishes the rest, which is at most the
+  // lots keyed exactly at that level.
   const uint64_t level_bits = ToBits(ExhaustionLevel(sites, lot, supply_lots, highest_key));
   int64_t handed = 0;
   if (level_bits > 0) {

@@ -81,6 +81,9 @@ Status ParsePolicy(const YAML::Node& n, Policy* policy) {
   PPE_RETURN_IF_ERROR(ReadField(n, "target_days", "policy", &policy->target_days, false));
   PPE_RETURN_IF_ERROR(ReadField(n, "min_order_days", "policy", &policy->min_order_days, false));
   PPE_RETURN_IF_ERROR(ReadField(n, "road_factor", "policy", &policy->road_factor, false));
+  PPE_RETURN_IF_ERROR(ReadField(n, "use_ceiling", "policy", &policy->use_ceiling, false));
+  PPE_RETURN_IF_ERROR(ReadField(n, "observed_margin", "policy", &policy->observed_margin, false));
+  PPE_RETURN_IF_ERROR(ReadField(n, "stale_after_days", "policy", &policy->stale_after_days, false));
   if (const YAML::Node reserve = n["city_reserve"]) {
     PPE_RETURN_IF_ERROR(ReadField(reserve, "warehouse", "policy.city_reserve",
                                   &policy->reserve_warehouse, true));
@@ -271,6 +274,12 @@ Status City::Index() {
   if (policy_.target_days <= 0) return Status::Error("policy.target_days must be positive");
   if (policy_.min_order_days < 0) return Status::Error("policy.min_order_days must not be negative");
   if (policy_.road_factor < 1) return Status::Error("policy.road_factor must be at least 1");
+  // Below 1 the ceiling would cut a site that uses exactly its headcount's share.
+  if (!(policy_.use_ceiling >= 1)) return Status::Error("policy.use_ceiling must be at least 1 (default 3)");
+  if (!(policy_.observed_margin == 0 || policy_.observed_margin >= 1)) {
+    return Status::Error("policy.observed_margin must be 0 (off) or at least 1 (default 2)");
+  }
+  if (!(policy_.stale_after_days > 0)) return Status::Error("policy.stale_after_days must be positive (default 3)");
   if (!has_location_ && !counties_.empty()) {
     // Summed in id order, so the same counties in any file order give the same bits.
     std::vector<const County*> by_id;

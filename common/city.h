@@ -52,6 +52,12 @@ struct Policy {
   double road_factor = 1.3;
   std::string reserve_warehouse;     // empty when the city keeps no reserve
   std::vector<int> release_to_tiers;  // tiers the reserve may serve
+  // Trusted demand (docs/allocation.md): a site's daily use is at most use_ceiling × headcount ×
+  // the item's per_head_daily, and at most observed_margin × what two counts show it used (0:
+  // off); a demand older than stale_after_days is flagged stale.
+  double use_ceiling = 3;
+  double observed_margin = 2;
+  double stale_after_days = 3;
 };
 
 class City {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "common/status.h"
+
 namespace ppe {
 
 // Milliseconds since the Unix epoch.
@@ -13,5 +15,9 @@ int64_t NowMs();
 int64_t MonotonicMs();
 // "2026-02-03 14:05:09" in local time; "-" for 0.
 std::string FormatTime(int64_t ms);
+// Milliseconds since the epoch of a local time as an operator types it: "2020-02-10 08:00",
+// "2020-02-10 08:00:30", "2020-02-10T08:00" or "2020-02-10" (midnight). Strict: a date that does
+// not exist (2020-02-30, month 13) or anything after the time is an error naming the format.
+Result<int64_t> ParseLocalTime(const std::string& text);
 
 }  // namespace ppe

@@ -76,6 +76,8 @@ bool Implausible(int64_t previous, int64_t figure) {
   return figure >= 1000 && figure > 100 * std::max<int64_t>(previous, 1);
 }
 
+bool ImplausibleDailyUse(double previous, double daily_use) { return previous > 0 && daily_use > 10 * previous; }
+
 Refusal ReportValidator::CheckItem(const std::string& item) const {
   if (!city_.FindItem(item)) return Refuse(wire::UNKNOWN_ITEM, "unknown item '" + Shown(item) + "'");
   return {};

@@ -32,6 +32,10 @@ inline constexpr size_t kMaxIdLength = 128;
 // place and item (and at least 1000) is refused unless the operator confirmed it. The node asks
 // the operator; the broker checks again, so a client that skips the question gains nothing.
 bool Implausible(int64_t previous, int64_t figure);
+// The same slip in a site's daily use, which moves the allocation more than any count: over 10x
+// the last daily use for the same site and item (when there was one above 0) is refused unless
+// confirmed (exactly 10x passes). The node asks; the broker checks again, as for Implausible.
+bool ImplausibleDailyUse(double previous, double daily_use);
 
 class ReportValidator {
  public:

@@ -20,7 +20,7 @@ Status BrokerClient::Connect() {
   return Status::Ok();
 }
 
-Result<nlohmann::json> BrokerClient::Call(const std::string& command, const nlohmann::json& args,
+Result<std::string> BrokerClient::CallText(const std::string& command, const nlohmann::json& args,
                                           int timeout_ms) {
   wire::Envelope envelope;
   const uint64_t id = next_id_++;
@@ -46,14 +46,22 @@ Result<nlohmann::json> BrokerClient::Call(const std::string& command, const nloh
     if (reply.has_error()) return Status::Error("broker: " + reply.error().text());
     if (!reply.has_reply() || reply.reply().id() != id) continue;
     if (!reply.reply().ok()) return Status::Error(reply.reply().error());
-    try {
-      return nlohmann::json::parse(reply.reply().json());
-    } catch (const nlohmann::json::exception& e) {
-      return Status::Error(std::string("broker sent unreadable JSON: ") + e.what());
-    }
+    return std::move(*reply.mutable_reply()->mutable_json());
   }
   return Status::Error("no answer from the broker at " + config_.endpoint.address + " within " +
                        std::to_string(timeout_ms / 1000) + " s: is ppe-broker running there?");
+}
+
+
+Result<nlohmann::json> BrokerClient::Call(const std::string& command, const nlohmann::json& args,
+                                          int timeout_ms) {
+  auto text = CallText(command, args, timeout_ms);
+  if (!text.ok()) return text.status();
+  try {
+    return nlohmann::json::parse(*text);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Error(std::string("broker sent unreadable JSON: ") + e.what());
+  }
 }
 
 }  // namespace ppe

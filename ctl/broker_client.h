@@ -21,6 +21,9 @@ class BrokerClient {
   // Sends `command` with `args`; the reply's JSON, or an error saying what went wrong.
   Result<nlohmann::json> Call(const std::string& command, const nlohmann::json& args,
                               int timeout_ms = 15000);
+  // The same, with the reply's JSON text as the broker sent it (compact), unparsed.
+  Result<std::string> CallText(const std::string& command, const nlohmann::json& args,
+                               int timeout_ms = 15000);
 
  private:
   const ClientConfig& config_;

@@ -130,6 +130,41 @@ int PrintExplain(const nlohmann::json& o) {
   return 0;
 }
 
+// Why a site got what it got, item by item, as `explain --site` prints it for people.
+int PrintSiteExplain(const nlohmann::json& e) {
+  std::cout << "site " << ppe::CellText(e["site"]) << " (" << ppe::CellText(e["name"]) << ", "
+            << ppe::CellText(e["county"]) << "), tier " << e["tier"] << ", headcount " << e["headcount"] << "\n"
+            << (e["dry_run"].get<bool>() ? "plan made now (dry run), round " : "last committed round ")
+            << e["round"] << "\n";
+  if (e.contains("note")) std::cout << ppe::CellText(e["note"]) << "\n";
+  for (const auto& i : e["items"]) {
+    std::cout << "\n" << ppe::CellText(i["item"]) << ": " << ppe::CellText(i["why"]) << "\n";
+    if (!i.contains("used_daily_use")) continue;
+    std::cout << "  on hand " << i["on_hand"] << ", in transit " << i["in_transit"] << ", counted "
+              << ppe::CellText(i["as_of"]) << "\n"
+              << "  daily use: reported " << ppe::CellText(i["reported_daily_use"]) << ", ceiling "
+              << ppe::CellText(i["ceiling"]) << ", observed " << ppe::CellText(i["observed_daily_use"])
+              << ", used " << ppe::CellText(i["used_daily_use"]) << "\n"
+              << "  cover " << ppe::CellText(i["days_before"]) << " -> " << ppe::CellText(i["days_after"])
+              << " days; got " << i["got"] << "\n";
+    if (!i["orders"].empty()) {
+      ppe::PrintTable(std::cout, i["orders"],
+                      {{"id", ""}, {"from_warehouse", "from"}, {"item", ""}, {"qty", ""}, {"reason", "why this warehouse"}});
+    }
+  }
+  return 0;
+}
+
+// capped (by what), stale, inconsistent: the demand table's last column.
+std::string DemandFlags(const nlohmann::json& row) {
+  std::string flags;
+  const auto add = [&flags](const std::string& flag) { flags += (flags.empty() ? "" : " ") + flag; };
+  if (row.value("capped", false)) add("capped:" + row.value("capped_by", std::string()));
+  if (row.value("stale", false)) add("stale");
+  if (row.value("inconsistent", false)) add("inconsistent");
+  return flags;
+}
+
 // "2026-02-03" or "2026-02-03 14:00[:00]" in local time, as milliseconds since the epoch.
 ppe::Result<int64_t> ParseTime(const std::string& text) {
   if (text.empty()) return int64_t{0};
@@ -260,8 +295,12 @@ int main(int argc, char** argv) {
   log->add_option("--until", until, "up to this time");
   log->add_flag("--follow", follow, "then print new events as they happen (viewer or coordinator key)");
 
-  auto* explain = app.add_subcommand("explain", "why an order exists: tier, cover before and after, source");
-  explain->add_option("ORDER", order_id, "order id")->required();
+  auto* explain = app.add_subcommand(
+      "explain", "why an order exists (ORDER), or why a site got what it got (--site) in the last round");
+  explain->add_option("ORDER", order_id, "order id");
+  explain->add_option("--site", site, "the site: its tier, figures, cover before and after, what it got and why");
+  explain->add_option("--item", item, "with --site: this item only");
+  explain->add_flag("--dry-run", dry_run, "with --site: for a plan made now instead of the last committed round");
   explain->add_flag("--json", out.json, "print JSON");
   auto* cancel = app.add_subcommand("cancel", "cancel an order not yet shipped (coordinator)");
   cancel->add_option("ORDER", order_id, "order id")->required();
@@ -279,6 +318,9 @@ int main(int argc, char** argv) {
       ->required();
   backup->add_flag("--json", out.json, "print JSON: {path, pages, bytes, seconds}");
   CLI11_PARSE(app, argc, argv);
+  if (app.got_subcommand(explain) && (order_id > 0) == !site.empty()) {
+    return Fail("explain takes an ORDER or --site SITE (one of them)");
+  }
 
   if (app.got_subcommand(init)) {
     if (auto s = ppe::WriteDeployment(init_options, std::cout); !s.ok()) return Fail(s.message());
@@ -322,15 +364,23 @@ int main(int argc, char** argv) {
   }
   // A backup is answered when the copy is whole: minutes for a large store.
   const int timeout_ms = command == "backup" ? 1800000 : command == "allocate" || command == "check" ? 120000 : 15000;
+  if (command == "allocate" && out.json) {
+    // A province's plan is megabytes: printed as the broker wrote it, not parsed and rewritten.
+    auto text = client.CallText(command, args, timeout_ms);
+    if (!text.ok()) return Fail(text.status().message());
+    std::cout << *text << "\n";
+    return 0;
+  }
   auto result = client.Call(command, args, timeout_ms);
   if (!result.ok()) return Fail(result.status().message());
-  if (command == "allocate") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintAllocation(*result);
+  if (command == "allocate") return PrintAllocation(*result);
   if (command == "orders") return PrintRows(*result, kOrderColumns, out);
   if (command == "log") {
     PrintRows(*result, kLogColumns, out);
     return follow ? FollowFeed(*config, out) : 0;
   }
-  if (command == "explain") return out.json ? (std::cout << result->dump(2) << "\n", 0) : PrintExplain(*result);
+  if (command == "explain" && out.json) return (std::cout << result->dump(2) << "\n", 0);
+  if (command == "explain") return site.empty() ? PrintExplain(*result) : PrintSiteExplain(*result);
   if (command == "cancel") {
     std::cout << "order " << order_id << " cancelled: " << reason << "; its stock is back in the pool\n";
     return 0;
@@ -383,9 +433,12 @@ int main(int argc, char** argv) {
                                {"reserved", ""}, {"available", ""}}, out);
   }
   if (command == "demand") {
+    for (auto& row : *result) row["flags"] = DemandFlags(row);
     return PrintRows(*result, {{"site", ""}, {"county", ""}, {"item", ""}, {"tier", ""},
-                               {"on_hand", ""}, {"daily_use", ""}, {"in_transit", ""},
-                               {"days_of_cover", ""}}, out);
+                               {"on_hand", ""}, {"reported_daily_use", "reported"}, {"ceiling", ""},
+                               {"observed_daily_use", "observed"}, {"used_daily_use", "used"},
+                               {"in_transit", ""}, {"days_of_cover", "cover"}, {"as_of", ""},
+                               {"flags", ""}}, out);
   }
   if (command == "sites") {
     return PrintRows(*result, {{"id", ""}, {"county", ""}, {"name", ""}, {"kind", ""}, {"tier", ""},

@@ -1,5 +1,6 @@
 #include "nodes/csv_import.h"
 
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -9,7 +10,10 @@
 namespace ppe {
 namespace {
 
-constexpr const char* kExpectedHeader = "type,place,item,quantity,daily_use,source,from";
+constexpr const char* kExpectedHeader =
+    "type,place,item,quantity,daily_use,source,from; optional: reference, as_of, confirm";
+constexpr const char* kHowToConfirm =
+    "import again with --confirm (it confirms every flagged row), or write yes in this row's confirm column";
 constexpr size_t kMaxErrors = 100;
 constexpr size_t kMaxFileBytes = size_t{256} << 20;  // a county's year of rows is a few MB
 
@@ -18,6 +22,19 @@ bool IsBlank(const CsvRecord& record) {
     if (f.find_first_not_of(" \t") != std::string::npos) return false;
   }
   return true;
+}
+
+// The confirm column as people fill it in a spreadsheet. Anything but yes or no (or empty) is
+// refused: a row confirmed by a stray "?" would pass a slip the check exists to catch.
+Result<bool> ParseConfirm(const std::string& text) {
+  std::string word;
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r') word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (word == "yes" || word == "y" || word == "1" || word == "true") return true;
+  if (word.empty() || word == "no" || word == "n" || word == "0" || word == "false") return false;
+  return Status::Error("confirm '" + EscapeControl(text) +
+                       "' is neither yes nor no; write yes to confirm this row's figures, or leave it empty");
 }
 
 }  // namespace
@@ -79,7 +96,8 @@ Result<std::vector<CsvRecord>> ParseCsv(const std::string& text) {
   return records;
 }
 
-CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry) {
+CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, const LastFigureLookup& last,
+                          bool confirm_all) {
   CsvImportResult result;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -131,6 +149,9 @@ CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry) {
     }
   }
   const size_t width = header.fields.size();
+  // The rows of this file so far, by place and item: a row's previous figure is the latest of
+  // them, before the store's.
+  std::map<std::pair<std::string, std::string>, LastFigure> file_last;
   for (size_t r = first + 1; r < records->size(); ++r) {
     const CsvRecord& row = (*records)[r];
     if (IsBlank(row)) continue;
@@ -154,18 +175,41 @@ CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry) {
     const std::string type = get("type");
     Result<wire::Report> report = Status::Error("type '" + type + "' is not one of stock, receipt, demand");
     if (type == "stock") {
-      report = entry.Stock(get("place"), get("item"), get("quantity"));
+      report = entry.Stock(get("place"), get("item"), get("quantity"), get("as_of"));
     } else if (type == "receipt") {
-      report = entry.Receipt(get("place"), get("item"), get("quantity"), get("source"), get("from"),
-                             get("reference"));
+      report = get("as_of").find_first_not_of(" \t") != std::string::npos
+                   ? Status::Error("as_of is for stock and demand rows; a receipt counts from when it is "
+                                   "recorded: leave its as_of empty")
+                   : entry.Receipt(get("place"), get("item"), get("quantity"), get("source"), get("from"),
+                                   get("reference"));
     } else if (type == "demand") {
-      report = entry.Demand(get("place"), get("item"), get("quantity"), get("daily_use"));
+      report = entry.Demand(get("place"), get("item"), get("quantity"), get("daily_use"), get("as_of"));
     }
-    if (report.ok()) {
-      result.reports.push_back(std::move(*report));
-    } else {
-      fail(report.status().message());
+    const Result<bool> row_confirmed = ParseConfirm(get("confirm"));
+    if (!report.ok() || !row_confirmed.ok()) {
+      fail((report.ok() ? row_confirmed.status() : report.status()).message());
+      continue;
     }
+    if (report->has_stock() || report->has_demand()) {
+      const auto key = PlaceAndItem(*report);
+      auto earlier = file_last.find(key);
+      const std::optional<LastFigure> previous =
+          earlier != file_last.end() ? std::optional<LastFigure>(earlier->second) : last(key.first, key.second);
+      if (Status s = CheckCountOrder(*report, previous); !s.ok()) {
+        fail(s.message());
+        continue;
+      }
+      // The row's figure stands for the rows after it even while it waits for confirmation: once
+      // confirmed, they are checked against it, so every error shows in this one pass.
+      file_last[key] = FigureOf(*report);
+      const Status plausible = CheckPlausible(*report, previous, *row_confirmed, kHowToConfirm);
+      if (!plausible.ok() && !confirm_all) {
+        fail(plausible.message());
+        continue;
+      }
+      report->set_confirmed(*row_confirmed || !plausible.ok());
+    }
+    result.reports.push_back(std::move(*report));
   }
   if (!result.errors.empty()) result.reports.clear();  // all or nothing
   return result;

@@ -2,6 +2,8 @@
 // All-or-nothing: every row is checked first, and one bad row means nothing is recorded.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,11 +17,23 @@ struct CsvImportResult {
   std::string encoding;             // what the file was in ("UTF-8", "GBK/GB18030", ...)
 };
 
+// The last figure this node recorded for a place and item (NodeStore::Last), if any.
+using LastFigureLookup =
+    std::function<std::optional<LastFigure>(const std::string& place, const std::string& item)>;
+
 // Header required (columns in any order): type,place,item,quantity,daily_use,source,from, and
-// optionally reference. The file may be UTF-8 (with or without a byte-order mark), GBK/GB18030
-// or UTF-16 with a byte-order mark (converted), with CRLF line ends and quoted fields; every row
-// must have as many fields as the header.
-CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry);
+// optionally reference, as_of (when a stock or demand count was taken; empty: now) and confirm
+// (yes, y, 1 or true: the operator confirms this row's implausible figures). The file may be
+// UTF-8 (with or without a byte-order mark), GBK/GB18030 or UTF-16 with a byte-order mark
+// (converted), with CRLF line ends and quoted fields; every row must have as many fields as the
+// header.
+//
+// Each stock and demand row is checked as the command line checks one (CheckCountOrder,
+// CheckPlausible) against the latest earlier row of the file for its place and item, else `last`.
+// confirm_all (--confirm) confirms every row flagged as implausible; a confirmed row's report
+// says so (confirmed), for the broker, which checks again.
+CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, const LastFigureLookup& last,
+                          bool confirm_all);
 
 // One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
 struct CsvRecord {

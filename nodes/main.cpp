@@ -58,16 +58,8 @@ ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   return NodeContext{std::move(*config), std::move(*city), std::move(*store)};
 }
 
-// Refuses the "5000 instead of 500" slip unless the operator confirmed the figure.
-ppe::Status CheckPlausible(NodeContext& node, const std::string& place, const std::string& item,
-                           int64_t figure, bool confirmed) {
-  auto previous = node.store->LastQuantity(place, item);
-  if (confirmed || !previous.ok() || !ppe::Implausible(*previous, figure)) return ppe::Status::Ok();
-  return ppe::Status::Error(std::to_string(figure) + " for " + place + " " + item +
-                            " is over 100 times the last figure recorded (" +
-                            std::to_string(*previous) +
-                            "); check it, and if it is right, repeat the command with --confirm");
-}
+// The operator at the command line confirms by repeating it; CSV import says its own way.
+constexpr const char* kHowToConfirm = "repeat the command with --confirm";
 
 int Record(NodeContext& node, std::vector<ppe::wire::Report> reports, bool quiet = false) {
   auto last = node.store->Append(reports);
@@ -275,13 +267,17 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("run", "run the daemon: send the outbox to the broker, receive orders");
 
-  std::string warehouse, item, quantity, site, source, from, on_hand, daily_use, csv;
+  std::string warehouse, item, quantity, site, source, from, on_hand, daily_use, csv, as_of;
   bool confirm = false, json = false;
+  const std::string as_of_help =
+      "when the count was taken, local time 'YYYY-MM-DD HH:MM' (default: now); counts of one place "
+      "and item must be entered oldest first";
   auto* stock = app.add_subcommand("stock", "record an absolute physical count of a warehouse");
   stock->add_option("WAREHOUSE", warehouse, "warehouse id")->required();
   stock->add_option("ITEM", item, "item id")->required();
   stock->add_option("QTY", quantity, "units counted")->required();
-  stock->add_flag("--confirm", confirm, "accept a figure over 100x the last one");
+  stock->add_option("--as-of", as_of, as_of_help);
+  stock->add_flag("--confirm", confirm, "accept a count over 100x the last one");
 
   auto* receipt = app.add_subcommand("receipt", "record stock received (production, donation, transfer)");
   receipt->add_option("WAREHOUSE", warehouse, "warehouse id")->required();
@@ -298,11 +294,20 @@ int main(int argc, char** argv) {
   demand->add_option("ITEM", item, "item id")->required();
   demand->add_option("--on-hand", on_hand, "units at the site now")->required();
   demand->add_option("--daily-use", daily_use, "units used per day (default: headcount x per-head use)");
-  demand->add_flag("--confirm", confirm, "accept a figure over 100x the last one");
+  demand->add_option("--as-of", as_of, as_of_help);
+  demand->add_flag("--confirm", confirm,
+                   "accept an on-hand over 100x the last one, or a daily use over 10x the last one");
 
   auto* import = app.add_subcommand("import", "record many stock counts, receipts and demands from CSV");
-  import->add_option("FILE", csv, "CSV with header type,place,item,quantity,daily_use,source,from")
+  import->add_option("FILE", csv,
+                     "CSV with header type,place,item,quantity,daily_use,source,from; optional columns: "
+                     "reference, as_of (when a stock or demand count was taken, 'YYYY-MM-DD HH:MM'; "
+                     "empty: now) and confirm (yes: accept this row's figures)")
       ->required();
+  import->add_flag("--confirm", confirm,
+                   "accept every row of FILE whose count or on-hand is over 100x the last one, or whose "
+                   "daily use is over 10x the last one (to accept one row only, write yes in its confirm "
+                   "column)");
 
   bool open_only = false;
   int64_t order_id = 0;
@@ -340,14 +345,13 @@ int main(int argc, char** argv) {
 
   if (app.got_subcommand("run")) return RunDaemon(*node);
   if (app.got_subcommand(stock) || app.got_subcommand(demand)) {
-    const bool is_stock = app.got_subcommand(stock);
-    auto report = is_stock ? entry.Stock(warehouse, item, quantity)
-                           : entry.Demand(site, item, on_hand, daily_use);
+    auto report = app.got_subcommand(stock) ? entry.Stock(warehouse, item, quantity, as_of)
+                                            : entry.Demand(site, item, on_hand, daily_use, as_of);
     if (!report.ok()) return Fail(report.status().message());
-    const int64_t figure = is_stock ? report->stock().quantity() : report->demand().on_hand();
-    if (auto s = CheckPlausible(*node, is_stock ? warehouse : site, item, figure, confirm); !s.ok()) {
-      return Fail(s.message());
-    }
+    const auto [place, counted] = ppe::PlaceAndItem(*report);
+    const std::optional<ppe::LastFigure> last = node->store->Last(place, counted);
+    if (auto s = ppe::CheckCountOrder(*report, last); !s.ok()) return Fail(s.message());
+    if (auto s = ppe::CheckPlausible(*report, last, confirm, kHowToConfirm); !s.ok()) return Fail(s.message());
     report->set_confirmed(confirm);
     return Record(*node, {*report});
   }
@@ -357,7 +361,9 @@ int main(int argc, char** argv) {
     return Record(*node, {*report});
   }
   if (app.got_subcommand(import)) {
-    ppe::CsvImportResult result = ppe::ImportCsv(csv, entry);
+    ppe::CsvImportResult result = ppe::ImportCsv(
+        csv, entry, [&](const std::string& place, const std::string& counted) { return node->store->Last(place, counted); },
+        confirm);
     if (!result.errors.empty()) {
       for (const std::string& e : result.errors) std::cerr << "ppe-node: " << e << "\n";
       return Fail("nothing imported: fix the " + std::to_string(result.errors.size()) +

@@ -59,11 +59,18 @@ const std::vector<std::string>& NodeMigrations() {
       ALTER TABLE link ADD COLUMN advanced_to INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE link ADD COLUMN advanced_ms INTEGER NOT NULL DEFAULT 0;
       )sql",
+      R"sql(
+      -- When each last figure was taken (its as_of, else when it was recorded), so counts are
+      -- entered oldest first; and a demand's daily use, for the daily-use check. NULL in rows
+      -- recorded before: unknown, so nothing is refused for them.
+      ALTER TABLE last_figure ADD COLUMN as_of_ms INTEGER;
+      ALTER TABLE last_figure ADD COLUMN daily_use REAL;
+      )sql",
   };
   return migrations;
 }
 
-// The kind, place and quantity an operator thinks of for a report: for LastQuantity and the journal.
+// The kind, place and quantity an operator thinks of for a report: for last_figure and the journal.
 const char* PlaceOf(const wire::Report& r, std::string* place, std::string* item, int64_t* quantity) {
   switch (r.body_case()) {
     case wire::Report::kStock:
@@ -121,6 +128,18 @@ std::string Summarize(const wire::Report& r) {
   return "empty report";
 }
 
+LastFigure FigureOf(const wire::Report& r) {
+  LastFigure figure;
+  const int64_t as_of = r.has_stock() ? r.stock().as_of_ms() : r.demand().as_of_ms();
+  figure.as_of_ms = as_of > 0 ? as_of : r.recorded_at_ms();
+  if (r.has_stock()) figure.quantity = r.stock().quantity();
+  if (r.has_demand()) {
+    figure.quantity = r.demand().on_hand();
+    figure.daily_use = r.demand().daily_use();
+  }
+  return figure;
+}
+
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path) {
   auto db = SqliteDb::Open(path, NodeMigrations());
   if (!db.ok()) return db.status();
@@ -132,8 +151,8 @@ Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
   Statement& insert = db_->Prepare(
       "INSERT INTO outbox (recorded_ms, kind, place, payload) VALUES (?1, ?2, ?3, ?4)");
   Statement& figure = db_->Prepare(
-      "INSERT INTO last_figure (place, item, quantity) VALUES (?1, ?2, ?3) "
-      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3");
+      "INSERT INTO last_figure (place, item, quantity, as_of_ms, daily_use) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT(place, item) DO UPDATE SET quantity = ?3, as_of_ms = ?4, daily_use = ?5");
   std::string payload, place, item;
   for (const wire::Report& report : reports) {
     int64_t quantity = 0;
@@ -148,7 +167,14 @@ Result<uint64_t> NodeStore::Append(const std::vector<wire::Report>& reports) {
     insert.Reset().Bind(1, report.recorded_at_ms()).Bind(2, kind).Bind(3, place).BindBlob(4, payload);
     Status s = insert.Run();
     if (s.ok() && (kind == "stock" || kind == "demand")) {
-      s = figure.Reset().Bind(1, place).Bind(2, item).Bind(3, quantity).Run();
+      const LastFigure last = FigureOf(report);
+      figure.Reset().Bind(1, place).Bind(2, item).Bind(3, quantity).Bind(4, last.as_of_ms);
+      if (last.daily_use) {
+        figure.Bind(5, *last.daily_use);
+      } else {
+        figure.BindNull(5);
+      }
+      s = figure.Run();
     }
     if (!s.ok()) {
       db_->Rollback();
@@ -449,17 +475,17 @@ std::vector<Refused> NodeStore::Refusals(size_t limit) {
   return rows;
 }
 
-Result<int64_t> NodeStore::LastQuantity(const std::string& place, const std::string& item) {
+std::optional<LastFigure> NodeStore::Last(const std::string& place, const std::string& item) {
   Statement& q = db_->Prepare(
-      "SELECT quantity FROM last_figure WHERE place = ?1 AND item = ?2");
+      "SELECT quantity, COALESCE(as_of_ms, 0), daily_use FROM last_figure WHERE place = ?1 AND item = ?2");
   q.Bind(1, place).Bind(2, item);
-  if (!q.Step()) {
-    q.Reset();
-    return Status::Error("no earlier figure");
+  std::optional<LastFigure> last;
+  if (q.Step()) {
+    last = LastFigure{q.Int(0), q.Int(1), std::nullopt};
+    if (!q.IsNull(2)) last->daily_use = q.Real(2);
   }
-  const int64_t quantity = q.Int(0);
   q.Reset();
-  return quantity;
+  return last;
 }
 
 }  // namespace ppe

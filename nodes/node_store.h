@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,16 @@ struct NodeOrder {
   std::string pending_step;
 };
 
+// What this node last recorded for a place and item (a stock count, or a site's demand): what a
+// new count is checked against, so a slip of a digit or a paper count entered late is caught.
+struct LastFigure {
+  int64_t quantity = 0;  // the count, or the demand's on-hand
+  // When it was taken: its as_of, else when it was recorded; 0 when unknown (a figure recorded
+  // before the store kept it).
+  int64_t as_of_ms = 0;
+  std::optional<double> daily_use;  // a demand's; none for a stock count, or when unknown
+};
+
 class NodeStore {
  public:
   static Result<std::unique_ptr<NodeStore>> Open(const std::string& path);
@@ -85,8 +96,8 @@ class NodeStore {
   Status SetLink(bool connected, int64_t now_ms);
   LinkState Link();
   std::vector<Refused> Refusals(size_t limit);
-  // The last figure recorded for this place and item (stock count or demand on hand), if any.
-  Result<int64_t> LastQuantity(const std::string& place, const std::string& item);
+  // The last stock count or demand recorded for this place and item, if any.
+  std::optional<LastFigure> Last(const std::string& place, const std::string& item);
 
   // Stores delivered order states in delivery order, skipping what it holds and stopping at a
   // gap; returns the highest delivery seq now held (to acknowledge).
@@ -104,5 +115,7 @@ class NodeStore {
 
 // One line saying what a report is, for people: "receipt sanyuan-wh mask.n95 5000 (donation)".
 std::string Summarize(const wire::Report& report);
+// The figure a stock count or demand leaves as the last for its place and item.
+LastFigure FigureOf(const wire::Report& report);
 
 }  // namespace ppe

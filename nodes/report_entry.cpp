@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "common/clock.h"
@@ -43,6 +44,34 @@ bool IsDecimal(const std::string& s) {
 constexpr const char* kOutdatedCityHint =
     "; if the city added it recently, this node's city file is out of date: get the current one "
     "from the city coordinator";
+
+// An operator's watch and this node's clock differ by a few seconds; a count "taken" further ahead
+// than this is a typo (a wrong day or hour), or a clock set wrong.
+constexpr int64_t kAsOfGraceMs = 60 * 1000;
+
+// When a count was taken, from what the operator typed: 0 (the wire's "when recorded") for empty.
+Result<int64_t> ParseAsOf(const std::string& text) {
+  if (Trimmed(text).empty()) return int64_t{0};
+  auto at = ParseLocalTime(text);
+  if (!at.ok()) return Status::Error("as-of " + at.status().message());
+  const int64_t now = NowMs();
+  if (*at > now + kAsOfGraceMs) {
+    return Status::Error("as-of " + FormatTime(*at) +
+                         " is in the future; a count can only be recorded for a time that has passed "
+                         "(this node's clock says " + FormatTime(now) + ")");
+  }
+  return *at;
+}
+
+// A daily use as operators write it: 300000, 12.5; never 3e+05.
+std::string ShownNumber(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f", value);
+  std::string s = text;
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
 
 }  // namespace
 
@@ -112,16 +141,19 @@ Result<wire::Report> ReportEntry::Finish(wire::Report report) const {
   const std::string& var = *var##_clean
 
 Result<wire::Report> ReportEntry::Stock(const std::string& warehouse_text, const std::string& item_text,
-                                        const std::string& quantity) const {
+                                        const std::string& quantity, const std::string& as_of_text) const {
   PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
   PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
   auto qty = ParseQuantity("quantity", quantity);
   if (!qty.ok()) return qty.status();
+  auto as_of = ParseAsOf(as_of_text);
+  if (!as_of.ok()) return as_of.status();
   wire::Report report;
   auto* m = report.mutable_stock();
   m->set_warehouse(warehouse);
   m->set_item(item);
   m->set_quantity(*qty);
+  m->set_as_of_ms(*as_of);
   return Finish(std::move(report));
 }
 
@@ -160,17 +192,20 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, con
 }
 
 Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std::string& item_text,
-                                         const std::string& on_hand,
-                                         const std::string& daily_use) const {
+                                         const std::string& on_hand, const std::string& daily_use,
+                                         const std::string& as_of_text) const {
   PPE_CLEAN(site, site_text, "site id", kMaxIdLength);
   PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
   auto held = ParseQuantity("on-hand", on_hand);
   if (!held.ok()) return held.status();
+  auto as_of = ParseAsOf(as_of_text);
+  if (!as_of.ok()) return as_of.status();
   wire::Report report;
   auto* m = report.mutable_demand();
   m->set_site(site);
   m->set_item(item);
   m->set_on_hand(*held);
+  m->set_as_of_ms(*as_of);
   const std::string use = EscapeControl(Trimmed(daily_use));
   if (use.empty()) {
     const Site* s = city_.FindSite(site);
@@ -187,5 +222,42 @@ Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std
 }
 
 #undef PPE_CLEAN
+
+std::pair<std::string, std::string> PlaceAndItem(const wire::Report& report) {
+  if (report.has_stock()) return {report.stock().warehouse(), report.stock().item()};
+  if (report.has_demand()) return {report.demand().site(), report.demand().item()};
+  return {};
+}
+
+Status CheckCountOrder(const wire::Report& report, const std::optional<LastFigure>& last) {
+  if (!report.has_stock() && !report.has_demand()) return Status::Ok();
+  const int64_t as_of = report.has_stock() ? report.stock().as_of_ms() : report.demand().as_of_ms();
+  if (as_of == 0 || !last || as_of >= last->as_of_ms) return Status::Ok();
+  const auto [place, item] = PlaceAndItem(report);
+  return Status::Error("a count taken " + FormatTime(as_of) + " is before the last count of " + place + " " +
+                       item + " (taken " + FormatTime(last->as_of_ms) +
+                       "); counts must be entered oldest first");
+}
+
+Status CheckPlausible(const wire::Report& report, const std::optional<LastFigure>& last, bool confirmed,
+                      const std::string& how_to_confirm) {
+  if (confirmed || !last || (!report.has_stock() && !report.has_demand())) return Status::Ok();
+  const auto [place, item] = PlaceAndItem(report);
+  const int64_t figure = report.has_stock() ? report.stock().quantity() : report.demand().on_hand();
+  // Both slips in one message: a confirmation covers the whole report, so the operator sees all
+  // it would accept.
+  std::string problems;
+  if (Implausible(last->quantity, figure)) {
+    problems = std::to_string(figure) + " for " + place + " " + item + " is over 100 times the last figure recorded (" +
+               std::to_string(last->quantity) + ")";
+  }
+  if (report.has_demand() && last->daily_use && ImplausibleDailyUse(*last->daily_use, report.demand().daily_use())) {
+    problems += (problems.empty() ? "" : ", and ") + std::string("daily use ") +
+                ShownNumber(report.demand().daily_use()) + " for " + place + " " + item +
+                " is over 10 times the last one recorded (" + ShownNumber(*last->daily_use) + ")";
+  }
+  if (problems.empty()) return Status::Ok();
+  return Status::Error(problems + "; check it, and if it is right, " + how_to_confirm);
+}
 
 }  // namespace ppe

@@ -4,10 +4,12 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/city.h"
 #include "common/identity.h"
 #include "common/report_validator.h"
+#include "nodes/node_store.h"
 #include "ppe.pb.h"
 
 namespace ppe {
@@ -16,16 +18,19 @@ class ReportEntry {
  public:
   ReportEntry(const City& city, Identity node) : city_(city), node_(std::move(node)), validator_(city) {}
 
-  // Each returns the report, or an error naming the problem and how to fix it.
+  // Each returns the report, or an error naming the problem and how to fix it. as_of: when the
+  // count was taken, in local time as ParseLocalTime reads it (a time to come is refused); empty:
+  // now.
   Result<wire::Report> Stock(const std::string& warehouse, const std::string& item,
-                             const std::string& quantity) const;
+                             const std::string& quantity, const std::string& as_of = "") const;
   Result<wire::Report> Receipt(const std::string& warehouse, const std::string& item,
                                const std::string& quantity, const std::string& source,
                                const std::string& from,
                                const std::string& reference = "") const;
   // daily_use empty: headcount x the item's per-head daily use.
   Result<wire::Report> Demand(const std::string& site, const std::string& item,
-                              const std::string& on_hand, const std::string& daily_use) const;
+                              const std::string& on_hand, const std::string& daily_use,
+                              const std::string& as_of = "") const;
 
  private:
   Result<wire::Report> Finish(wire::Report report) const;
@@ -38,6 +43,22 @@ class ReportEntry {
 
 // Parses a whole non-negative number as an operator writes it ("5000", " 12 "); names `what` on error.
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text);
+
+// The checks of a stock count or demand against the last one this node recorded for the same
+// place and item (`last`; none: nothing to check against), shared by the command line and CSV
+// import. Receipts and order steps always pass.
+//
+// The place (warehouse or site) and item a stock count or demand is of, to look up its last.
+std::pair<std::string, std::string> PlaceAndItem(const wire::Report& report);
+// A count given an as_of before the last count's time would put an old figure over a newer one:
+// refused, and no confirmation overrides it. Equal times pass; a count without an as_of is taken
+// now, the newest time there is, and passes (refusing it for a clock set back would block entry).
+Status CheckCountOrder(const wire::Report& report, const std::optional<LastFigure>& last);
+// The slip of a digit: a count or on-hand over 100x the last (Implausible), or a daily use over
+// 10x the last (ImplausibleDailyUse), refused unless `confirmed`; the message ends with
+// `how_to_confirm` ("repeat the command with --confirm").
+Status CheckPlausible(const wire::Report& report, const std::optional<LastFigure>& last, bool confirmed,
+                      const std::string& how_to_confirm);
 
 
 }  // namespace ppe

@@ -273,7 +273,7 @@ TEST_F(BrokerStoreTest, AlertsNameSilentCountiesShortSitesDiscrepanciesAndConfir
   auto kinds_of = [&](const std::string& county) {
     std::multiset<std::string> kinds;
     for (const Alert& a : CityAlerts(city, config, *store_, now)) {
-      if (a.county == county) kinds.insert(a.kind);
+      if (a.county == county) kinds.insert(AlertKindName(a.kind));
     }
     return kinds;
   };
@@ -302,11 +302,11 @@ TEST_F(BrokerStoreTest, AlertsNameSilentCountiesShortSitesDiscrepanciesAndConfir
   EXPECT_EQ(kinds_of("sanyuan"),
             (std::multiset<std::string>{"low_cover", "discrepancy", "confirmed_figure"}));
   for (const Alert& a : CityAlerts(city, config, *store_, now)) {
-    if (a.kind == "low_cover") {
+    if (a.kind == AlertKind::kLowCover) {
       EXPECT_NE(a.text.find("mask.n95 2"), std::string::npos) << a.text;
       EXPECT_NE(a.text.find("lowest sy-rail"), std::string::npos) << a.text;
     }
-    if (a.kind == "discrepancy") {
+    if (a.kind == AlertKind::kDiscrepancy) {
       EXPECT_NE(a.text.find("shipped 100, received 60"), std::string::npos) << a.text;
     }
   }

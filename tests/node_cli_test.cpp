@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "common/clock.h"
 #include "tests/cluster.h"
 
 namespace ppe::testing {
@@ -88,6 +89,133 @@ TEST(NodeCli, AnImplausibleFigureNeedsConfirmation) {
   EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 1);
   EXPECT_EQ(cluster.Node("sanyuan", {"stock", "sanyuan-wh", "mask.n95", "500000", "--confirm"}).exit_code, 0);
   EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+}
+
+// "YYYY-MM-DD HH:MM" local, `minutes` from now (negative: ago), as an operator types --as-of.
+std::string MinutesFromNow(int64_t minutes) { return FormatTime(NowMs() + minutes * 60'000).substr(0, 16); }
+
+TEST(NodeCli, ADailyUseOverTenTimesTheLastNeedsConfirmation) {
+  Cluster cluster;
+  const std::vector<std::string> demand = {"demand", "sy-integrated-hospital", "mask.n95", "--on-hand", "100",
+                                           "--daily-use"};
+  auto with = [&](std::vector<std::string> tail) {
+    std::vector<std::string> args = demand;
+    args.insert(args.end(), tail.begin(), tail.end());
+    return cluster.Node("sanyuan", args);
+  };
+  ASSERT_EQ(with({"300"}).exit_code, 0);
+  EXPECT_EQ(with({"3000"}).exit_code, 0);  // exactly 10x
+  const CommandResult slip = with({"300000"});
+  EXPECT_NE(slip.exit_code, 0);
+  EXPECT_NE(slip.err.find("daily use 300000 for sy-integrated-hospital mask.n95 is over 10 times the last one "
+                          "recorded (3000); check it, and if it is right, repeat the command with --confirm"),
+            std::string::npos)
+      << slip.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+  const CommandResult confirmed = with({"300000", "--confirm"});
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 3);
+}
+
+TEST(NodeCli, AsOfDatesACountAndCountsGoInOldestFirst) {
+  Cluster cluster;
+  const std::string yesterday = MinutesFromNow(-24 * 60);
+  auto stock = [&](const std::string& qty, const std::string& as_of) {
+    return cluster.Node("sanyuan", {"stock", "sanyuan-wh", "mask.n95", qty, "--as-of", as_of});
+  };
+  const CommandResult first = stock("500", yesterday);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const CommandResult earlier = stock("450", MinutesFromNow(-25 * 60));
+  EXPECT_NE(earlier.exit_code, 0);
+  EXPECT_NE(earlier.err.find("is before the last count of sanyuan-wh mask.n95 (taken " + yesterday +
+                             ":00); counts must be entered oldest first"),
+            std::string::npos)
+      << earlier.err;
+  EXPECT_EQ(stock("510", yesterday).exit_code, 0);  // the same time is not earlier
+  const CommandResult future = stock("520", MinutesFromNow(120));
+  EXPECT_NE(future.exit_code, 0);
+  EXPECT_NE(future.err.find("is in the future; a count can only be recorded for a time that has passed"),
+            std::string::npos)
+      << future.err;
+  const CommandResult typo = stock("520", "2020-02-3O 08:00");
+  EXPECT_NE(typo.exit_code, 0);
+  EXPECT_NE(typo.err.find("'2020-02-3O 08:00' is not a time; write it like 2020-02-10 08:00"), std::string::npos)
+      << typo.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+  // A site's demand, the same way.
+  const std::vector<std::string> demand = {"demand", "sy-integrated-hospital", "mask.n95", "--on-hand", "90",
+                                           "--as-of"};
+  auto site = [&](const std::string& as_of) {
+    std::vector<std::string> args = demand;
+    args.push_back(as_of);
+    return cluster.Node("sanyuan", args);
+  };
+  EXPECT_EQ(site(yesterday).exit_code, 0);
+  const CommandResult late = site(MinutesFromNow(-2 * 24 * 60));
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_NE(late.err.find("before the last count of sy-integrated-hospital mask.n95"), std::string::npos) << late.err;
+  EXPECT_NE(site(MinutesFromNow(60)).err.find("in the future"), std::string::npos);
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 3);
+}
+
+TEST(NodeCli, ImportTakesAsOfAndConfirmColumnsAndAppliesTheGuards) {
+  Cluster cluster;
+  const std::string two_days_ago = MinutesFromNow(-2 * 24 * 60), yesterday = MinutesFromNow(-24 * 60);
+  const std::string header = "type,place,item,quantity,daily_use,as_of,confirm\n";
+  const CommandResult dated = cluster.Node(
+      "sanyuan", {"import", WriteFile(cluster.dir() + "/dated.csv",
+                                      header + "stock,sanyuan-wh,mask.n95,500," + "," + two_days_ago + ",\n" +
+                                          "stock,sanyuan-wh,mask.n95,500000,," + yesterday + ",yes\n" +
+                                          "demand,sy-integrated-hospital,mask.n95,100,300," + yesterday + ",\n")});
+  ASSERT_EQ(dated.exit_code, 0) << dated.err;
+  EXPECT_NE(dated.out.find("imported 3 rows"), std::string::npos) << dated.out;
+  // Each guard names its line, and nothing of the file is recorded.
+  const CommandResult refused = cluster.Node(
+      "sanyuan", {"import", WriteFile(cluster.dir() + "/refused.csv",
+                                      header + "stock,sanyuan-wh,sanitizer,10,,,\n" +
+                                          "stock,sanyuan-wh,mask.n95,499000,," + two_days_ago + ",\n" +
+                                          "demand,sy-integrated-hospital,mask.n95,100,300000,,\n" +
+                                          "stock,sanyuan-wh,sanitizer,100000,,,\n")});
+  EXPECT_NE(refused.exit_code, 0);
+  for (const std::string& e :
+       {std::string("line 3: a count taken ") + two_days_ago + ":00 is before the last count of sanyuan-wh mask.n95",
+        std::string("line 4: daily use 300000 for sy-integrated-hospital mask.n95 is over 10 times the last one "
+                    "recorded (300); check it, and if it is right, import again with --confirm"),
+        std::string("line 5: 100000 for sanyuan-wh sanitizer is over 100 times the last figure recorded (10)"),
+        std::string("nothing imported")}) {
+    EXPECT_NE(refused.err.find(e), std::string::npos) << e << "\n" << refused.err;
+  }
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 3);
+  // --confirm accepts the flagged rows, never one out of order.
+  const std::string flagged = WriteFile(cluster.dir() + "/flagged.csv",
+                                        header + "demand,sy-integrated-hospital,mask.n95,100,300000,,\n" +
+                                            "stock,sanyuan-wh,sanitizer,10,,,\nstock,sanyuan-wh,sanitizer,100000,,,\n");
+  const CommandResult confirmed = cluster.Node("sanyuan", {"import", flagged, "--confirm"});
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 6);
+  const CommandResult order = cluster.Node(
+      "sanyuan", {"import", WriteFile(cluster.dir() + "/order.csv",
+                                      header + "stock,sanyuan-wh,mask.n95,10,," + two_days_ago + ",yes\n"),
+                  "--confirm"});
+  EXPECT_NE(order.exit_code, 0);
+  EXPECT_NE(order.err.find("line 2: a count taken"), std::string::npos) << order.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 6);
+}
+
+TEST(NodeCli, HelpShowsAsOfAndWhatConfirmAccepts) {
+  Cluster cluster;
+  const CommandResult stock = cluster.Node("sanyuan", {"stock", "--help"});
+  EXPECT_EQ(stock.exit_code, 0);
+  EXPECT_NE(stock.out.find("--as-of"), std::string::npos) << stock.out;
+  EXPECT_NE(stock.out.find("YYYY-MM-DD HH:MM"), std::string::npos) << stock.out;
+  const CommandResult demand = cluster.Node("sanyuan", {"demand", "--help"});
+  EXPECT_NE(demand.out.find("--as-of"), std::string::npos) << demand.out;
+  EXPECT_NE(demand.out.find("on-hand over 100x"), std::string::npos) << demand.out;
+  EXPECT_NE(demand.out.find("daily use over 10x"), std::string::npos) << demand.out;
+  const CommandResult import = cluster.Node("sanyuan", {"import", "--help"});
+  EXPECT_NE(import.out.find("--confirm"), std::string::npos) << import.out;
+  EXPECT_NE(import.out.find("as_of"), std::string::npos) << import.out;
+  EXPECT_NE(import.out.find("confirm column"), std::string::npos) << import.out;
 }
 
 }  // namespace

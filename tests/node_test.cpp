@@ -1,10 +1,14 @@
 // Unit tests of the node side: the node store (outbox, acks, refusals), CSV import, report entry.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/city.h"
+#include "common/clock.h"
 #include "nodes/csv_import.h"
 #include "nodes/node_store.h"
 #include "nodes/report_entry.h"
@@ -267,17 +271,70 @@ TEST_F(NodeStoreTest, RefusalsAreNewestFirstWithTheReportSummary) {
   EXPECT_EQ(store_->Refusals(1)[0].seq, 2u);
 }
 
-TEST_F(NodeStoreTest, LastQuantityIsTheLatestCountOrDemandAndIgnoresReceipts) {
-  EXPECT_FALSE(store_->LastQuantity("sanyuan-wh", "mask.n95").ok());
+TEST_F(NodeStoreTest, LastIsTheLatestCountOrDemandAndIgnoresReceipts) {
+  EXPECT_FALSE(store_->Last("sanyuan-wh", "mask.n95"));
   Append({StockReport("sanyuan-wh", 100), StockReport("sanyuan-wh", 120),
           ReceiptReport("sanyuan-wh", 9000), StockReport("sanyuan-wh", 7, "sanitizer"),
           DemandReport("sy-rail", 40, 10)});
-  auto stock = store_->LastQuantity("sanyuan-wh", "mask.n95");
-  ASSERT_TRUE(stock.ok());
-  EXPECT_EQ(*stock, 120);
-  EXPECT_EQ(*store_->LastQuantity("sanyuan-wh", "sanitizer"), 7);
-  EXPECT_EQ(*store_->LastQuantity("sy-rail", "mask.n95"), 40);
-  EXPECT_FALSE(store_->LastQuantity("sy-rail", "sanitizer").ok());
+  auto stock = store_->Last("sanyuan-wh", "mask.n95");
+  ASSERT_TRUE(stock);
+  EXPECT_EQ(stock->quantity, 120);
+  EXPECT_EQ(store_->Last("sanyuan-wh", "sanitizer")->quantity, 7);
+  EXPECT_EQ(store_->Last("sy-rail", "mask.n95")->quantity, 40);
+  EXPECT_FALSE(store_->Last("sy-rail", "sanitizer"));
+}
+
+// The time a count was taken is its as_of, else when it was recorded; a demand keeps its daily
+// use, a stock count none.
+TEST_F(NodeStoreTest, LastKeepsWhenTheCountWasTakenAndTheDailyUse) {
+  wire::Report dated = StockReport("sanyuan-wh", 100);
+  dated.mutable_stock()->set_as_of_ms(777);
+  wire::Report demand = DemandReport("sy-rail", 40, 12.5);
+  demand.set_recorded_at_ms(5555);
+  Append({dated, demand});
+  const auto stock = store_->Last("sanyuan-wh", "mask.n95");
+  ASSERT_TRUE(stock);
+  EXPECT_EQ(stock->as_of_ms, 777);
+  EXPECT_FALSE(stock->daily_use);
+  Reopen();
+  const auto site = store_->Last("sy-rail", "mask.n95");
+  ASSERT_TRUE(site);
+  EXPECT_EQ(site->as_of_ms, 5555);
+  ASSERT_TRUE(site->daily_use);
+  EXPECT_EQ(*site->daily_use, 12.5);
+  Append({StockReport("sanyuan-wh", 90)});  // undated: taken when recorded (1000 + qty)
+  EXPECT_EQ(store_->Last("sanyuan-wh", "mask.n95")->as_of_ms, 1090);
+}
+
+// A store written before last_figure kept times and daily use: the migration runs on open, its
+// figures stay, unknown times and daily uses refuse nothing, and new counts record both.
+TEST_F(NodeStoreTest, AStoreFromBeforeCountTimesOpensAndKeepsWorking) {
+  Append({StockReport("sanyuan-wh", 1)});
+  const int version = store_->db().schema_version();
+  // Put the store back as the release before wrote it: last_figure without the two columns.
+  ASSERT_TRUE(store_->db()
+                  .Exec("DROP TABLE last_figure; "
+                        "CREATE TABLE last_figure (place TEXT NOT NULL, item TEXT NOT NULL, "
+                        "quantity INTEGER NOT NULL, PRIMARY KEY (place, item)) WITHOUT ROWID; "
+                        "INSERT INTO last_figure VALUES ('sanyuan-wh', 'mask.n95', 500), "
+                        "('sy-rail', 'mask.n95', 40); "
+                        "UPDATE schema_version SET version = " + std::to_string(version - 1))
+                  .ok());
+  Reopen();
+  EXPECT_EQ(store_->db().schema_version(), version);
+  EXPECT_EQ(store_->RecordedHead(), 1u);
+  const auto old = store_->Last("sanyuan-wh", "mask.n95");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->quantity, 500);
+  EXPECT_EQ(old->as_of_ms, 0);
+  EXPECT_FALSE(old->daily_use);
+  wire::Report dated = StockReport("sanyuan-wh", 400);
+  dated.mutable_stock()->set_as_of_ms(1'000'000);
+  EXPECT_TRUE(CheckCountOrder(dated, old).ok());
+  EXPECT_TRUE(CheckPlausible(DemandReport("sy-rail", 40, 99999), store_->Last("sy-rail", "mask.n95"), false,
+                             "confirm").ok());
+  EXPECT_EQ(Append({dated}), 2u);
+  EXPECT_EQ(store_->Last("sanyuan-wh", "mask.n95")->as_of_ms, 1'000'000);
 }
 
 TEST(Summarize, SaysWhatEachReportIs) {
@@ -373,6 +430,129 @@ TEST(Implausible, FlagsFiguresOverAHundredTimesTheLastAndAtLeastAThousand) {
   EXPECT_FALSE(Implausible(5000, 50));   // falling stock is normal
 }
 
+TEST(ImplausibleDailyUse, FlagsADailyUseOverTenTimesTheLast) {
+  EXPECT_FALSE(ImplausibleDailyUse(300, 3000));     // exactly 10x is plausible
+  EXPECT_TRUE(ImplausibleDailyUse(300, 3000.5));    // just over is not
+  EXPECT_TRUE(ImplausibleDailyUse(300, 300000));
+  EXPECT_FALSE(ImplausibleDailyUse(300, 3));        // falling use is normal
+  EXPECT_FALSE(ImplausibleDailyUse(0, 1'000'000));  // nothing to compare with
+  EXPECT_TRUE(ImplausibleDailyUse(0.5, 5.5));
+}
+
+TEST(ParseLocalTime, ReadsTheFormatsOperatorsWrite) {
+  auto at = [](const std::string& text) {
+    auto ms = ParseLocalTime(text);
+    EXPECT_TRUE(ms.ok()) << text << ": " << ms.status().message();
+    return ms.ok() ? FormatTime(*ms) : std::string();
+  };
+  EXPECT_EQ(at("2020-02-10 08:00"), "2020-02-10 08:00:00");
+  EXPECT_EQ(at("2020-02-10 08:00:30"), "2020-02-10 08:00:30");
+  EXPECT_EQ(at("2020-02-10T08:00"), "2020-02-10 08:00:00");
+  EXPECT_EQ(at("2020-02-10"), "2020-02-10 00:00:00");
+  EXPECT_EQ(at(" 2020-02-10 08:00\r"), "2020-02-10 08:00:00");  // a CSV cell's spaces and CR
+  EXPECT_EQ(at("2020-02-29 23:59"), "2020-02-29 23:59:00");        // a leap day
+  EXPECT_EQ(*ParseLocalTime("2020-02-10 08:01") - *ParseLocalTime("2020-02-10 08:00"), 60'000);
+  EXPECT_EQ(*ParseLocalTime("2020-02-11") - *ParseLocalTime("2020-02-10"), 24 * 3600 * 1000);
+}
+
+TEST(ParseLocalTime, RefusesAnythingElseSayingHowToWriteIt) {
+  const auto typo = ParseLocalTime("2020-02-3O 08:00");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(), "'2020-02-3O 08:00' is not a time; write it like 2020-02-10 08:00");
+  for (const char* bad : {"", "2020-13-01 08:00", "2020-00-10 08:00", "2020-02-30 08:00", "2021-02-29",
+                          "2020-02-10 24:00", "2020-02-10 08:60", "2020-02-10 08:00:60", "2020-02-10 08:00 pm",
+                          "2020-02-10 08:00:00.5", "2020-2-10 08:00", "2020-02-10 8:00", "10/02/2020 08:00",
+                          "2020/02/10", "2020-02-10  08:00", "2020-02-10_08:00", "+020-02-10", "today",
+                          "1960-01-01 00:00"}) {
+    const auto parsed = ParseLocalTime(bad);
+    ASSERT_FALSE(parsed.ok()) << bad << " read as " << FormatTime(*parsed);
+    EXPECT_NE(parsed.status().message().find("write it like 2020-02-10 08:00"), std::string::npos) << bad;
+    EXPECT_NE(parsed.status().message().find(std::string("'") + bad + "'"), std::string::npos)
+        << parsed.status().message();
+  }
+  // Echoed escaped: what an operator pasted never drives the terminal.
+  EXPECT_EQ(ParseLocalTime("2020\x1b[2J").status().message().find('\x1b'), std::string::npos);
+}
+
+TEST_F(EntryTest, AsOfDatesTheCountAndATimeToComeIsRefused) {
+  const int64_t yesterday = *ParseLocalTime(FormatTime(NowMs() - 24 * 3600 * 1000).substr(0, 16));
+  const std::string yesterday_text = FormatTime(yesterday).substr(0, 16);
+  auto stock = entry_.Stock("sanyuan-wh", "mask.n95", "10", yesterday_text);
+  ASSERT_TRUE(stock.ok()) << stock.status().message();
+  EXPECT_EQ(stock->stock().as_of_ms(), yesterday);
+  auto demand = entry_.Demand("sy-rail", "mask.n95", "10", "5", yesterday_text);
+  ASSERT_TRUE(demand.ok()) << demand.status().message();
+  EXPECT_EQ(demand->demand().as_of_ms(), yesterday);
+  EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10")->stock().as_of_ms(), 0);  // now: none given
+  // A watch a little ahead of the node's clock is forgiven; an hour ahead is a typo.
+  EXPECT_TRUE(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 20'000)).ok());
+  const std::string later = ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 3600'000)));
+  EXPECT_NE(later.find("is in the future; a count can only be recorded for a time that has passed"),
+            std::string::npos) << later;
+  EXPECT_NE(later.find("this node's clock says"), std::string::npos) << later;
+  EXPECT_NE(ErrorOf(entry_.Demand("sy-rail", "mask.n95", "1", "1", FormatTime(NowMs() + 120'000))).find("in the future"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "10", "2020-02-3O 08:00")),
+            "as-of '2020-02-3O 08:00' is not a time; write it like 2020-02-10 08:00");
+}
+
+TEST_F(EntryTest, ACountBeforeTheLastOfItsPlaceAndItemIsRefusedAnEqualOneIsNot) {
+  const int64_t taken = *ParseLocalTime("2020-02-10 08:00");
+  const LastFigure last{500, taken, std::nullopt};
+  auto dated = [&](const std::string& as_of) {
+    auto r = entry_.Stock("sanyuan-wh", "mask.n95", "480", as_of);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return *r;
+  };
+  const Status before = CheckCountOrder(dated("2020-02-10 07:59"), last);
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.message(),
+            "a count taken 2020-02-10 07:59:00 is before the last count of sanyuan-wh mask.n95 (taken "
+            "2020-02-10 08:00:00); counts must be entered oldest first");
+  EXPECT_TRUE(CheckCountOrder(dated("2020-02-10 08:00"), last).ok());
+  EXPECT_TRUE(CheckCountOrder(dated("2020-02-10 08:01"), last).ok());
+  EXPECT_TRUE(CheckCountOrder(dated(""), last).ok());  // taken now
+  EXPECT_TRUE(CheckCountOrder(dated("2020-02-10 07:59"), std::nullopt).ok());
+  // The same for a site's demand; a confirmation has no say in it.
+  auto demand = entry_.Demand("sy-rail", "mask.n95", "10", "5", "2020-02-09");
+  ASSERT_TRUE(demand.ok());
+  EXPECT_NE(CheckCountOrder(*demand, last).message().find("last count of sy-rail mask.n95"), std::string::npos);
+}
+
+TEST_F(EntryTest, ADailyUseOverTenTimesTheLastNeedsConfirmation) {
+  const LastFigure last{800, 0, 300.0};
+  auto demand = [&](const std::string& on_hand, const std::string& use) {
+    auto r = entry_.Demand("sy-rail", "mask.n95", on_hand, use);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return *r;
+  };
+  const std::string how = "repeat the command with --confirm";
+  EXPECT_TRUE(CheckPlausible(demand("800", "3000"), last, false, how).ok());
+  const Status over = CheckPlausible(demand("800", "300000"), last, false, how);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.message(),
+            "daily use 300000 for sy-rail mask.n95 is over 10 times the last one recorded (300); check it, "
+            "and if it is right, repeat the command with --confirm");
+  EXPECT_NE(CheckPlausible(demand("800", "3000.5"), last, false, how).message().find("daily use 3000.5"),
+            std::string::npos);
+  EXPECT_TRUE(CheckPlausible(demand("800", "300000"), last, true, how).ok());
+  // Both slips at once are named together, as one confirmation accepts both.
+  const Status both = CheckPlausible(demand("800000", "300000"), last, false, how);
+  EXPECT_NE(both.message().find("800000 for sy-rail mask.n95 is over 100 times the last figure recorded (800), "
+                                "and daily use 300000"),
+            std::string::npos) << both.message();
+  // No daily use to compare with: a stock count's, an old store's, or 0.
+  EXPECT_TRUE(CheckPlausible(demand("800", "300000"), LastFigure{800, 0, std::nullopt}, false, how).ok());
+  EXPECT_TRUE(CheckPlausible(demand("800", "300000"), LastFigure{800, 0, 0.0}, false, how).ok());
+  // The count guard, as before.
+  auto stock = entry_.Stock("sanyuan-wh", "mask.n95", "500000");
+  ASSERT_TRUE(stock.ok());
+  EXPECT_EQ(CheckPlausible(*stock, LastFigure{500, 0, std::nullopt}, false, how).message(),
+            "500000 for sanyuan-wh mask.n95 is over 100 times the last figure recorded (500); check it, and if "
+            "it is right, repeat the command with --confirm");
+  EXPECT_TRUE(CheckPlausible(*stock, std::nullopt, false, how).ok());
+}
+
 TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
   EXPECT_EQ(*ParseQuantity("q", "0"), 0);
   EXPECT_EQ(*ParseQuantity("q", "\t5000\r"), 5000);
@@ -433,13 +613,21 @@ TEST_F(EntryTest, AnUnknownSiteSaysTheCityFileMayBeOutOfDate) {
 
 class CsvTest : public EntryTest {
  protected:
-  CsvImportResult Import(const std::string& text) {
+  CsvImportResult Import(const std::string& text, bool confirm_all = false) {
     WriteText(dir_.File("in.csv"), text);
-    return ImportCsv(dir_.File("in.csv"), entry_);
+    return ImportCsv(dir_.File("in.csv"), entry_, Lookup(), confirm_all);
+  }
+  // What the node's store holds: store_last_.
+  LastFigureLookup Lookup() {
+    return [this](const std::string& place, const std::string& item) -> std::optional<LastFigure> {
+      auto it = store_last_.find({place, item});
+      if (it == store_last_.end()) return std::nullopt;
+      return it->second;
+    };
   }
   // Every error must be present, in some message; and nothing may be imported.
-  void ExpectErrors(const std::string& text, std::initializer_list<std::string> fragments) {
-    const CsvImportResult result = Import(text);
+  void ExpectErrors(const std::string& text, std::initializer_list<std::string> fragments, bool confirm_all = false) {
+    const CsvImportResult result = Import(text, confirm_all);
     EXPECT_FALSE(result.errors.empty());
     EXPECT_TRUE(result.reports.empty()) << result.reports.size() << " reports despite errors";
     std::string all;
@@ -450,6 +638,7 @@ class CsvTest : public EntryTest {
   }
 
   TempDir dir_;
+  std::map<std::pair<std::string, std::string>, LastFigure> store_last_;
 };
 
 const std::string kHeader = "type,place,item,quantity,daily_use,source,from\n";
@@ -549,7 +738,7 @@ TEST_F(CsvTest, DonationWithoutDonorIsRefused) {
 TEST_F(CsvTest, MissingHeaderColumnIsNamed) {
   ExpectErrors("type,place,quantity\nstock,sanyuan-wh,1\n", {"line 1", "'item'"});
   ExpectErrors("", {"header"});
-  const CsvImportResult missing = ImportCsv(dir_.File("absent.csv"), entry_);
+  const CsvImportResult missing = ImportCsv(dir_.File("absent.csv"), entry_, Lookup(), false);
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_NE(missing.errors[0].find("absent.csv"), std::string::npos);
 }
@@ -560,6 +749,107 @@ TEST_F(CsvTest, DemandDailyUseDefaultsWhenTheColumnIsEmptyOrAbsent) {
   ASSERT_EQ(result.reports.size(), 1u);
   EXPECT_DOUBLE_EQ(result.reports[0].demand().daily_use(),
                    city_.FindSite("sy-rail")->headcount * city_.FindItem("mask.n95")->per_head_daily);
+}
+
+TEST_F(CsvTest, TheHeaderErrorNamesTheOptionalColumns) {
+  ExpectErrors("type,place,quantity\nstock,sanyuan-wh,1\n", {"optional: reference, as_of, confirm"});
+}
+
+TEST_F(CsvTest, EachRowIsCheckedAgainstTheLastFigureNamingItsLine) {
+  store_last_[{"sanyuan-wh", "mask.n95"}] = LastFigure{500, 0, std::nullopt};
+  // Against the store's last figure.
+  ExpectErrors(kHeader + "receipt,sanyuan-wh,mask.n95,5,,production,\nstock,sanyuan-wh,mask.n95,500000,,,\n",
+               {"line 3: 500000 for sanyuan-wh mask.n95 is over 100 times the last figure recorded (500); "
+                "check it, and if it is right, import again with --confirm"});
+  // Against the file's own earlier row, which comes before the store's.
+  ExpectErrors(kHeader + "demand,sy-rail,mask.n95,80,300,,\nstock,sanyuan-wh,mask.n95,499,,,\n"
+                         "demand,sy-rail,mask.n95,80,300000,,\n",
+               {"line 4: daily use 300000 for sy-rail mask.n95 is over 10 times the last one recorded (300)",
+                "confirm column"});
+  ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95,5,,,\nstock,sanyuan-wh,mask.n95,5000,,,\n",
+               {"line 3: 5000 for sanyuan-wh mask.n95 is over 100 times the last figure recorded (5)"});
+  // Exactly 100x and exactly 10x pass, each against the row before it in the file (4000000 is
+  // over 100x the store's 500, not the 50000 above it).
+  const CsvImportResult ok = Import(kHeader +
+                                    "stock,sanyuan-wh,mask.n95,50000,,,\nstock,sanyuan-wh,mask.n95,4000000,,,\n"
+                                    "demand,sy-rail,mask.n95,80,300,,\ndemand,sy-rail,mask.n95,80,3000,,\n");
+  ASSERT_TRUE(ok.errors.empty()) << ok.errors[0];
+  EXPECT_EQ(ok.reports.size(), 4u);
+  for (const auto& r : ok.reports) EXPECT_FALSE(r.confirmed());
+}
+
+TEST_F(CsvTest, AsOfDatesARowAndRowsGoInOldestFirst) {
+  const CsvImportResult dated = Import("type,place,item,quantity,daily_use,as_of\n"
+                                       "stock,sanyuan-wh,mask.n95,500,,2020-02-10 08:00\n"
+                                       "stock,sanyuan-wh,mask.n95,510,,2020-02-10 08:00\n"
+                                       "demand,sy-rail,mask.n95,80,300,2020-02-09\n"
+                                       "stock,sanyuan-wh,mask.n95,520,,\n");
+  ASSERT_TRUE(dated.errors.empty()) << dated.errors[0];
+  ASSERT_EQ(dated.reports.size(), 4u);
+  EXPECT_EQ(dated.reports[0].stock().as_of_ms(), *ParseLocalTime("2020-02-10 08:00"));
+  EXPECT_EQ(dated.reports[2].demand().as_of_ms(), *ParseLocalTime("2020-02-09 00:00"));
+  EXPECT_EQ(dated.reports[3].stock().as_of_ms(), 0);  // empty: now
+  // Out of order within the file, and against the store's last count.
+  ExpectErrors("type,place,item,quantity,as_of\n"
+               "stock,sanyuan-wh,mask.n95,500,2020-02-10 08:00\n"
+               "stock,sanyuan-wh,mask.n95,510,2020-02-10 07:00\n"
+               "stock,sanyuan-wh,mask.n95,520,2020-02-10 07:30\n",
+               {"line 3: a count taken 2020-02-10 07:00:00 is before the last count of sanyuan-wh mask.n95 "
+                "(taken 2020-02-10 08:00:00); counts must be entered oldest first",
+                "line 4: a count taken 2020-02-10 07:30:00 is before"});
+  store_last_[{"sy-rail", "mask.n95"}] = LastFigure{80, *ParseLocalTime("2020-02-10 12:00"), 300.0};
+  ExpectErrors("type,place,item,quantity,daily_use,as_of\ndemand,sy-rail,mask.n95,80,300,2020-02-10 11:00\n",
+               {"line 2: a count taken 2020-02-10 11:00:00 is before the last count of sy-rail mask.n95"});
+  // A row without as_of is taken now: a dated row after it is older.
+  ExpectErrors("type,place,item,quantity,as_of\nstock,sanyuan-wh,sanitizer,5,\n"
+               "stock,sanyuan-wh,sanitizer,5,2020-02-10 08:00\n",
+               {"line 3: a count taken 2020-02-10 08:00:00 is before the last count of sanyuan-wh sanitizer"});
+  // --confirm has no say in the order.
+  ExpectErrors("type,place,item,quantity,as_of\nstock,sanyuan-wh,sanitizer,5,2020-02-10 08:00\n"
+               "stock,sanyuan-wh,sanitizer,5,2020-02-09 08:00\n",
+               {"line 3:", "oldest first"}, true);
+  ExpectErrors("type,place,item,quantity,as_of\nstock,sanyuan-wh,sanitizer,5," + FormatTime(NowMs() + 3600'000) +
+                   "\nstock,sanyuan-wh,sanitizer,5,10/02/2020\n",
+               {"line 2: as-of", "is in the future", "line 3: as-of '10/02/2020' is not a time"});
+  ExpectErrors("type,place,item,quantity,source,as_of\nreceipt,sanyuan-wh,sanitizer,5,production,2020-02-10\n",
+               {"line 2: as_of is for stock and demand rows"});
+}
+
+TEST_F(CsvTest, ConfirmAllOrAConfirmColumnAcceptsFlaggedRows) {
+  store_last_[{"sanyuan-wh", "mask.n95"}] = LastFigure{500, 0, std::nullopt};
+  store_last_[{"sy-rail", "mask.n95"}] = LastFigure{80, 0, 300.0};
+  const std::string rows = "stock,sanyuan-wh,mask.n95,500000,,,\n"
+                           "stock,sanyuan-wh,sanitizer,10,,,\n"
+                           "demand,sy-rail,mask.n95,80,300000,,\n";
+  ExpectErrors(kHeader + rows, {"line 2: 500000", "line 4: daily use 300000"});
+  // --confirm: every flagged row, and only those, is confirmed.
+  const CsvImportResult all = Import(kHeader + rows, true);
+  ASSERT_TRUE(all.errors.empty()) << all.errors[0];
+  ASSERT_EQ(all.reports.size(), 3u);
+  EXPECT_TRUE(all.reports[0].confirmed());
+  EXPECT_FALSE(all.reports[1].confirmed());
+  EXPECT_TRUE(all.reports[2].confirmed());
+  // The confirm column: one row at a time, in the spellings spreadsheets give.
+  const std::string header = "type,place,item,quantity,daily_use,confirm\n";
+  ExpectErrors(header + "stock,sanyuan-wh,mask.n95,500000,,Yes\ndemand,sy-rail,mask.n95,80,300000,\n",
+               {"line 3: daily use 300000"});
+  for (const char* yes : {"yes", "Y", "1", "TRUE", " true "}) {
+    const CsvImportResult one = Import(header + "stock,sanyuan-wh,mask.n95,500000,," + yes +
+                                       "\ndemand,sy-rail,mask.n95,80,300000," + yes + "\n");
+    ASSERT_TRUE(one.errors.empty()) << yes << ": " << one.errors[0];
+    EXPECT_TRUE(one.reports[0].confirmed()) << yes;
+    EXPECT_TRUE(one.reports[1].confirmed()) << yes;
+  }
+  const CsvImportResult no = Import(header + "stock,sanyuan-wh,mask.n95,600,,no\n");
+  ASSERT_TRUE(no.errors.empty()) << no.errors[0];
+  EXPECT_FALSE(no.reports[0].confirmed());
+  ExpectErrors(header + "stock,sanyuan-wh,mask.n95,600,,maybe\n",
+               {"line 2: confirm 'maybe' is neither yes nor no"});
+  // A confirmed row is the previous figure for the rows after it.
+  const CsvImportResult chain = Import(header + "stock,sanyuan-wh,mask.n95,500000,,yes\n"
+                                                "stock,sanyuan-wh,mask.n95,600000,,\n");
+  ASSERT_TRUE(chain.errors.empty()) << chain.errors[0];
+  EXPECT_FALSE(chain.reports[1].confirmed());
 }
 
 }  // namespace

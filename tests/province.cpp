@@ -204,7 +204,9 @@ void WriteCityYaml(const City& city, std::ostream& out) {
   }
   out << "policy:\n  target_days: " << policy.target_days
       << "\n  min_order_days: " << policy.min_order_days
-      << "\n  road_factor: " << policy.road_factor << '\n';
+      << "\n  road_factor: " << policy.road_factor << "\n  use_ceiling: " << policy.use_ceiling
+      << "\n  observed_margin: " << policy.observed_margin
+      << "\n  stale_after_days: " << policy.stale_after_days << '\n';
   if (!policy.reserve_warehouse.empty()) {
     std::vector<std::string> tiers;
     for (int tier : policy.release_to_tiers) tiers.push_back(std::to_string(tier));
