@@ -361,9 +361,10 @@ int main(int argc, char** argv) {
     return Record(*node, {*report});
   }
   if (app.got_subcommand(import)) {
-    ppe::CsvImportResult result = ppe::ImportCsv(
-        csv, entry, [&](const std::string& place, const std::string& counted) { return node->store->Last(place, counted); },
-        confirm);
+    const auto last = [&](const std::string& place, const std::string& counted) {
+      return node->store->Last(place, counted);
+    };
+    ppe::CsvImportResult result = ppe::ImportCsv(csv, entry, last, confirm);
     if (!result.errors.empty()) {
       for (const std::string& e : result.errors) std::cerr << "ppe-node: " << e << "\n";
       return Fail("nothing imported: fix the " + std::to_string(result.errors.size()) +

@@ -44,12 +44,14 @@ class ReportEntry {
 // Parses a whole non-negative number as an operator writes it ("5000", " 12 "); names `what` on error.
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text);
 
-// The checks of a stock count or demand against the last one this node recorded for the same
-// place and item (`last`; none: nothing to check against), shared by the command line and CSV
-// import. Receipts and order steps always pass.
-//
-// The place (warehouse or site) and item a stock count or demand is of, to look up its last.
+// The place (warehouse or site) and item a stock count or demand is of, to look up its last
+// figure; empty for other reports.
 std::pair<std::string, std::string> PlaceAndItem(const wire::Report& report);
+
+// The checks of a stock count or demand against the last one this node recorded for the same
+// place and item (`last`; none: nothing to check against), one code path for the command line
+// and CSV import. Receipts and order steps always pass.
+//
 // A count given an as_of before the last count's time would put an old figure over a newer one:
 // refused, and no confirmation overrides it. Equal times pass; a count without an as_of is taken
 // now, the newest time there is, and passes (refusing it for a clock set back would block entry).

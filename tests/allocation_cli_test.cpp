@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/clock.h"
 #include "tests/cluster.h"
 
 namespace ppe::testing {
@@ -48,7 +49,9 @@ std::set<std::tuple<std::string, std::string, int64_t>> Shipments(const json& or
 
 class AllocationCli : public ::testing::Test {
  protected:
-  explicit AllocationCli(const std::string& city_file = "") : cluster_(city_file.empty() ? city_.path() : city_file) {}
+  // city_file: a city file to deploy; else city_yaml, written to a temporary file.
+  explicit AllocationCli(const std::string& city_file = "", const char* city_yaml = kCity)
+      : city_("city.yaml", city_yaml), cluster_(city_file.empty() ? city_.path() : city_file) {}
   void SetUp() override { cluster_.StartBroker(); }
 
   // Records at `node` (its daemon started on first use) and waits until the broker applied it.
@@ -75,7 +78,7 @@ class AllocationCli : public ::testing::Test {
     Demand("alpha", "r1", "mask.surgical", 0, 50);
   }
 
-  TempFile city_{"rationville.yaml", kCity};
+  TempFile city_;
   Cluster cluster_;
   std::set<std::string> started_;
 };
@@ -243,6 +246,169 @@ TEST_F(AllocationCliSanming, DryRunShowsTheSpecsFieldsServesTier1FirstAndStoresN
   EXPECT_EQ(second.out, first.out);
   EXPECT_EQ(cluster_.CtlJson({"orders"}), json::array());
   for (const json& row : cluster_.CtlJson({"stock"})) EXPECT_EQ(row["reserved"], 0) << row.dump();
+}
+
+// Issue 11's city: one county, masks at one a head a day, minimum orders of one day's use.
+constexpr const char* kTrustCity = R"(city: trustville
+items:
+  - {id: mask.surgical, name: Surgical mask, unit: piece, lot: 50, substitutes_for: [], per_head_daily: 1}
+tiers: {1: [designated_hospital, fever_clinic], 2: [rail_station]}
+policy: {target_days: 7, min_order_days: 1, road_factor: 1.3}
+counties:
+  - {id: alpha, name: Alpha, location: [26.00, 117.00]}
+warehouses:
+  - {id: alpha-wh, county: alpha, name: Alpha warehouse}
+sites:
+  - {id: first-hospital, county: alpha, name: First Hospital, kind: designated_hospital, headcount: 1500}
+  - {id: fever-clinic, county: alpha, name: Fever clinic, kind: fever_clinic, headcount: 50}
+  - {id: rail, county: alpha, name: Rail station, kind: rail_station, headcount: 100}
+  - {id: integrated, county: alpha, name: Integrated hospital, kind: designated_hospital, headcount: 100}
+)";
+
+constexpr int64_t kHourMs = 3600 * 1000;
+
+class AllocationTrust : public AllocationCli {
+ protected:
+  AllocationTrust() : AllocationCli("", kTrustCity) {}
+  // A count's --as-of, hours before now, as operators type it (local time).
+  static std::string HoursAgo(int64_t hours) { return FormatTime(NowMs() - hours * kHourMs); }
+  json DemandRow(const std::string& site) {
+    for (const json& row : cluster_.CtlJson({"demand"})) {
+      if (row["site"] == site) return row;
+    }
+    return json();
+  }
+  std::set<std::string> AlertKinds() {
+    std::set<std::string> kinds;
+    const json status = cluster_.CtlJson({"status"});  // a temporary's member would dangle in the loop
+    for (const json& a : status["alerts"]) kinds.insert(a["kind"].get<std::string>());
+    return kinds;
+  }
+};
+
+// The issue's case: the largest hospital got nothing and a rail station 700 masks.
+TEST_F(AllocationTrust, MinimumOrdersNeverStarveTheHospitalNorServeTheRailStationFirst) {
+  Record("alpha", {"stock", "alpha-wh", "mask.surgical", "2500"});
+  Demand("alpha", "first-hospital", "mask.surgical", 0, 3000);
+  Demand("alpha", "fever-clinic", "mask.surgical", 10, 50);
+  Demand("alpha", "rail", "mask.surgical", 0, 100);
+  const json plan = cluster_.CtlJson({"allocate", "--dry-run"});
+  std::map<std::string, int64_t> got;
+  for (const json& o : plan["orders"]) got[o["to_site"]] += o["qty"].get<int64_t>();
+  EXPECT_EQ(got["rail"], 0) << plan.dump();
+  EXPECT_GT(got["first-hospital"], 0) << plan.dump();
+  EXPECT_EQ(got["first-hospital"] + got["fever-clinic"], 2500);
+
+  const json rail = cluster_.CtlJson({"explain", "--site", "rail", "--dry-run"});
+  ASSERT_EQ(rail["items"].size(), 1u) << rail.dump();
+  EXPECT_EQ(rail["items"][0]["got"], 0);
+  EXPECT_EQ(rail["items"][0]["outcome"], "pool_ran_out");
+  EXPECT_TRUE(Contains(rail["items"][0]["why"], "pool ran out")) << rail.dump();
+  EXPECT_EQ(rail["dry_run"], true);
+
+  // Committed, the same account is kept for the round and read back with its orders.
+  ASSERT_EQ(cluster_.Ctl({"allocate"}).exit_code, 0);
+  const json hospital = cluster_.CtlJson({"explain", "--site", "first-hospital", "--item", "mask.surgical"});
+  EXPECT_EQ(hospital["round"], 1);
+  EXPECT_EQ(hospital["dry_run"], false);
+  const json& item = hospital["items"][0];
+  EXPECT_EQ(item["tier"], 1);
+  EXPECT_EQ(item["got"], got["first-hospital"]);
+  int64_t ordered = 0;
+  for (const json& o : item["orders"]) ordered += o["qty"].get<int64_t>();
+  EXPECT_EQ(ordered, got["first-hospital"]);
+  EXPECT_EQ(item["days_before"], 0);
+  for (const char* key : {"on_hand", "in_transit", "reported_daily_use", "ceiling", "observed_daily_use",
+                          "used_daily_use", "capped", "stale", "days_after", "why"}) {
+    EXPECT_TRUE(item.contains(key)) << key;
+  }
+  const CommandResult table = cluster_.Ctl({"explain", "--site", "rail"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(Contains(table.out, "pool ran out")) << table.out;
+  const CommandResult unknown = cluster_.Ctl({"explain", "--site", "no-such-site"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_TRUE(Contains(unknown.err, "unknown site")) << unknown.err;
+}
+
+// 300,000 typed for 300: refused unless confirmed, and confirmed it is still held at the ceiling.
+TEST_F(AllocationTrust, AnInflatedDailyUseNeedsConfirmingAndIsCappedAtTheHeadcountCeiling) {
+  Record("alpha", {"stock", "alpha-wh", "mask.surgical", "5000"});
+  Demand("alpha", "integrated", "mask.surgical", 0, 300);
+  const CommandResult slip = cluster_.Node("alpha", {"demand", "integrated", "mask.surgical", "--on-hand", "0",
+                                                     "--daily-use", "300000"});
+  EXPECT_NE(slip.exit_code, 0);
+  EXPECT_TRUE(Contains(slip.err, "--confirm")) << slip.err;
+  Record("alpha", {"demand", "integrated", "mask.surgical", "--on-hand", "0", "--daily-use", "300000", "--confirm"});
+  const json row = DemandRow("integrated");
+  EXPECT_EQ(row["reported_daily_use"], 300000);
+  EXPECT_EQ(row["ceiling"], 300);
+  EXPECT_EQ(row["used_daily_use"], 300);
+  EXPECT_EQ(row["capped"], true);
+  EXPECT_EQ(row["capped_by"], "ceiling");
+  EXPECT_EQ(row["stale"], false);
+  EXPECT_TRUE(AlertKinds().count("capped_demand"));
+  // The round gives it what 300 a day needs for 7 days, not 5,000 masks.
+  int64_t got = 0;
+  const json plan = cluster_.CtlJson({"allocate", "--dry-run"});
+  for (const json& o : plan["orders"]) got += o["qty"].get<int64_t>();
+  EXPECT_EQ(got, 2100);
+  const json why = cluster_.CtlJson({"explain", "--site", "integrated", "--dry-run"});
+  EXPECT_TRUE(Contains(why["items"][0]["why"], "capped at 300 by the ceiling")) << why.dump();
+}
+
+// Two counts two days apart, with an order received between: what it used caps what it reported.
+TEST_F(AllocationTrust, ObservedUseFromCountsWithADeliveryBetweenCapsTheReportedUse) {
+  Record("alpha", {"stock", "alpha-wh", "mask.surgical", "5000"});
+  Record("alpha", {"demand", "fever-clinic", "mask.surgical", "--on-hand", "100", "--daily-use", "140",
+                   "--as-of", HoursAgo(48)});
+  ASSERT_EQ(cluster_.Ctl({"allocate"}).exit_code, 0);
+  int64_t received = 0;
+  for (const json& o : cluster_.CtlJson({"orders", "--site", "fever-clinic"})) {
+    const std::string id = std::to_string(o["id"].get<int64_t>());
+    ASSERT_TRUE(WaitFor([&] { return Contains(cluster_.Node("alpha", {"orders", "--json"}).out, "\"id\": " + id); },
+                        10000))
+        << "order " << id << " never reached the node";
+    Record("alpha", {"ship", id});
+    Record("alpha", {"receive", id});
+    received += o["qty"].get<int64_t>();
+  }
+  ASSERT_GT(received, 0);
+  // Used 40 in two days: 20 a day; twice that is what the allocator now works with.
+  Record("alpha", {"demand", "fever-clinic", "mask.surgical", "--on-hand", std::to_string(100 + received - 40),
+                   "--daily-use", "140"});
+  const json row = DemandRow("fever-clinic");
+  EXPECT_NEAR(row["observed_daily_use"].get<double>(), 20, 0.1) << row.dump();
+  EXPECT_NEAR(row["used_daily_use"].get<double>(), 40, 0.1) << row.dump();
+  EXPECT_EQ(row["capped_by"], "observed");
+  EXPECT_EQ(row["reported_daily_use"], 140);
+  EXPECT_EQ(cluster_.Ctl({"check"}).exit_code, 0) << cluster_.Ctl({"check"}).out;
+  // Then more on hand than it had and received: flagged inconsistent, and no cap from it.
+  Record("alpha", {"demand", "fever-clinic", "mask.surgical", "--on-hand", "5000", "--daily-use", "140",
+                   "--confirm"});
+  const json odd = DemandRow("fever-clinic");
+  EXPECT_EQ(odd["inconsistent"], true) << odd.dump();
+  EXPECT_EQ(odd["used_daily_use"], 140);
+  EXPECT_TRUE(AlertKinds().count("inconsistent_use"));
+}
+
+// Yesterday's paper counts: a stale demand is flagged; a warehouse count keeps later receipts.
+TEST_F(AllocationTrust, CountsDatedEarlierAreStaleOrKeepWhatMovedSinceAndMustGoInOldestFirst) {
+  Record("alpha", {"demand", "rail", "mask.surgical", "--on-hand", "0", "--daily-use", "100", "--as-of",
+                   HoursAgo(4 * 24)});
+  const json rail = DemandRow("rail");
+  EXPECT_EQ(rail["stale"], true) << rail.dump();
+  EXPECT_TRUE(AlertKinds().count("stale_demand"));
+  const json why = cluster_.CtlJson({"explain", "--site", "rail", "--dry-run"});
+  EXPECT_TRUE(Contains(why["items"][0]["why"], "stale")) << why.dump();
+
+  Record("alpha", {"receipt", "alpha-wh", "mask.surgical", "100"});
+  Record("alpha", {"stock", "alpha-wh", "mask.surgical", "500", "--as-of", HoursAgo(1)});
+  EXPECT_EQ(cluster_.BrokerStock("alpha-wh", "mask.surgical"), 600);
+  EXPECT_EQ(cluster_.Ctl({"check"}).exit_code, 0);
+  const CommandResult older = cluster_.Node("alpha", {"stock", "alpha-wh", "mask.surgical", "400", "--as-of",
+                                                      HoursAgo(2)});
+  EXPECT_NE(older.exit_code, 0);
+  EXPECT_TRUE(Contains(older.err, "oldest first")) << older.err;
 }
 
 }  // namespace

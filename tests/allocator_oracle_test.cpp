@@ -169,6 +169,9 @@ struct TierLevel {
   bool served = false;      // some site of the tier got a lot
   double exhaustion_key = 0;  // K: the highest key at which the plan served a site of the tier
   bool partial_block = false;  // some site got less than its first block
+  // How far L* may sit above the exact level because of the slack the lexicographic LP gives the
+  // tiers above (1e-7 units per site row, 1e-6 per tier at target) and GLPK's own tolerance.
+  double lp_slack_days = 0;
 };
 
 // Per tier in order: the LP's best minimum cover given the tiers above. A tier that reaches
@@ -200,12 +203,14 @@ std::optional<std::vector<TierLevel>> LexicographicLevels(const Province& p, con
   std::set<int> tiers;
   for (const SiteStake& s : stakes) tiers.insert(s.tier);
   std::vector<TierLevel> levels;
+  double slack_units = 0;  // what the rows fixed so far let the tiers above leave over
   for (int tier : tiers) {
     Lp stage = lp;
     const int z = stage.AddColumn(-kInf, policy.target_days, 1);
     TierLevel level{tier};
     level.plan_min = kInf;
     level.exhaustion_key = -kInf;
+    double least_daily_use = kInf;
     for (size_t i = 0; i < stakes.size(); ++i) {
       const SiteStake& s = stakes[i];
       if (s.tier != tier || s.cap_units == 0) continue;
@@ -214,6 +219,7 @@ std::optional<std::vector<TierLevel>> LexicographicLevels(const Province& p, con
                                                          policy.target_days));
       level.one_lot_days = std::max(level.one_lot_days, item.lot / s.daily_use);
       level.block_days = std::max(level.block_days, s.block_units / s.daily_use);
+      least_daily_use = std::min(least_daily_use, s.daily_use);
       level.ran_short |= s.planned_units < s.cap_units;
       if (s.planned_units > 0) {
         // Keyed at its starting cover if it got no more than its first block, else at its cover
@@ -233,6 +239,7 @@ std::optional<std::vector<TierLevel>> LexicographicLevels(const Province& p, con
       return std::nullopt;
     }
     level.lp_level = *best;
+    level.lp_slack_days = 1e-6 + slack_units / least_daily_use;
     levels.push_back(level);
     std::vector<std::pair<int, double>> tier_terms;
     for (size_t i = 0; i < stakes.size(); ++i) {
@@ -240,6 +247,7 @@ std::optional<std::vector<TierLevel>> LexicographicLevels(const Province& p, con
       if (s.tier != tier || s.cap_units == 0) continue;
       lp.AddRow({{columns[i].first, 1}, {columns[i].second, 1}},
                 std::max(0.0, *best * s.daily_use - s.base - 1e-7), kInf);
+      slack_units += 1e-7;
       tier_terms.push_back({columns[i].first, 1});
       tier_terms.push_back({columns[i].second, 1});
     }
@@ -252,6 +260,7 @@ std::optional<std::vector<TierLevel>> LexicographicLevels(const Province& p, con
         return std::nullopt;
       }
       lp.AddRow(tier_terms, *taken - 1e-6, kInf);
+      slack_units += 1e-6;
     }
   }
   return levels;
@@ -280,20 +289,20 @@ struct BoundStats {
 
 bool MinOrderBoundHolds(const Province& p, const Item& item, const AllocationPlan& plan,
                         BoundStats& stats) {
-  constexpr double kTolerance = 1e-6;  // days; the LP's own slack is 1e-7 units per row
   const std::optional<std::vector<TierLevel>> levels = LexicographicLevels(p, item, plan);
   if (!levels) return false;
   bool holds = true;
   for (const TierLevel& level : *levels) {
+    const double tolerance = level.lp_slack_days;
     const std::string where = item.id + " tier " + std::to_string(level.tier);
     ++stats.tiers;
     // Any plan is feasible for the LP (given what the tiers above left it): it is an upper bound.
-    if (level.plan_min > level.lp_level + kTolerance) {
+    if (level.plan_min > level.lp_level + tolerance) {
       ADD_FAILURE() << where << ": plan's lowest cover " << level.plan_min << " above the LP's "
                     << level.lp_level;
       holds = false;
     }
-    if (level.plan_min < level.lp_level - level.block_days - kTolerance) {
+    if (level.plan_min < level.lp_level - level.block_days - tolerance) {
       ADD_FAILURE() << where << ": plan's lowest cover " << level.plan_min << " below L* "
                     << level.lp_level << " minus the largest first block, " << level.block_days
                     << " days";
@@ -304,12 +313,12 @@ bool MinOrderBoundHolds(const Province& p, const Item& item, const AllocationPla
     ++stats.short_tiers;
     stats.block_tiers += level.block_days > level.one_lot_days + 1e-12;
     stats.partial_tiers += level.partial_block;
-    if (level.plan_min < level.exhaustion_key - kTolerance) {
+    if (level.plan_min < level.exhaustion_key - 1e-9) {
       ADD_FAILURE() << where << ": a site ends at " << level.plan_min
                     << " days, below the exhaustion key " << level.exhaustion_key;
       holds = false;
     }
-    if (level.lp_level > level.exhaustion_key + level.block_days + kTolerance) {
+    if (level.lp_level > level.exhaustion_key + level.block_days + tolerance) {
       ADD_FAILURE() << where << ": L* " << level.lp_level << " above the exhaustion key "
                     << level.exhaustion_key << " plus the largest block " << level.block_days;
       holds = false;

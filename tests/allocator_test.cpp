@@ -963,6 +963,35 @@ TEST(AllocatorProperties, RandomInstancesKeepEveryRule) {
   EXPECT_GE(stats.partial_blocks, 50);
 }
 
+// The generator releases the reserve to tier 1 only. Released tiers below unreleased ones make
+// the reserve clauses of the strict-tier rule bite: a released tier 3 may take reserve lots while
+// tier 2 is short, but no general lot.
+TEST(AllocatorProperties, ReserveReleasedToOtherTiersKeepsEveryRule) {
+  const std::vector<std::vector<int>> releases = {{1, 3}, {2}, {2, 4}, {3}, {1, 2, 3, 4}};
+  CheckerStats stats;
+  int with_reserve = 0;
+  for (const ProvinceOptions& options : PropertyInstances()) {
+    if (options.seed <= kMinOrderSeeds) continue;  // the second set: minimum orders on
+    const Province generated = GenerateProvince(options);
+    Policy policy = generated.city.policy();
+    if (policy.reserve_warehouse.empty()) continue;
+    ++with_reserve;
+    policy.release_to_tiers = releases[options.seed % releases.size()];
+    const City& c = generated.city;
+    Result<City> city = City::Build(c.name(), c.items(), c.tiers(), policy, c.counties(),
+                                    c.warehouses(), c.sites());
+    ASSERT_TRUE(city.ok()) << city.status().message();
+    const Province p{std::move(city.value()), generated.stock, generated.demand};
+    std::ostringstream released;
+    for (int tier : policy.release_to_tiers) released << ' ' << tier;
+    SCOPED_TRACE(Describe(options) + " reserve released to tiers" + released.str());
+    const AllocationPlan plan = Allocate(p.city, p.stock, p.demand);
+    PlanChecker(p, plan, stats).CheckAll();
+    if (HasFailure()) return;
+  }
+  EXPECT_GE(with_reserve, 100);
+}
+
 TEST(AllocatorProperties, SecondRoundPlansNothing) {
   for (const ProvinceOptions& options : PropertyInstances()) {
     SCOPED_TRACE(Describe(options));

@@ -388,5 +388,108 @@ TEST_F(KeyRingTest, RefusesAMissingFolder) {
   EXPECT_NE(ring.status().message().find("absent"), std::string::npos);
 }
 
+// --- counts dated when they were taken (--as-of), and the observed use they give ----------------
+
+constexpr int64_t kDayMs = 24 * 3600 * 1000;
+
+TEST_F(BrokerStoreTest, AStockCountDatedEarlierKeepsWhatWasReceivedAfterIt) {
+  ReportOrigin receipt = Origin();
+  receipt.recorded_ms = 50 * kDayMs;  // typed at 50 d
+  receipt.applied_ms = 50 * kDayMs;
+  Committed([&] { return store_->ApplyReceipt(receipt, Receipt(300)); });
+  // Yesterday's paper count, typed in after the receipt: the receipt came after the count.
+  ReportOrigin count = Origin();
+  count.recorded_ms = count.applied_ms = 50 * kDayMs + 60'000;
+  wire::StockCount paper = Count(1000);
+  paper.set_as_of_ms(49 * kDayMs);
+  Committed([&] { return store_->ApplyStockCount(count, paper); });
+  EXPECT_EQ(OnHand("sanyuan-wh"), 1300);
+  // The ledger explains the figure: receipt +300, then the count's adjustment +1000.
+  const std::vector<Event> events = Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].quantity, 1000);
+  EXPECT_EQ(events[1].delta, 1000);
+  // A count without a date is taken when recorded: nothing is added back.
+  Committed([&] { return store_->ApplyStockCount(Origin(), Count(900)); });
+  EXPECT_EQ(OnHand("sanyuan-wh"), 900);
+}
+
+TEST_F(BrokerStoreTest, ACountDatedBeforeTheLastOneOrFarAheadIsRefused) {
+  wire::Report report;
+  *report.mutable_stock() = Count(500);
+  report.mutable_stock()->set_as_of_ms(10 * kDayMs);
+  ReportOrigin origin = Origin();
+  origin.recorded_ms = origin.applied_ms = 11 * kDayMs;
+  EXPECT_FALSE(store_->CheckCountTime(report, origin).refused());
+  Committed([&] { return store_->ApplyStockCount(origin, report.stock()); });
+  report.mutable_stock()->set_as_of_ms(9 * kDayMs);
+  const Refusal earlier = store_->CheckCountTime(report, origin);
+  EXPECT_EQ(earlier.code, wire::OUT_OF_ORDER);
+  EXPECT_NE(earlier.text.find("older than the one already recorded"), std::string::npos) << earlier.text;
+  report.mutable_stock()->set_as_of_ms(10 * kDayMs);  // the same time again is in order
+  EXPECT_FALSE(store_->CheckCountTime(report, origin).refused());
+  report.mutable_stock()->set_as_of_ms(13 * kDayMs);  // two days ahead of the broker's clock
+  EXPECT_EQ(store_->CheckCountTime(report, origin).code, wire::OUT_OF_ORDER);
+  // Without a date the stream's own order is the order, whatever the node's clock says.
+  report.mutable_stock()->set_as_of_ms(0);
+  origin.recorded_ms = kDayMs;
+  EXPECT_FALSE(store_->CheckCountTime(report, origin).refused());
+}
+
+// Two counts of a site a day or more apart, with an order landed between, give what it used.
+TEST_F(BrokerStoreTest, TwoSiteCountsADayApartGiveItsObservedUseCountingWhatLandedBetween) {
+  const auto count_at = [&](int64_t at_ms, int64_t on_hand) {
+    ReportOrigin origin = Origin();
+    origin.recorded_ms = origin.applied_ms = at_ms;
+    wire::Demand d = Demand("sm-first-hospital", on_hand, 500);
+    d.set_as_of_ms(at_ms);
+    Committed([&] { return store_->ApplyDemand(origin, d); });
+  };
+  const auto observed = [&] {
+    for (const DemandRow& r : store_->Demand()) {
+      if (r.site == "sm-first-hospital") return r.observed;
+    }
+    return UseObservation{};
+  };
+  count_at(10 * kDayMs, 1000);
+  EXPECT_EQ(observed().state, ObservedUse::kNone);
+  // 400 landed 12 hours later (an order received at the site).
+  ReportOrigin landing = Origin();
+  landing.recorded_ms = landing.applied_ms = 10 * kDayMs + kDayMs / 2;
+  Committed([&] {
+    Status s = store_->LandAtSite("sm-first-hospital", "mask.n95", 400, landing.applied_ms);
+    return s.ok() ? store_->AppendEvent(landing, "landed", "sm-first-hospital", "mask.n95", 400, 400, "{}") : s;
+  });
+  count_at(10 * kDayMs + 6 * 3600 * 1000, 900);  // six hours on: too soon to say
+  EXPECT_EQ(observed().state, ObservedUse::kNone);
+  count_at(12 * kDayMs, 600);  // two days after the first: 1000 + 400 - 600 = 800 in 2 days
+  EXPECT_EQ(observed().state, ObservedUse::kObserved);
+  EXPECT_DOUBLE_EQ(observed().daily_use, 400);
+  count_at(14 * kDayMs, 0);  // it ran out: the figure says nothing
+  EXPECT_EQ(observed().state, ObservedUse::kRanOut);
+  count_at(16 * kDayMs, 700);  // 700 with nothing received since 0: goods from outside the system
+  EXPECT_EQ(observed().state, ObservedUse::kInconsistent);
+}
+
+TEST_F(BrokerStoreTest, ASiteCountDatedEarlierKeepsWhatLandedAfterIt) {
+  ReportOrigin landing = Origin();
+  landing.recorded_ms = landing.applied_ms = 20 * kDayMs;
+  Committed([&] {
+    Status s = store_->LandAtSite("sm-first-hospital", "mask.n95", 250, landing.applied_ms);
+    return s.ok() ? store_->AppendEvent(landing, "landed", "sm-first-hospital", "mask.n95", 250, 250, "{}") : s;
+  });
+  ReportOrigin origin = Origin();
+  origin.recorded_ms = origin.applied_ms = 20 * kDayMs + 60'000;
+  wire::Demand d = Demand("sm-first-hospital", 100, 50);
+  d.set_as_of_ms(19 * kDayMs);
+  Committed([&] { return store_->ApplyDemand(origin, d); });
+  for (const DemandRow& r : store_->Demand()) {
+    if (r.site == "sm-first-hospital") {
+      EXPECT_EQ(r.on_hand, 350);
+      EXPECT_EQ(r.as_of_ms, 19 * kDayMs);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ppe::test
