@@ -112,9 +112,8 @@ Status BrokerServer::Start() {
   reader_ = std::make_unique<FrameReader>(city_);
   orders_ = std::make_unique<OrderBook>(city_, *store_);
   ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
-  ctl_->set_loop_stats(&loop_stats_);
-  planner_ = std::make_unique<RoundPlanner>(city_, context_);
-  PPE_RETURN_IF_ERROR(planner_->Start(config_.store));
+  reads_ = std::make_unique<ReadService>(city_, config_, context_);
+  PPE_RETURN_IF_ERROR(reads_->Start(config_.store));
   ArmFault();
   PPE_RETURN_IF_ERROR(CancelOrdersOutsideCity());
 
@@ -276,7 +275,7 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     if (reload.exchange(false)) ReloadKeys();
     zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
                                {router_.handle(), 0, ZMQ_POLLIN, 0},
-                               {planner_->done_socket().handle(), 0, ZMQ_POLLIN, 0}};
+                               {reads_->done_socket().handle(), 0, ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 3, std::chrono::milliseconds(backup_ ? 0 : 200));
     } catch (const zmq::error_t& e) {
@@ -285,9 +284,9 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     }
     const int64_t cycle_start = MonotonicMs();
     if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
-    // Plans made on the planner's thread read only committed state: answered as they come.
+    // The read service's answers hold only committed state: sent as they come.
     if (items[2].revents & ZMQ_POLLIN) {
-      for (RoundPlanner::Done& done : planner_->TakeDone()) {
+      for (ReadService::Done& done : reads_->TakeDone()) {
         wire::Envelope reply;
         *reply.mutable_reply() = std::move(done.reply);
         Send(done.routing_id, reply);
@@ -316,21 +315,21 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
   spdlog::info("broker stopping");
 }
 
-// A dry-run plan goes to the round planner's thread, so the loop goes on applying reports while a
-// province is planned; a full queue is told to wait. Node keys are refused by CtlService as ever.
-bool BrokerServer::SubmitPlan(PendingRequest& pending) {
-  if (pending.who.role == Role::kNode) return false;
+// A command that only reads goes to the read service's thread, so the loop goes on applying reports
+// while a province is planned or listed; a full queue is told to ask again.
+bool BrokerServer::SubmitRead(PendingRequest& pending) {
   nlohmann::json args = nlohmann::json::parse(pending.request.args_json(), nullptr, false);
-  if (!args.is_object() || !RoundPlanner::Takes(pending.request.command(), args)) return false;
-  if (planner_->Submit({pending.routing_id, pending.request.id(), pending.request.command(), std::move(args)})) {
-    return true;
-  }
+  if (!args.is_object() || !CtlService::ReadsOnly(pending.request.command(), args)) return false;
+  const int64_t now = NowMs();
+  ReadService::Job job{pending.routing_id, pending.who, pending.request, std::move(args), store_->progress(),
+                       {loop_stats_.LongestMs(now, 10), loop_stats_.LongestMs(now, 60)}};
+  if (reads_->Submit(std::move(job))) return true;
   wire::Envelope reply;
   reply.mutable_reply()->set_id(pending.request.id());
   reply.mutable_reply()->set_ok(false);
   reply.mutable_reply()->set_code(wire::RATE_LIMITED);
-  reply.mutable_reply()->set_error(std::to_string(RoundPlanner::kMaxWaiting) +
-                                   " plans are already waiting to be made; ask again in a few seconds");
+  reply.mutable_reply()->set_error(std::to_string(ReadService::kMaxWaiting) +
+                                   " requests are already waiting to be answered; ask again in a few seconds");
   Send(pending.routing_id, reply);
   return true;
 }
@@ -729,7 +728,7 @@ void BrokerServer::FinishCycle() {
       BeginBackup(pending);  // answered when done, some turns of the loop later
       continue;
     }
-    if (SubmitPlan(pending)) continue;  // answered when the plan is made
+    if (SubmitRead(pending)) continue;  // answered by the read service's thread
     wire::Envelope reply;
     *reply.mutable_reply() = ctl_->Handle(pending.who, pending.request);
     reply.mutable_reply()->set_id(pending.request.id());

@@ -20,7 +20,7 @@
 #include "broker/key_ring.h"
 #include "broker/loop_stats.h"
 #include "broker/order_book.h"
-#include "broker/round_planner.h"
+#include "broker/read_service.h"
 #include "broker/store_backup.h"
 #include "broker/zap_handler.h"
 #include "common/city.h"
@@ -96,8 +96,8 @@ class BrokerServer {
   Status CancelOrdersOutsideCity();
   void ArmFault();
   void BeginBackup(const PendingRequest& pending);
-  // True when the request is a dry-run plan, now queued at the planner (or refused as too many).
-  bool SubmitPlan(PendingRequest& pending);
+  // True when the request only reads, and is now queued at the read service (or refused as too many).
+  bool SubmitRead(PendingRequest& pending);
   void StepBackup();
   void Answer(const std::string& routing_id, uint64_t id, wire::Reply reply);
   void MaybeAutoAllocate();
@@ -125,7 +125,7 @@ class BrokerServer {
   std::unique_ptr<FrameReader> reader_;
   std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;
-  std::unique_ptr<RoundPlanner> planner_;  // before context_ goes: it holds two of its sockets
+  std::unique_ptr<ReadService> reads_;  // goes before context_: it holds two of its sockets
   LoopStats loop_stats_;
   std::unique_ptr<OrderEventSource> log_source_;  // the order book, as the dispatch log reads it
   std::unique_ptr<DispatchLog> dispatch_log_;

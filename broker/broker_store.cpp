@@ -152,6 +152,12 @@ Result<std::unique_ptr<BrokerStore>> BrokerStore::Open(const std::string& path) 
   return store;
 }
 
+Result<std::unique_ptr<BrokerStore>> BrokerStore::OpenReader(const std::string& path) {
+  auto db = SqliteDb::Open(path, BrokerMigrations());
+  if (!db.ok()) return db.status();
+  return std::unique_ptr<BrokerStore>(new BrokerStore(std::move(*db)));
+}
+
 Status BrokerStore::LoadProgress() {
   progress_.clear();
   touched_.clear();

@@ -55,7 +55,7 @@ struct DemandRow {
 inline constexpr int64_t kCountClockSlackMs = 24 * 3600 * 1000;
 
 // The current figures, read through any connection to the store (the broker's, or the round
-// planner's own read-only one). Reserved stock is what open orders hold; in transit, per for_item.
+// read service's own, read-only). Reserved stock is what open orders hold; in transit, per for_item.
 std::vector<StockRow> ReadStock(SqliteDb& db);
 std::vector<DemandRow> ReadDemand(SqliteDb& db);
 
@@ -63,6 +63,10 @@ class BrokerStore {
  public:
   // Refuses a store that PRAGMA quick_check finds damaged, saying what it found and what to do.
   static Result<std::unique_ptr<BrokerStore>> Open(const std::string& path);
+  // A second connection to a store the broker has opened, for reading only (the read service's
+  // thread): no check, no node progress of its own; set_progress gives it the loop's.
+  static Result<std::unique_ptr<BrokerStore>> OpenReader(const std::string& path);
+  void set_progress(std::map<std::string, NodeProgress> progress) { progress_ = std::move(progress); }
 
   // The progress of `node`, created (in memory until the next commit) if never seen.
   NodeProgress& Progress(const std::string& node, const std::string& county);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 
 #include "broker/alerts.h"
 #include "broker/city_snapshot.h"
@@ -17,6 +18,15 @@ nlohmann::json DaysOfCover(double units, double daily_use) {
   if (daily_use <= 0) return nullptr;  // no use: cover is unbounded
   return std::round(units / daily_use * 100) / 100;
 }
+
+}  // namespace
+
+// Hostile arguments ("dry_run": "yes") are simply not a dry run: never a thrown type error.
+bool DryRun(const nlohmann::json& args) {
+  return args.is_object() && args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>();
+}
+
+namespace {
 
 wire::Reply Refuse(wire::ErrorCode code, std::string text) {
   wire::Reply reply;
@@ -149,11 +159,8 @@ nlohmann::json CtlService::Status() {
                         {"items", items},
                         {"alerts", alerts_of.count(id) ? alerts_of[id] : nlohmann::json::array()}});
   }
-  nlohmann::json loop = nullptr;
-  if (loop_stats_) {
-    loop = {{"longest_cycle_ms_10s", loop_stats_->LongestMs(now, 10)},
-            {"longest_cycle_ms_60s", loop_stats_->LongestMs(now, 60)}};
-  }
+  const nlohmann::json loop = {{"longest_cycle_ms_10s", loop_figures_.longest_cycle_ms_10s},
+                               {"longest_cycle_ms_60s", loop_figures_.longest_cycle_ms_60s}};
   return {{"city", city_.name()},
           {"at", FormatTime(now)},
           {"events", store_.EventCount()},
@@ -188,7 +195,7 @@ Result<nlohmann::json> CtlService::Allocate(const std::string& by) {
                         {"coverage", coverage}};
 }
 
-// explain --site for the last committed round (a dry run goes to the round planner).
+// explain --site for the last committed round (a dry run is the read service's plan).
 Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const std::string& item) {
   const Site* site = city_.FindSite(site_id);
   if (!site) return ::ppe::Status::Error("unknown site '" + site_id + "'");
@@ -205,6 +212,13 @@ Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const
   nlohmann::json answer = ::ppe::ExplainSite(city_, *site, item, accounts, orders, round, false);
   if (round == 0) answer["note"] = "no round has been committed yet; --dry-run explains a plan made now";
   return answer;
+}
+
+bool CtlService::ReadsOnly(const std::string& command, const nlohmann::json& args) {
+  static const std::set<std::string> kReads = {"status", "stock", "demand", "sites", "orders",
+                                               "log", "explain", "check"};
+  if (command == "allocate") return DryRun(args);
+  return kReads.count(command) > 0;
 }
 
 wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request) {
@@ -235,7 +249,7 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
   nlohmann::json result;
   const std::string& command = request.command();
   if (command == "allocate") {
-    if (args.value("dry_run", false)) {  // the broker hands these to the round planner
+    if (DryRun(args)) {  // the broker hands these to the read service
       return Refuse(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
     }
     if (who.role != Role::kCoordinator) {

@@ -1,13 +1,13 @@
 // CtlService: answers ppe-ctl requests (status, stock, demand, sites, allocate, orders, log,
 // explain, cancel, check) as JSON with the spec's field names, and enforces each command's role.
-// Dry-run plans are not made here but on the round planner's thread (round_planner.h).
+// The broker's loop runs the commands that write; one more instance, over a reading connection,
+// runs the read-only ones and dry-run plans on the read service's thread (read_service.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "broker/broker_store.h"
-#include "broker/loop_stats.h"
 #include "broker/order_book.h"
 #include "common/city.h"
 #include "common/deployment.h"
@@ -15,6 +15,9 @@
 #include "ppe.pb.h"
 
 namespace ppe {
+
+// Whether a request's arguments ask for a dry run (a plan shown, nothing stored).
+bool DryRun(const nlohmann::json& args);
 
 class CtlService {
  public:
@@ -26,10 +29,15 @@ class CtlService {
   wire::Reply Handle(const Identity& who, const wire::Request& request);
 
   // Plans a round and commits it, with every site's account (the caller has checked the role).
-  // by: who asked. Dry runs are the round planner's (round_planner.h).
+  // by: who asked. Dry runs are the read service's (read_service.h).
   Result<nlohmann::json> Allocate(const std::string& by);
-  // `status` reports the loop's longest cycles from here; null: not reported.
-  void set_loop_stats(const LoopStats* stats) { loop_stats_ = stats; }
+  // What `status` says of the broker's loop: its longest cycles of the last 10 and 60 s.
+  struct LoopFigures {
+    int64_t longest_cycle_ms_10s = 0, longest_cycle_ms_60s = 0;
+  };
+  void set_loop_figures(const LoopFigures& figures) { loop_figures_ = figures; }
+  // Whether `command` only reads: the read service may answer it on its own thread.
+  static bool ReadsOnly(const std::string& command, const nlohmann::json& args);
 
  private:
   nlohmann::json Sites() const;
@@ -43,7 +51,7 @@ class CtlService {
   const BrokerConfig& config_;
   BrokerStore& store_;
   OrderBook& orders_;
-  const LoopStats* loop_stats_ = nullptr;
+  LoopFigures loop_figures_;
 };
 
 }  // namespace ppe

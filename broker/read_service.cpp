@@ -1,4 +1,4 @@
-#include "broker/round_planner.h"
+#include "broker/read_service.h"
 
 #include <spdlog/spdlog.h>
 
@@ -25,23 +25,19 @@ wire::Reply ErrorReply(wire::ErrorCode code, std::string text) {
 
 std::string InprocName() {
   static std::atomic<int> next{0};
-  return "inproc://round-planner-" + std::to_string(next++);
-}
-
-bool DryRun(const nlohmann::json& args) {
-  return args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>();
+  return "inproc://read-service-" + std::to_string(next++);
 }
 
 }  // namespace
 
-RoundPlanner::RoundPlanner(const City& city, zmq::context_t& context)
-    : city_(city), done_pull_(context, zmq::socket_type::pull), done_push_(context, zmq::socket_type::push) {
+ReadService::ReadService(const City& city, const BrokerConfig& config, zmq::context_t& context)
+    : city_(city), config_(config), done_pull_(context, zmq::socket_type::pull), done_push_(context, zmq::socket_type::push) {
   const std::string name = InprocName();
   done_pull_.bind(name);
   done_push_.connect(name);
 }
 
-RoundPlanner::~RoundPlanner() {
+ReadService::~ReadService() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -51,20 +47,17 @@ RoundPlanner::~RoundPlanner() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status RoundPlanner::Start(const std::string& store_path) {
-  auto db = SqliteDb::Open(store_path, BrokerMigrations());
-  if (!db.ok()) return Status::Error("the round planner cannot open the store: " + db.status().message());
-  db_ = std::move(*db);
+Status ReadService::Start(const std::string& store_path) {
+  auto store = BrokerStore::OpenReader(store_path);
+  if (!store.ok()) return Status::Error("the read service cannot open the store: " + store.status().message());
+  store_ = std::move(*store);
+  orders_ = std::make_unique<OrderBook>(city_, *store_);
+  ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
   thread_ = std::thread([this] { Work(); });
   return Status::Ok();
 }
 
-bool RoundPlanner::Takes(const std::string& command, const nlohmann::json& args) {
-  if (command == "allocate") return DryRun(args);
-  return command == "explain" && DryRun(args) && args.contains("site");
-}
-
-bool RoundPlanner::Submit(Job job) {
+bool ReadService::Submit(Job job) {
   {
     std::lock_guard lock(mutex_);
     if (jobs_.size() >= kMaxWaiting) return false;
@@ -74,12 +67,7 @@ bool RoundPlanner::Submit(Job job) {
   return true;
 }
 
-size_t RoundPlanner::waiting() const {
-  std::lock_guard lock(mutex_);
-  return jobs_.size();
-}
-
-std::vector<RoundPlanner::Done> RoundPlanner::TakeDone() {
+std::vector<ReadService::Done> ReadService::TakeDone() {
   zmq::message_t nudge;
   while (done_pull_.recv(nudge, zmq::recv_flags::dontwait)) {
   }
@@ -87,7 +75,7 @@ std::vector<RoundPlanner::Done> RoundPlanner::TakeDone() {
   return std::exchange(done_, {});
 }
 
-void RoundPlanner::Work() {
+void ReadService::Work() {
   for (;;) {
     Job job;
     {
@@ -97,8 +85,8 @@ void RoundPlanner::Work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    wire::Reply reply = Plan(job);
-    reply.set_id(job.request_id);
+    wire::Reply reply = Answer(job);
+    reply.set_id(job.request.id());
     {
       std::lock_guard lock(mutex_);
       done_.push_back({std::move(job.routing_id), std::move(reply)});
@@ -108,25 +96,44 @@ void RoundPlanner::Work() {
   }
 }
 
-wire::Reply RoundPlanner::Plan(const Job& job) {
-  const std::string site_id = job.args.value("site", "");
-  const std::string item = job.args.value("item", "");
+wire::Reply ReadService::Answer(const Job& job) {
+  const std::string& command = job.request.command();
+  wire::Reply reply;
+  if (job.who.role != Role::kNode && DryRun(job.args) &&
+      (command == "allocate" || (command == "explain" && job.args.contains("site")))) {
+    reply = Plan(job);
+  } else {
+    store_->set_progress(job.progress);
+    ctl_->set_loop_figures(job.loop);
+    reply = ctl_->Handle(job.who, job.request);
+  }
+  store_->db().ReleaseRetired();  // no Statement& outlives the request
+  return reply;
+}
+
+// A plan made now and shown, never stored: the round, or one site's account of it.
+wire::Reply ReadService::Plan(const Job& job) {
+  const auto text = [&job](const char* key) {
+    return job.args.contains(key) && job.args[key].is_string() ? job.args[key].get<std::string>() : std::string();
+  };
+  const std::string site_id = text("site");
+  const std::string item = text("item");
+  SqliteDb& db = store_->db();
   const Site* site = city_.FindSite(site_id);
-  if (job.command == "explain") {
+  if (job.request.command() == "explain") {
     if (!site) return ErrorReply(wire::UNKNOWN_SITE, "unknown site '" + site_id + "'");
     if (!item.empty() && !city_.FindItem(item)) return ErrorReply(wire::UNKNOWN_ITEM, "unknown item '" + item + "'");
   }
   const int64_t started = MonotonicMs();
-  auto snapshot = TakeSnapshot(city_, *db_, NowMs());
+  auto snapshot = TakeSnapshot(city_, db, NowMs());
   if (!snapshot.ok()) return ErrorReply(wire::INTERNAL, snapshot.status().message());
-  const int64_t round = db_->QueryInt("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds");
+  const int64_t round = db.QueryInt("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds");
   const int64_t read = MonotonicMs();
   const AllocationPlan plan = Allocate(city_, snapshot->stock, snapshot->demand);
   const int64_t planned = MonotonicMs();
-  db_->ReleaseRetired();
   wire::Reply reply;
   reply.set_ok(true);
-  if (job.command == "allocate") {
+  if (job.request.command() == "allocate") {
     reply.set_json(PlanJsonText(city_, plan, round));
     spdlog::debug("dry run: {} ms reading the store, {} ms planning, {} ms writing {} orders", read - started,
                   planned - read, MonotonicMs() - planned, plan.orders.size());

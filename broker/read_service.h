@@ -1,0 +1,82 @@
+// ReadService: answers every ppe-ctl command that only reads (status, stock, demand, orders, log,
+// explain, check, and the dry-run plans) on a thread of its own, through its own connection to the
+// store, so the broker's loop keeps applying and acknowledging reports meanwhile. It sees only
+// committed state: a report acknowledged before a request is in the answer.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/broker_store.h"
+#include "broker/ctl_service.h"
+#include "broker/order_book.h"
+#include "common/city.h"
+#include "common/deployment.h"
+#include "common/identity.h"
+#include "ppe.pb.h"
+
+namespace ppe {
+
+class ReadService {
+ public:
+  // Requests waiting beyond this are told to ask again (RATE_LIMITED); the key budgets keep any one
+  // key far below it.
+  static constexpr size_t kMaxWaiting = 32;
+
+  struct Job {
+    std::string routing_id;
+    Identity who;
+    wire::Request request;
+    nlohmann::json args;
+    std::map<std::string, NodeProgress> progress;  // the loop's, as of the last commit
+    CtlService::LoopFigures loop;
+  };
+  struct Done {
+    std::string routing_id;
+    wire::Reply reply;  // its id set
+  };
+
+  // `city`, `config` and `context` must outlive the service.
+  ReadService(const City& city, const BrokerConfig& config, zmq::context_t& context);
+  ~ReadService();  // finishes the request under way, drops the rest, joins
+
+  // Opens the service's connection to `store_path` (already opened and migrated by the broker) and
+  // starts the thread; the connection is the thread's alone from then on.
+  Status Start(const std::string& store_path);
+  // Queues a request; false when kMaxWaiting are waiting already.
+  bool Submit(Job job);
+  // Readable (ZMQ_POLLIN) when a request is answered: for the loop's poll.
+  zmq::socket_t& done_socket() { return done_pull_; }
+  // The answered requests, oldest first; clears the socket's signals.
+  std::vector<Done> TakeDone();
+
+ private:
+  void Work();
+  wire::Reply Answer(const Job& job);
+  wire::Reply Plan(const Job& job);
+
+  const City& city_;
+  const BrokerConfig& config_;
+  zmq::socket_t done_pull_, done_push_;  // inproc: the thread's "answered" nudges to the loop
+  std::unique_ptr<BrokerStore> store_;
+  std::unique_ptr<OrderBook> orders_;
+  std::unique_ptr<CtlService> ctl_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+  std::vector<Done> done_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ppe
