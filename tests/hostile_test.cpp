@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/wire.h"
+#include "common/clock.h"
 #include "tests/cluster.h"
 #include "tests/raw_client.h"
 
@@ -333,6 +334,42 @@ TEST(Roles, AViewerCannotAllocateOrCancel) {
   const CommandResult cancel = cluster.Ctl({"cancel", "1", "--reason", "x"}, "viewer");
   EXPECT_NE(cancel.exit_code, 0);
   EXPECT_NE(cancel.err.find("cannot cancel"), std::string::npos) << cancel.err;
+}
+
+// A client that skips the node's questions gains nothing: the broker asks them again. A daily use
+// over 10x the last needs the confirmation flag; a count dated before the last one is refused.
+TEST(Hostile, TheBrokerChecksTheDailyUseGuardAndCountOrderItself) {
+  Cluster cluster;
+  cluster.StartBroker();
+  RawClient meilie(cluster.NodeConfig("meilie"));
+  const auto send = [&](wire::Envelope batch, uint64_t seq) {
+    meilie.Send(batch);
+    std::vector<wire::ReportError> refused;
+    EXPECT_TRUE(meilie.WaitAck(seq, &refused));
+    return refused;
+  };
+  EXPECT_TRUE(send(DemandBatch(1, "sm-first-hospital", 300), 1).empty());
+  const auto slip = send(DemandBatch(2, "sm-first-hospital", 300000), 2);
+  ASSERT_EQ(slip.size(), 1u);
+  EXPECT_EQ(slip[0].code(), wire::BAD_QUANTITY);
+  EXPECT_NE(slip[0].text().find("over 10 times the last one (300)"), std::string::npos) << slip[0].text();
+  wire::Envelope confirmed = DemandBatch(3, "sm-first-hospital", 300000);
+  confirmed.mutable_reports()->mutable_reports(0)->set_confirmed(true);
+  EXPECT_TRUE(send(confirmed, 3).empty());
+
+  const int64_t now = NowMs();
+  wire::Envelope dated = DemandBatch(4, "sm-first-hospital", 300000);
+  dated.mutable_reports()->mutable_reports(0)->mutable_demand()->set_as_of_ms(now - 3600 * 1000);
+  EXPECT_TRUE(send(dated, 4).empty());
+  wire::Envelope older = DemandBatch(5, "sm-first-hospital", 300000);
+  older.mutable_reports()->mutable_reports(0)->mutable_demand()->set_as_of_ms(now - 7200 * 1000);
+  const auto out_of_order = send(older, 5);
+  ASSERT_EQ(out_of_order.size(), 1u);
+  EXPECT_EQ(out_of_order[0].code(), wire::OUT_OF_ORDER);
+  EXPECT_NE(out_of_order[0].text().find("oldest first"), std::string::npos) << out_of_order[0].text();
+  for (const nlohmann::json& row : cluster.CtlJson({"demand"})) {
+    if (row["site"] == "sm-first-hospital") EXPECT_EQ(row["reported_daily_use"], 300000) << row.dump();
+  }
 }
 
 // Sanyuan's warehouse ships to Meilie's hospital: neither Youxi nor Meilie may ship it, no node may
