@@ -304,12 +304,9 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     loop_stats_.Record(NowMs(), MonotonicMs() - cycle_start);
   }
   if (backup_) {
-    wire::Reply reply;
-    reply.set_ok(false);
-    reply.set_code(wire::INTERNAL);
-    reply.set_error("the broker stopped before the backup to " + backup_->copy->path() +
-                    " was done; nothing was written there");
-    Answer(backup_->routing_id, backup_->request_id, reply);
+    Answer(backup_->routing_id, backup_->request_id,
+           ErrorReply(wire::INTERNAL, "the broker stopped before the backup to " + backup_->copy->path() +
+                                          " was done; nothing was written there"));
     backup_.reset();
   }
   spdlog::info("broker stopping");
@@ -324,13 +321,9 @@ bool BrokerServer::SubmitRead(PendingRequest& pending) {
   ReadService::Job job{pending.routing_id, pending.who, pending.request, std::move(args), store_->progress(),
                        {loop_stats_.LongestMs(now, 10), loop_stats_.LongestMs(now, 60)}};
   if (reads_->Submit(std::move(job))) return true;
-  wire::Envelope reply;
-  reply.mutable_reply()->set_id(pending.request.id());
-  reply.mutable_reply()->set_ok(false);
-  reply.mutable_reply()->set_code(wire::RATE_LIMITED);
-  reply.mutable_reply()->set_error(std::to_string(ReadService::kMaxWaiting) +
-                                   " requests are already waiting to be answered; ask again in a few seconds");
-  Send(pending.routing_id, reply);
+  Answer(pending.routing_id, pending.request.id(),
+         ErrorReply(wire::RATE_LIMITED, std::to_string(ReadService::kMaxWaiting) +
+                                            " requests are already waiting to be answered; ask again in a few seconds"));
   return true;
 }
 
@@ -338,11 +331,7 @@ bool BrokerServer::SubmitRead(PendingRequest& pending) {
 // it absolute). One at a time; the reply waits until the copy is whole.
 void BrokerServer::BeginBackup(const PendingRequest& pending) {
   auto refuse = [&](wire::ErrorCode code, const std::string& text) {
-    wire::Reply reply;
-    reply.set_ok(false);
-    reply.set_code(code);
-    reply.set_error(text);
-    Answer(pending.routing_id, pending.request.id(), reply);
+    Answer(pending.routing_id, pending.request.id(), ErrorReply(code, text));
   };
   if (pending.who.role != Role::kCoordinator) {
     return refuse(wire::FORBIDDEN, std::string("a ") + RoleName(pending.who.role) +
@@ -382,9 +371,7 @@ void BrokerServer::StepBackup() {
                                   {"seconds", std::round(seconds * 100) / 100}}.dump());
   } else {
     spdlog::error("{}", copy.status().message());
-    reply.set_ok(false);
-    reply.set_code(wire::INTERNAL);
-    reply.set_error(copy.status().message());
+    reply = ErrorReply(wire::INTERNAL, copy.status().message());
   }
   Answer(backup_->routing_id, backup_->request_id, reply);
   backup_.reset();

@@ -26,15 +26,15 @@ bool DryRun(const nlohmann::json& args) {
   return args.is_object() && args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>();
 }
 
-namespace {
-
-wire::Reply Refuse(wire::ErrorCode code, std::string text) {
+wire::Reply ErrorReply(wire::ErrorCode code, std::string text) {
   wire::Reply reply;
   reply.set_ok(false);
   reply.set_code(code);
   reply.set_error(std::move(text));
   return reply;
 }
+
+namespace {
 
 }  // namespace
 
@@ -223,15 +223,15 @@ bool CtlService::ReadsOnly(const std::string& command, const nlohmann::json& arg
 
 wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request) {
   if (who.role == Role::kNode) {
-    return Refuse(wire::FORBIDDEN, "a node key cannot use ppe-ctl commands");
+    return ErrorReply(wire::FORBIDDEN, "a node key cannot use ppe-ctl commands");
   }
   nlohmann::json args;
   try {
     args = request.args_json().empty() ? nlohmann::json::object() : nlohmann::json::parse(request.args_json());
   } catch (const nlohmann::json::exception&) {
-    return Refuse(wire::MALFORMED, "request arguments are not valid JSON");
+    return ErrorReply(wire::MALFORMED, "request arguments are not valid JSON");
   }
-  if (!args.is_object()) return Refuse(wire::MALFORMED, "request arguments must be a JSON object");
+  if (!args.is_object()) return ErrorReply(wire::MALFORMED, "request arguments must be a JSON object");
   auto text = [&args](const char* key) {
     return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : std::string();
   };
@@ -250,14 +250,14 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
   const std::string& command = request.command();
   if (command == "allocate") {
     if (DryRun(args)) {  // the broker hands these to the read service
-      return Refuse(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
+      return ErrorReply(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
     }
     if (who.role != Role::kCoordinator) {
-      return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) +
+      return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) +
                                          " key cannot run an allocation round (--dry-run previews it)");
     }
     auto plan = Allocate(who.name);
-    if (!plan.ok()) return Refuse(wire::INTERNAL, plan.status().message());
+    if (!plan.ok()) return ErrorReply(wire::INTERNAL, plan.status().message());
     result = std::move(*plan);
   } else if (command == "orders") {
     result = orders_.Orders(filter);
@@ -266,23 +266,23 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
   } else if (command == "explain" && args.contains("site")) {
     auto answer = ExplainSite(text("site"), text("item"));
     if (!answer.ok()) {
-      return Refuse(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, answer.status().message());
+      return ErrorReply(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, answer.status().message());
     }
     result = std::move(*answer);
   } else if (command == "explain") {
     result = orders_.Explain(number("order"));
-    if (result.is_null()) return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(number("order")));
+    if (result.is_null()) return ErrorReply(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(number("order")));
   } else if (command == "cancel") {
     if (who.role != Role::kCoordinator) {
-      return Refuse(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot cancel orders");
+      return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot cancel orders");
     }
-    if (::ppe::Status s = store_.Begin(); !s.ok()) return Refuse(wire::INTERNAL, s.message());
+    if (::ppe::Status s = store_.Begin(); !s.ok()) return ErrorReply(wire::INTERNAL, s.message());
     const Refusal refusal = orders_.Cancel(who, number("order"), text("reason"), NowMs());
     ::ppe::Status s = refusal.refused() ? ::ppe::Status::Error(refusal.text) : store_.Commit();
     if (!s.ok()) {
       store_.Rollback();
       orders_.DiscardEvents();
-      return Refuse(refusal.refused() ? refusal.code : wire::INTERNAL, s.message());
+      return ErrorReply(refusal.refused() ? refusal.code : wire::INTERNAL, s.message());
     }
     result = orders_.Explain(number("order"));
   } else if (command == "check") {
@@ -296,7 +296,7 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
   } else if (command == "status") {
     result = Status();
   } else {
-    return Refuse(wire::UNKNOWN_COMMAND, "unknown command '" + command + "'");
+    return ErrorReply(wire::UNKNOWN_COMMAND, "unknown command '" + command + "'");
   }
   wire::Reply reply;
   reply.set_ok(true);

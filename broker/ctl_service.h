@@ -16,6 +16,9 @@
 
 namespace ppe {
 
+// A refusal as ppe-ctl reads it: ok false, the code, and a sentence saying why.
+wire::Reply ErrorReply(wire::ErrorCode code, std::string text);
+
 // Whether a request's arguments ask for a dry run (a plan shown, nothing stored).
 bool DryRun(const nlohmann::json& args);
 

@@ -15,14 +15,6 @@
 namespace ppe {
 namespace {
 
-wire::Reply ErrorReply(wire::ErrorCode code, std::string text) {
-  wire::Reply reply;
-  reply.set_ok(false);
-  reply.set_code(code);
-  reply.set_error(std::move(text));
-  return reply;
-}
-
 std::string InprocName() {
   static std::atomic<int> next{0};
   return "inproc://read-service-" + std::to_string(next++);
