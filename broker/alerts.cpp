@@ -1,8 +1,10 @@
 #include "broker/alerts.h"
 
+#include <cmath>
 #include <cstdio>
 #include <map>
 
+#include "broker/batch_book.h"
 #include "broker/city_snapshot.h"
 #include "common/clock.h"
 
@@ -113,6 +115,34 @@ void DemandAlerts(const City& city, const std::vector<TrustedDemandRow>& demand,
   }
 }
 
+// Stock by expiry, one line per county and kind: expired still on a shelf, and expiring soon.
+void ExpiryAlerts(const City& city, const BrokerConfig& config, BrokerStore& store, int64_t now,
+                  std::vector<Alert>* out) {
+  const std::string today = Today(now);
+  const std::string horizon = Today(now + std::llround(config.expiry_alert_days * 86'400'000.0));
+  Statement& q = store.db().Prepare(
+      "SELECT warehouse, item, SUM(on_hand), COUNT(*), MIN(expires), expires < ?1 FROM batches "
+      "WHERE expires != '' AND expires <= ?2 AND on_hand > 0 GROUP BY warehouse, item, expires < ?1 "
+      "ORDER BY warehouse, item");
+  q.Bind(1, today).Bind(2, horizon);
+  std::map<std::pair<std::string, AlertKind>, std::string> lines;
+  while (q.Step()) {
+    const Warehouse* w = city.FindWarehouse(q.Text(0));
+    const AlertKind kind = q.Int(5) ? AlertKind::kExpired : AlertKind::kExpiring;
+    std::string& line = lines[{w ? w->county : kCityCounty, kind}];
+    line += (line.empty() ? "" : "; ") + q.Text(0) + " " + q.Text(1) + " " + std::to_string(q.Int(2)) + " in " +
+            std::to_string(q.Int(3)) + " batch(es), " + (kind == AlertKind::kExpired ? "expired since " : "first on ") +
+            q.Text(4);
+  }
+  q.Reset();
+  for (const auto& [key, line] : lines) {
+    out->push_back({key.first, key.second,
+                    key.second == AlertKind::kExpired
+                        ? "expired stock on the shelf (never shipped): " + line
+                        : "stock expiring within " + Days(config.expiry_alert_days) + " days: " + line});
+  }
+}
+
 void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, std::vector<Alert>* out) {
   Statement& late = store.db().Prepare(
       "SELECT id, from_county, status, created_ms FROM orders "
@@ -190,6 +220,8 @@ const char* AlertKindName(AlertKind kind) {
     case AlertKind::kCappedDemand: return "capped_demand";
     case AlertKind::kStaleDemand: return "stale_demand";
     case AlertKind::kInconsistentUse: return "inconsistent_use";
+    case AlertKind::kExpiring: return "expiring";
+    case AlertKind::kExpired: return "expired";
   }
   return "unknown";
 }
@@ -201,6 +233,7 @@ std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, Brok
   const std::vector<TrustedDemandRow> demand = TrustAll(city, store.Demand(), now_ms);
   CoverAlerts(city, config, demand, &alerts);
   DemandAlerts(city, demand, &alerts);
+  ExpiryAlerts(city, config, store, now_ms, &alerts);
   OrderAlerts(config, store, now_ms, &alerts);
   ConfirmedFigureAlerts(city, store, now_ms, &alerts);
   StreamAlerts(store, &alerts);

@@ -24,9 +24,12 @@ enum class AlertKind {
   kCappedDemand,     // daily uses capped by ceiling or observed use
   kStaleDemand,      // demand older than policy.stale_after_days
   kInconsistentUse,  // counts that contradict what the site had and received
+  kExpiring,         // stock in batches that expire within expiry_alert_days
+  kExpired,          // expired stock still on a shelf
 };
 // The name in JSON: silent, refused, low_cover, not_accepted, not_shipped, discrepancy,
-// confirmed_figure, unreadable, lost_reports, capped_demand, stale_demand, inconsistent_use.
+// confirmed_figure, unreadable, lost_reports, capped_demand, stale_demand, inconsistent_use,
+// expiring, expired.
 const char* AlertKindName(AlertKind kind);
 
 struct Alert {

@@ -107,6 +107,31 @@ const std::vector<std::string>& BrokerMigrations() {
         days_before REAL, days_after REAL, granted INTEGER NOT NULL, outcome TEXT NOT NULL,
         pool_ran_out_at REAL, PRIMARY KEY (site, item)) WITHOUT ROWID;
       )sql",
+      // 6: stock per batch. What each warehouse held becomes one opening batch per item, with no
+      // donor; every later change of a batch is a batch_moves row tied to its ledger event (0 for
+      // the opening). Orders hold their batches through order_lines, in picking order.
+      R"sql(
+      CREATE TABLE batches (
+        id INTEGER PRIMARY KEY, warehouse TEXT NOT NULL, item TEXT NOT NULL,
+        origin TEXT NOT NULL, source TEXT NOT NULL, donor TEXT NOT NULL, reference TEXT NOT NULL,
+        lot TEXT NOT NULL, expires TEXT NOT NULL, received INTEGER NOT NULL, on_hand INTEGER NOT NULL,
+        reserved INTEGER NOT NULL, received_ms INTEGER NOT NULL, event_id INTEGER NOT NULL);
+      CREATE INDEX batches_place ON batches (warehouse, item);
+      CREATE INDEX batches_donor ON batches (donor);
+      CREATE INDEX batches_reference ON batches (reference);
+      CREATE TABLE batch_moves (event_id INTEGER NOT NULL, batch INTEGER NOT NULL, delta INTEGER NOT NULL);
+      CREATE INDEX batch_moves_batch ON batch_moves (batch);
+      CREATE TABLE order_lines (
+        id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, batch INTEGER NOT NULL,
+        qty INTEGER NOT NULL, received INTEGER);
+      CREATE INDEX order_lines_order ON order_lines (order_id);
+      CREATE INDEX order_lines_batch ON order_lines (batch);
+      INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received,
+                           on_hand, reserved, received_ms, event_id)
+        SELECT warehouse, item, 'opening', '', '', '', '', '', on_hand, on_hand, 0, updated_ms, 0
+        FROM stock WHERE on_hand > 0;
+      INSERT INTO batch_moves (event_id, batch, delta) SELECT 0, id, on_hand FROM batches;
+      )sql",
   };
   return migrations;
 }
@@ -116,12 +141,14 @@ namespace {
 // The ledger's detail of a receipt. Most receipts name no donor: their detail is a constant,
 // which keeps JSON building off the hot path of a large import.
 std::string ReceiptDetail(const wire::Receipt& receipt) {
-  if (receipt.from().empty() && receipt.reference().empty()) {
+  if (receipt.from().empty() && receipt.reference().empty() && receipt.lot().empty() && receipt.expires().empty()) {
     return "{\"source\":\"" + wire::ReceiptSource_Name(receipt.source()) + "\"}";
   }
   nlohmann::json detail = {{"source", wire::ReceiptSource_Name(receipt.source())}};
   if (!receipt.from().empty()) detail["from"] = receipt.from();
   if (!receipt.reference().empty()) detail["reference"] = receipt.reference();
+  if (!receipt.lot().empty()) detail["lot"] = receipt.lot();
+  if (!receipt.expires().empty()) detail["expires"] = receipt.expires();
   return detail.dump();
 }
 
@@ -245,7 +272,9 @@ Status BrokerStore::AppendEvent(const ReportOrigin& origin, std::string_view kin
   } else {
     insert.Bind(10, detail);
   }
-  return insert.Run();
+  PPE_RETURN_IF_ERROR(insert.Run());
+  last_event_id_ = sqlite3_last_insert_rowid(db_->raw());
+  return Status::Ok();
 }
 
 // A count replaces the books' figure; the ledger records the difference as an adjustment. A count
@@ -270,8 +299,10 @@ Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::Stoc
   if (origin.confirmed) detail["confirmed"] = true;
   if (count.as_of_ms() > 0) detail["as_of_ms"] = as_of;
   if (since != 0) detail["moved_since"] = since;
-  return AppendEvent(origin, "count", count.warehouse(), count.item(), count.quantity(),
-                     count.quantity() + since - before, detail.empty() ? "" : detail.dump());
+  PPE_RETURN_IF_ERROR(AppendEvent(origin, "count", count.warehouse(), count.item(), count.quantity(),
+                                  count.quantity() + since - before, detail.empty() ? "" : detail.dump()));
+  return batches_.Adjust(last_event_id_, count.warehouse(), count.item(), count.quantity() + since - before,
+                         origin.applied_ms);
 }
 
 int64_t BrokerStore::CountTime(const ReportOrigin& origin, int64_t as_of_ms) {
@@ -350,8 +381,9 @@ Refusal BrokerStore::CheckReceipt(const wire::Receipt& receipt) {
 
 Status BrokerStore::ApplyReceipt(const ReportOrigin& origin, const wire::Receipt& receipt) {
   PPE_RETURN_IF_ERROR(MoveStock(receipt.warehouse(), receipt.item(), receipt.quantity(), origin.applied_ms));
-  return AppendEvent(origin, "receipt", receipt.warehouse(), receipt.item(), receipt.quantity(),
-                     receipt.quantity(), ReceiptDetail(receipt));
+  PPE_RETURN_IF_ERROR(AppendEvent(origin, "receipt", receipt.warehouse(), receipt.item(), receipt.quantity(),
+                                  receipt.quantity(), ReceiptDetail(receipt)));
+  return batches_.Receive(last_event_id_, receipt, origin.applied_ms);
 }
 
 // The site's count as of when it was taken, plus what landed there after that time (the count did

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/batch_book.h"
 #include "broker/trusted_demand.h"
 #include "common/report_validator.h"
 #include "common/sqlite_db.h"
@@ -114,9 +115,12 @@ class BrokerStore {
   int64_t EventCount();
 
   SqliteDb& db() { return *db_; }
+  BatchBook& batches() { return batches_; }
+  // The id of the event AppendEvent wrote last (batch moves name it).
+  int64_t last_event_id() const { return last_event_id_; }
 
  private:
-  explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), batches_(*db_) {}
   Status LoadProgress();
   Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity, int64_t as_of_ms);
   // When a count was taken: its as_of, else when recorded; never after the broker applied it.
@@ -126,6 +130,8 @@ class BrokerStore {
   int64_t LandedBetween(const std::string& site, const std::string& item, int64_t after_ms, int64_t until_ms);
 
   std::unique_ptr<SqliteDb> db_;
+  BatchBook batches_;
+  int64_t last_event_id_ = 0;
   std::map<std::string, NodeProgress> progress_;
   std::map<std::string, bool> touched_;
   std::function<void()> after_commit_;

@@ -1,6 +1,10 @@
 #include "broker/city_snapshot.h"
 
 #include <algorithm>
+#include <map>
+#include <utility>
+
+#include "broker/batch_book.h"
 
 namespace ppe {
 
@@ -23,12 +27,22 @@ Result<CitySnapshot> TakeSnapshot(const City& city, SqliteDb& db, int64_t now_ms
   PPE_RETURN_IF_ERROR(db.Exec("SAVEPOINT snapshot"));
   std::vector<StockRow> stock = ReadStock(db);
   std::vector<DemandRow> demand = ReadDemand(db);
+  // Expired stock is on the shelf but never ships: what a warehouse can give leaves it out.
+  std::map<std::pair<std::string, std::string>, int64_t> expired;
+  Statement& q = db.Prepare(
+      "SELECT warehouse, item, SUM(on_hand) FROM batches WHERE expires != '' AND expires < ?1 AND on_hand > 0 "
+      "GROUP BY warehouse, item");
+  q.Bind(1, Today(now_ms));
+  while (q.Step()) expired[{q.Text(0), q.Text(1)}] = q.Int(2);
+  q.Reset();
   PPE_RETURN_IF_ERROR(db.Exec("RELEASE snapshot"));
   CitySnapshot snapshot;
   snapshot.taken_ms = now_ms;
   snapshot.stock.reserve(stock.size());
   for (const StockRow& r : stock) {
-    snapshot.stock.push_back({r.warehouse, r.item, std::max<int64_t>(0, r.on_hand - r.reserved)});
+    const auto it = expired.find({r.warehouse, r.item});
+    const int64_t unusable = it == expired.end() ? 0 : it->second;
+    snapshot.stock.push_back({r.warehouse, r.item, std::max<int64_t>(0, r.on_hand - r.reserved - unusable)});
   }
   snapshot.rows = TrustAll(city, std::move(demand), now_ms);
   snapshot.demand.reserve(snapshot.rows.size());

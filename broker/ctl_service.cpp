@@ -6,7 +6,9 @@
 #include <set>
 
 #include "broker/alerts.h"
+#include "broker/batch_book.h"
 #include "broker/city_snapshot.h"
+#include "broker/donation_trace.h"
 #include "broker/site_account.h"
 #include "broker/ledger_check.h"
 #include "common/clock.h"
@@ -21,10 +23,12 @@ nlohmann::json DaysOfCover(double units, double daily_use) {
 
 }  // namespace
 
-// Hostile arguments ("dry_run": "yes") are simply not a dry run: never a thrown type error.
-bool DryRun(const nlohmann::json& args) {
-  return args.is_object() && args.contains("dry_run") && args["dry_run"].is_boolean() && args["dry_run"].get<bool>();
+// Hostile arguments ("dry_run": "yes") are simply not set: never a thrown type error.
+bool Flag(const nlohmann::json& args, const char* key) {
+  return args.is_object() && args.contains(key) && args[key].is_boolean() && args[key].get<bool>();
 }
+
+bool DryRun(const nlohmann::json& args) { return Flag(args, "dry_run"); }
 
 wire::Reply ErrorReply(wire::ErrorCode code, std::string text) {
   wire::Reply reply;
@@ -57,6 +61,28 @@ nlohmann::json CtlService::StockRows() {
                     {"on_hand", r.on_hand},
                     {"reserved", r.reserved},
                     {"available", r.on_hand - r.reserved}});
+  }
+  return rows;
+}
+
+// One row per batch that still holds stock or was ever received: where it is and what is left.
+nlohmann::json CtlService::BatchRows() {
+  nlohmann::json rows = nlohmann::json::array();
+  const std::string today = Today(NowMs());
+  Statement& q = store_.db().Prepare(
+      "SELECT id, warehouse, item, origin, source, donor, reference, lot, expires, received, on_hand, reserved, "
+      "received_ms FROM batches ORDER BY warehouse, item, id");
+  const auto text_or_null = [](const std::string& t) { return t.empty() ? nlohmann::json(nullptr) : nlohmann::json(t); };
+  while (q.Step()) {
+    const Warehouse* w = city_.FindWarehouse(q.Text(1));
+    const std::string expires = q.Text(8);
+    rows.push_back({{"batch", q.Int(0)}, {"warehouse", q.Text(1)}, {"county", w ? w->county : ""},
+                    {"item", q.Text(2)}, {"origin", q.Text(3)}, {"source", text_or_null(q.Text(4))},
+                    {"donor", text_or_null(q.Text(5))}, {"reference", text_or_null(q.Text(6))},
+                    {"lot", text_or_null(q.Text(7))}, {"expires", text_or_null(expires)},
+                    {"expired", !expires.empty() && expires < today}, {"received", q.Int(9)},
+                    {"left", q.Int(10)}, {"reserved", q.Int(11)}, {"available", q.Int(10) - q.Int(11)},
+                    {"date", FormatTime(q.Int(12))}});
   }
   return rows;
 }
@@ -215,8 +241,8 @@ Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const
 }
 
 bool CtlService::ReadsOnly(const std::string& command, const nlohmann::json& args) {
-  static const std::set<std::string> kReads = {"status", "stock", "demand", "sites", "orders",
-                                               "log", "explain", "check"};
+  static const std::set<std::string> kReads = {"status", "stock", "demand", "sites", "orders", "log",
+                                               "explain", "check", "trace", "donations"};
   if (command == "allocate") return DryRun(args);
   return kReads.count(command) > 0;
 }
@@ -289,8 +315,19 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
     result = CheckLedger(store_.db());
   } else if (command == "sites") {
     result = Sites();
+  } else if (command == "stock" && Flag(args, "batches")) {
+    result = BatchRows();
   } else if (command == "stock") {
     result = StockRows();
+  } else if (command == "trace") {
+    const std::string donor = text("donor"), batch = text("batch"), reference = text("reference");
+    if (!donor.empty() + !batch.empty() + !reference.empty() != 1) {
+      return ErrorReply(wire::MALFORMED, "trace takes one of --donor NAME, --batch ID or --reference REF");
+    }
+    result = ::ppe::Trace(store_.db(), city_, !donor.empty() ? TraceBy::kDonor : !batch.empty() ? TraceBy::kBatch : TraceBy::kReference,
+                          !donor.empty() ? donor : !batch.empty() ? batch : reference);
+  } else if (command == "donations") {
+    result = DonationsReport(store_.db(), city_, NowMs());
   } else if (command == "demand") {
     result = DemandRows();
   } else if (command == "status") {

@@ -19,6 +19,8 @@ namespace ppe {
 // A refusal as ppe-ctl reads it: ok false, the code, and a sentence saying why.
 wire::Reply ErrorReply(wire::ErrorCode code, std::string text);
 
+// Whether a request's arguments set the boolean `key`; anything but true is not set.
+bool Flag(const nlohmann::json& args, const char* key);
 // Whether a request's arguments ask for a dry run (a plan shown, nothing stored).
 bool DryRun(const nlohmann::json& args);
 
@@ -45,6 +47,7 @@ class CtlService {
  private:
   nlohmann::json Sites() const;
   nlohmann::json StockRows();
+  nlohmann::json BatchRows();
   nlohmann::json DemandRows();
   nlohmann::json Status();
   nlohmann::json Alerts();

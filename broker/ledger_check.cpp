@@ -102,7 +102,36 @@ nlohmann::json CheckLedger(SqliteDb& db) {
           "UNION ALL SELECT 'order ' || id || ': unknown status ' || status FROM orders WHERE status NOT IN "
           "('created', 'accepted', 'shipped', 'received', 'rejected', 'cancelled')",
           "order", &problems);
+  // Each batch is the sum of its moves (receipt, count adjustments, shipments); it holds what the
+  // lines of its unshipped orders say; and a warehouse's batches add up to its figure.
+  Collect(db,
+          "WITH moved AS (SELECT batch, SUM(delta) AS total FROM batch_moves GROUP BY batch) "
+          "SELECT 'batch ' || b.id || ' (' || b.warehouse || ' ' || b.item || '): books say ' || b.on_hand || "
+          "  ', its moves say ' || COALESCE(m.total, 0) FROM batches b LEFT JOIN moved m ON m.batch = b.id "
+          "WHERE b.on_hand != COALESCE(m.total, 0) "
+          "UNION ALL SELECT 'batch ' || m.batch || ': moves of a batch that does not exist' FROM moved m "
+          "WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = m.batch)",
+          "batch", &problems);
+  Collect(db,
+          "WITH held AS (SELECT l.batch, SUM(l.qty) AS qty FROM order_lines l JOIN orders o ON o.id = l.order_id "
+          "  WHERE o.status IN ('created', 'accepted') GROUP BY l.batch) "
+          "SELECT 'batch ' || b.id || ': reserved ' || b.reserved || ', its open order lines hold ' || COALESCE(h.qty, 0) "
+          "FROM batches b LEFT JOIN held h ON h.batch = b.id WHERE b.reserved != COALESCE(h.qty, 0)",
+          "batch", &problems);
+  Collect(db,
+          "WITH sums AS (SELECT warehouse, item, SUM(on_hand) AS total FROM batches GROUP BY warehouse, item) "
+          "SELECT s.warehouse || ' ' || s.item || ': books say ' || s.on_hand || ', its batches ' || COALESCE(b.total, 0) "
+          "FROM stock s LEFT JOIN sums b ON b.warehouse = s.warehouse AND b.item = s.item "
+          "WHERE s.on_hand != COALESCE(b.total, 0)",
+          "warehouse batches", &problems);
+  Collect(db,
+          "WITH lines AS (SELECT order_id, SUM(qty) AS qty FROM order_lines GROUP BY order_id) "
+          "SELECT 'order ' || o.id || ' (' || o.status || '): ' || o.qty || ' ordered, its batch lines ' || COALESCE(l.qty, 0) "
+          "FROM orders o LEFT JOIN lines l ON l.order_id = o.id "
+          "WHERE l.order_id IS NOT NULL AND l.qty != o.qty",
+          "order", &problems);
   nlohmann::json checked = {
+      {"batches", Count(db, "SELECT COUNT(*) FROM batches", "batches", &problems)},
       {"events", Count(db, "SELECT COUNT(*) FROM events", "ledger events", &problems)},
       {"warehouse_items", Count(db, "SELECT COUNT(*) FROM stock", "warehouse figures", &problems)},
       {"site_items", Count(db, "SELECT COUNT(*) FROM demand", "site figures", &problems)},

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <map>
+#include <utility>
 
+#include "broker/batch_book.h"
 #include "common/clock.h"
 
 namespace ppe {
@@ -99,6 +102,9 @@ Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::st
       "INSERT INTO orders (round, from_warehouse, from_county, to_site, to_county, item, for_item, "
       "qty, status, tier, days_before, days_after, distance_km, reason, created_ms, updated_ms) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'created', ?9, ?10, ?11, ?12, ?13, ?14, ?14)");
+  // Each warehouse's batches are loaded once per round; picking updates them as orders take lines.
+  std::map<std::pair<std::string, std::string>, std::vector<BatchStock>> batches;
+  const std::string today = Today(now_ms);
   for (const PlannedOrder& p : plan.orders) {
     const Warehouse* w = city_.FindWarehouse(p.from_warehouse);
     const Site* s = city_.FindSite(p.to_site);
@@ -110,6 +116,9 @@ Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::st
         .Bind(12, p.distance_km).Bind(13, p.reason).Bind(14, now_ms);
     PPE_RETURN_IF_ERROR(insert.Run());
     const int64_t id = sqlite3_last_insert_rowid(store_.db().raw());
+    auto [place, fresh] = batches.try_emplace({p.from_warehouse, p.item});
+    if (fresh) place->second = store_.batches().Stocked(p.from_warehouse, p.item);
+    PPE_RETURN_IF_ERROR(store_.batches().Reserve(id, PickForOrder(place->second, p.qty, today)));
     Order order;
     PPE_RETURN_IF_ERROR(Load(id, &order) ? Status::Ok() : Status::Error("order vanished"));
     PPE_RETURN_IF_ERROR(SetStatus(order, "created", by, p.qty, p.reason, now_ms));
@@ -150,6 +159,8 @@ Status OrderBook::SetStatus(const Order& o, const std::string& status, const std
       "received_qty = CASE WHEN ?2 = 'received' THEN ?4 ELSE received_qty END, "
       "note = CASE WHEN ?5 = '' THEN note ELSE ?5 END WHERE id = ?1");
   PPE_RETURN_IF_ERROR(u.Bind(1, o.id).Bind(2, status).Bind(3, now_ms).Bind(4, qty).Bind(5, note).Run());
+  // Stock that never left goes back to the pool with its batches.
+  if (status == "rejected" || status == "cancelled") PPE_RETURN_IF_ERROR(store_.batches().Release(o.id));
   Statement& e = store_.db().Prepare(
       "INSERT INTO order_events (order_id, at_ms, status, who, qty, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   PPE_RETURN_IF_ERROR(e.Bind(1, o.id).Bind(2, now_ms).Bind(3, status).Bind(4, who).Bind(5, qty)
@@ -195,6 +206,7 @@ Refusal OrderBook::ApplyStep(const Identity& who, const wire::OrderStep& step,
       Status s = store_.MoveStock(o.from_warehouse, o.item, -o.qty, now);
       if (s.ok()) s = store_.AppendEvent(origin, "ship", o.from_warehouse, o.item, o.qty, -o.qty,
                                          nlohmann::json{{"order", o.id}}.dump());
+      if (s.ok()) s = store_.batches().Ship(store_.last_event_id(), o.id, o.from_warehouse, o.item, o.qty, Today(now));
       if (s.ok()) s = SetStatus(o, "shipped", who.name, o.qty, "", now);
       return s.ok() ? Refusal{} : failed(s);
     }
@@ -211,6 +223,7 @@ Refusal OrderBook::ApplyStep(const Identity& who, const wire::OrderStep& step,
       const int64_t missing = o.qty - got;
       const nlohmann::json detail = {{"order", o.id}, {"shipped", o.qty}};
       Status s = store_.LandAtSite(o.to_site, o.for_item, got, now);
+      if (s.ok()) s = store_.batches().Land(o.id, got);
       if (s.ok()) s = store_.AppendEvent(origin, "landed", o.to_site, o.for_item, got, got, detail.dump());
       if (s.ok() && missing != 0) {
         s = store_.AppendEvent(origin, "discrepancy", o.to_site, o.item, missing, 0, detail.dump());
@@ -355,6 +368,7 @@ Status OrderBook::Deliveries(const std::string& county, uint64_t after, size_t l
     o->set_received_qty(q.Int(11));
     o->set_reason(q.Text(12));
     o->set_updated_at_ms(q.Int(13));
+    for (wire::BatchLine& line : store_.batches().Lines(q.Int(1))) *o->add_batches() = std::move(line);
   }
   return q.status();
 }
@@ -370,8 +384,21 @@ nlohmann::json OrderBook::Orders(const OrderFilter& filter) {
   Statement& q = store_.db().Prepare(sql);
   for (size_t i = 0; i < binds.size(); ++i) q.Bind(static_cast<int>(i + 1), binds[i]);
   nlohmann::json rows = nlohmann::json::array();
-  while (q.Step()) rows.push_back(OrderJson(q));
+  while (q.Step()) rows.push_back(WithBatches(OrderJson(q)));
   return rows;
+}
+
+nlohmann::json OrderBook::WithBatches(nlohmann::json order) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const wire::BatchLine& l : store_.batches().Lines(order["id"].get<int64_t>())) {
+    lines.push_back({{"batch", l.batch()},
+                     {"lot", l.lot().empty() ? nlohmann::json(nullptr) : nlohmann::json(l.lot())},
+                     {"expires", l.expires().empty() ? nlohmann::json(nullptr) : nlohmann::json(l.expires())},
+                     {"donor", l.donor().empty() ? nlohmann::json(nullptr) : nlohmann::json(l.donor())},
+                     {"qty", l.qty()}});
+  }
+  order["batches"] = std::move(lines);
+  return order;
 }
 
 nlohmann::json OrderBook::Log(const OrderFilter& filter) {
@@ -424,7 +451,7 @@ nlohmann::json OrderBook::Explain(int64_t order_id) {
     q.Reset();
     return nullptr;
   }
-  nlohmann::json order = OrderJson(q);
+  nlohmann::json order = WithBatches(OrderJson(q));
   q.Reset();
   OrderFilter this_order;
   this_order.order_id = order_id;

@@ -30,6 +30,8 @@ class OrderBook {
   // Every write happens inside the store's open transaction; the counties whose delivery queue
   // grew are collected until TakeTouchedCounties() so they are pushed only after the commit.
   OrderBook(const City& city, BrokerStore& store) : city_(city), store_(store) {}
+  // An order row with its batch lines: batches: [{batch, lot, expires, donor, qty}].
+  nlohmann::json WithBatches(nlohmann::json order);
 
   int64_t NextRound();
   // Stores the plan as a round of orders, queued for delivery to both nodes of each order.

@@ -18,6 +18,23 @@ int Digits(const std::string& text, size_t at, size_t count) {
   return value;
 }
 
+// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil): plain
+// arithmetic, so a date means the same day whatever the zone, and years mktime cannot hold work.
+int64_t DaysFromCivil(int64_t year, int month, int day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 }  // namespace
 
 int64_t NowMs() {
@@ -74,6 +91,30 @@ Result<int64_t> ParseLocalTime(const std::string& raw) {
                          "write it like 2020-02-10 08:00");
   }
   return static_cast<int64_t>(seconds) * 1000;
+}
+
+Result<int64_t> ParseDate(const std::string& raw) {
+  const size_t b = raw.find_first_not_of(" \t\r");
+  const std::string text = b == std::string::npos ? "" : raw.substr(b, raw.find_last_not_of(" \t\r") - b + 1);
+  // Echoed escaped, and cut: a pasted paragraph need not come back whole to say it is no date.
+  const std::string shown = "'" + EscapeControl(TruncateUtf8(text, 40)) + (Utf8Length(text) > 40 ? "...'" : "'");
+  constexpr const char* kHow = "write it like 2020-06-30 (year-month-day, with the zeros)";
+  const Status bad = Status::Error(shown + " is not a date; " + kHow);
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad;
+  const int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
+  if (year < 0 || month < 0 || day < 0) return bad;
+  static constexpr const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
+                                            "July",    "August",   "September", "October", "November", "December"};
+  if (month < 1 || month > 12) {
+    return Status::Error(shown + " is not a date on the calendar (there is no month " + std::to_string(month) +
+                         "); " + kHow);
+  }
+  if (day < 1 || day > DaysInMonth(year, month)) {
+    return Status::Error(shown + " is not a date on the calendar (" + kMonths[month - 1] + " " +
+                         std::to_string(year) + " has " + std::to_string(DaysInMonth(year, month)) + " days); " +
+                         kHow);
+  }
+  return DaysFromCivil(year, month, day);
 }
 
 }  // namespace ppe

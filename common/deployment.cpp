@@ -83,6 +83,7 @@ Result<BrokerConfig> BrokerConfig::Load(const std::string& path) {
   PPE_RETURN_IF_ERROR(reader->Get("auto_allocate_every", &c.auto_allocate_every_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("silent_after", &c.silent_after_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("alert_cover_days", &c.alert_cover_days, false));
+  PPE_RETURN_IF_ERROR(reader->Get("expiry_alert_days", &c.expiry_alert_days, false));
   PPE_RETURN_IF_ERROR(reader->Get("accept_within", &c.accept_within_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("ship_within", &c.ship_within_s, false));
   PPE_RETURN_IF_ERROR(reader->Get("max_message_bytes", &c.max_message_bytes, false));

@@ -31,6 +31,7 @@ struct BrokerConfig {
   int64_t auto_allocate_every_s = 0;  // 0: rounds only on request
   int64_t silent_after_s = 300;       // a county quiet this long is flagged
   double alert_cover_days = 2;        // sites under this cover are flagged
+  double expiry_alert_days = 30;      // batches expiring within this many days are flagged
   int64_t accept_within_s = 1800;     // an order its node has not taken by then is flagged
   int64_t ship_within_s = 21600;      // an order not shipped by then is flagged
   int64_t max_message_bytes = 4 << 20;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/text_encoding.h"
 
 namespace ppe {
@@ -42,7 +43,8 @@ std::vector<TextField> TextFields(const wire::Report& report) {
       return {{"warehouse id", &report.stock().warehouse()}, {"item id", &report.stock().item()}};
     case wire::Report::kReceipt:
       return {{"warehouse id", &report.receipt().warehouse()}, {"item id", &report.receipt().item()},
-              {"receipt 'from'", &report.receipt().from()}, {"receipt reference", &report.receipt().reference()}};
+              {"receipt 'from'", &report.receipt().from()}, {"receipt reference", &report.receipt().reference()},
+              {"receipt lot", &report.receipt().lot()}, {"receipt expiry date", &report.receipt().expires()}};
     case wire::Report::kDemand:
       return {{"site id", &report.demand().site()}, {"item id", &report.demand().item()}};
     case wire::Report::kOrderStep:
@@ -71,6 +73,24 @@ Refusal CheckTexts(const wire::Report& report) {
 }
 
 }  // namespace
+
+Status CheckExpiryDate(const std::string& expires) {
+  if (expires.empty()) return Status::Ok();
+  auto day = ParseDate(expires);
+  if (!day.ok()) return Status::Error("expiry date " + day.status().message());
+  // The wire carries just the date: ParseDate forgives spaces around it, which the node trims.
+  if (expires.size() != 10) {
+    return Status::Error("expiry date '" + EscapeControl(expires) +
+                         "' has spaces around it; write just the date, like 2020-06-30");
+  }
+  const int year = std::stoi(expires.substr(0, 4));
+  if (year < kEarliestExpiryYear || year > kLatestExpiryYear) {
+    return Status::Error("expiry date " + expires + " is in the year " + std::to_string(year) +
+                         ", which no box of PPE carries (they are dated " + std::to_string(kEarliestExpiryYear) +
+                         " to " + std::to_string(kLatestExpiryYear) + "); check the year printed on the box");
+  }
+  return Status::Ok();
+}
 
 bool Implausible(int64_t previous, int64_t figure) {
   return figure >= 1000 && figure > 100 * std::max<int64_t>(previous, 1);
@@ -124,9 +144,13 @@ Refusal ReportValidator::Check(const Identity& who, const wire::Report& report) 
       if (!wire::ReceiptSource_IsValid(m.source()) || m.source() == wire::SOURCE_UNSPECIFIED) {
         return Refuse(wire::MALFORMED, "receipt source must be production, donation or transfer");
       }
-      if (Utf8Length(m.from()) > kMaxTextLength || Utf8Length(m.reference()) > kMaxTextLength) {
-        return Refuse(wire::MALFORMED, "receipt 'from' or reference longer than " +
+      if (Utf8Length(m.from()) > kMaxTextLength || Utf8Length(m.reference()) > kMaxTextLength ||
+          Utf8Length(m.lot()) > kMaxTextLength) {
+        return Refuse(wire::MALFORMED, "receipt 'from', reference or lot longer than " +
                                            std::to_string(kMaxTextLength) + " characters");
+      }
+      if (Status s = CheckExpiryDate(m.expires()); !s.ok()) {
+        return Refuse(wire::MALFORMED, "report " + std::to_string(report.seq()) + ": " + s.message());
       }
       return {};
     }

@@ -6,6 +6,7 @@
 
 #include "common/identity.h"
 #include "common/city.h"
+#include "common/status.h"
 #include "ppe.pb.h"
 
 namespace ppe {
@@ -27,6 +28,16 @@ inline constexpr double kMaxDailyUse = 100'000'000;
 inline constexpr size_t kMaxTextLength = 200;
 // Warehouse, site and item ids: the city file's are a few dozen characters.
 inline constexpr size_t kMaxIdLength = 128;
+// The years a receipt's expiry date may fall in: masks and gowns carry dates a few years out, so
+// a year outside these is a slip (1920 for 2020, 2202 for 2022), never a real box.
+inline constexpr int kEarliestExpiryYear = 2000;
+inline constexpr int kLatestExpiryYear = 2100;
+
+// A receipt's expiry date (Receipt.expires): empty (undated), or a real calendar date written
+// YYYY-MM-DD in kEarliestExpiryYear..kLatestExpiryYear. The error shows the text and how to write
+// it. Whether the date has passed is the node's question to its operator, not a wire rule: a
+// receipt recorded offline may reach the broker after its batch expired, and must still apply.
+Status CheckExpiryDate(const std::string& expires);
 
 // The "5000 instead of 500" slip: a count or on-hand figure over 100x the last one for the same
 // place and item (and at least 1000) is refused unless the operator confirmed it. The node asks

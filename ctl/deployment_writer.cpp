@@ -150,6 +150,7 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       "auto_allocate_every: 0           # seconds between automatic rounds; 0: on request only\n"
       "silent_after: 300                # seconds before a quiet county is flagged\n"
       "alert_cover_days: 2              # sites under this many days of cover are flagged\n"
+      "expiry_alert_days: 30            # batches expiring within this many days are flagged\n"
       "accept_within: 1800              # seconds for a node to take an order before it is flagged\n"
       "ship_within: 21600               # seconds for an order to ship before it is flagged\n"
       "max_message_bytes: 4194304       # larger messages drop the connection\n"

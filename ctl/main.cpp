@@ -15,6 +15,7 @@
 #include "common/text_encoding.h"
 #include "common/wire.h"
 #include "ctl/broker_client.h"
+#include "ctl/donations_report.h"
 #include "ctl/deployment_writer.h"
 
 namespace {
@@ -273,6 +274,22 @@ int main(int argc, char** argv) {
     list->add_flag("--csv", out.csv, "print CSV");
   }
 
+  bool batches = false;
+  stock->add_flag("--batches", batches, "one row per batch: source, donor, reference, lot, expiry, what is left");
+  std::string trace_donor, trace_batch, trace_reference;
+  auto* trace = app.add_subcommand("trace", "where every unit of a donor's, a batch's or a reference's goods went");
+  trace->add_option("--donor", trace_donor, "the donor's name, as recorded with --from");
+  trace->add_option("--batch", trace_batch, "a batch id (ppe-ctl stock --batches)");
+  trace->add_option("--reference", trace_reference, "a waybill or donation certificate, as recorded with --reference");
+  trace->add_flag("--json", out.json, "print JSON: {received, in_warehouses, in_transit, landed, lost, rows}");
+  trace->add_flag("--csv", out.csv, "print the rows as CSV");
+  bool html = false;
+  auto* donations = app.add_subcommand(
+      "donations", "the public donations report: per donor, each receipt and every site it reached, from the ledger");
+  donations->add_flag("--json", out.json, "print JSON");
+  donations->add_flag("--csv", out.csv, "print CSV: one row per donor and receipt, site reached or loss");
+  donations->add_flag("--html", html, "print a web page (UTF-8) to publish");
+
   bool dry_run = false, follow = false;
   auto* allocate = app.add_subcommand("allocate", "run an allocation round (coordinator), or preview it");
   allocate->add_flag("--dry-run", dry_run, "show the plan without storing anything");
@@ -357,6 +374,15 @@ int main(int argc, char** argv) {
   if (order_id > 0) args["order"] = order_id;
   if (!reason.empty()) args["reason"] = reason;
   if (dry_run) args["dry_run"] = true;
+  if (batches) args["batches"] = true;
+  if (app.got_subcommand(trace)) {
+    if (!trace_donor.empty() + !trace_batch.empty() + !trace_reference.empty() != 1) {
+      return Fail("trace takes one of --donor NAME, --batch ID or --reference REF");
+    }
+    if (!trace_donor.empty()) args["donor"] = trace_donor;
+    if (!trace_batch.empty()) args["batch"] = trace_batch;
+    if (!trace_reference.empty()) args["reference"] = trace_reference;
+  }
   if (!backup_file.empty()) {
     // The broker writes the file, on its own machine: it needs a path that does not depend on its
     // current folder.
@@ -428,9 +454,36 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "stock" && batches) {
+    return PrintRows(*result, {{"batch", ""}, {"warehouse", ""}, {"item", ""}, {"origin", ""}, {"source", ""},
+                               {"donor", ""}, {"reference", ""}, {"lot", ""}, {"expires", ""}, {"received", ""},
+                               {"left", ""}, {"reserved", ""}, {"date", "received on"}}, out);
+  }
   if (command == "stock") {
     return PrintRows(*result, {{"warehouse", ""}, {"county", ""}, {"item", ""}, {"on_hand", ""},
                                {"reserved", ""}, {"available", ""}}, out);
+  }
+  if (command == "trace") {
+    if (out.json) return (std::cout << result->dump(2) << "\n", 0);
+    const nlohmann::json& t = *result;
+    if (!out.csv) {
+      std::cout << "received " << t["received"] << ": in warehouses " << t["in_warehouses"] << ", in transit "
+                << t["in_transit"] << ", landed " << t["landed"] << ", lost " << t["lost"] << " ("
+                << (t["adds_up"].get<bool>() ? "adds up" : "DOES NOT ADD UP") << ")\n";
+    }
+    PrintRows(t["rows"], {{"order", ""}, {"batch", ""}, {"site", ""}, {"county", ""}, {"qty", ""}, {"status", ""},
+                          {"date", ""}}, out);
+    if (!out.csv && !t["losses"].empty()) {
+      std::cout << "\nlost:\n";
+      ppe::PrintTable(std::cout, t["losses"], {{"how", ""}, {"batch", ""}, {"qty", ""}, {"date", ""}});
+    }
+    return 0;
+  }
+  if (command == "donations") {
+    if (out.json) return (std::cout << result->dump(2) << "\n", 0);
+    if (html) return (ppe::WriteDonationsHtml(std::cout, *result), 0);
+    ppe::WriteDonationsCsv(std::cout, *result, out.csv);
+    return 0;
   }
   if (command == "demand") {
     for (auto& row : *result) row["flags"] = DemandFlags(row);

@@ -11,7 +11,7 @@ namespace ppe {
 namespace {
 
 constexpr const char* kExpectedHeader =
-    "type,place,item,quantity,daily_use,source,from; optional: reference, as_of, confirm";
+    "type,place,item,quantity,daily_use,source,from; optional: reference, as_of, confirm, lot, expires";
 constexpr const char* kHowToConfirm =
     "import again with --confirm (it confirms every flagged row), or write yes in this row's confirm column";
 constexpr size_t kMaxErrors = 100;
@@ -174,14 +174,19 @@ CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, con
     };
     const std::string type = get("type");
     Result<wire::Report> report = Status::Error("type '" + type + "' is not one of stock, receipt, demand");
-    if (type == "stock") {
-      report = entry.Stock(get("place"), get("item"), get("quantity"), get("as_of"));
+    const auto filled = [&](const char* name) { return get(name).find_first_not_of(" \t") != std::string::npos; };
+    if ((type == "stock" || type == "demand") && (filled("lot") || filled("expires"))) {
+      // Dropped silently, a lot typed into the wrong row would be a box no one can trace.
+      report = Status::Error("lot and expires are for receipt rows (the batch that came in); a " + type +
+                             " row counts what is there: leave its lot and expires empty");
     } else if (type == "receipt") {
-      report = get("as_of").find_first_not_of(" \t") != std::string::npos
+      report = filled("as_of")
                    ? Status::Error("as_of is for stock and demand rows; a receipt counts from when it is "
                                    "recorded: leave its as_of empty")
                    : entry.Receipt(get("place"), get("item"), get("quantity"), get("source"), get("from"),
-                                   get("reference"));
+                                   get("reference"), get("lot"), get("expires"));
+    } else if (type == "stock") {
+      report = entry.Stock(get("place"), get("item"), get("quantity"), get("as_of"));
     } else if (type == "demand") {
       report = entry.Demand(get("place"), get("item"), get("quantity"), get("daily_use"), get("as_of"));
     }
@@ -208,6 +213,14 @@ CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, con
         continue;
       }
       report->set_confirmed(*row_confirmed || !plausible.ok());
+    }
+    if (report->has_receipt()) {
+      const Status fresh = CheckExpired(*report, *row_confirmed, kHowToConfirm);
+      if (!fresh.ok() && !confirm_all) {
+        fail(fresh.message());
+        continue;
+      }
+      report->set_confirmed(*row_confirmed || !fresh.ok());
     }
     result.reports.push_back(std::move(*report));
   }

@@ -22,16 +22,19 @@ using LastFigureLookup =
     std::function<std::optional<LastFigure>(const std::string& place, const std::string& item)>;
 
 // Header required (columns in any order): type,place,item,quantity,daily_use,source,from, and
-// optionally reference, as_of (when a stock or demand count was taken; empty: now) and confirm
-// (yes, y, 1 or true: the operator confirms this row's implausible figures). The file may be
+// optionally reference, as_of (when a stock or demand count was taken; empty: now), confirm
+// (yes, y, 1 or true: the operator confirms this row's implausible figures, or its batch's
+// passed expiry date), and lot and expires (a receipt's lot number and expiry date, YYYY-MM-DD;
+// refused in other rows). The file may be
 // UTF-8 (with or without a byte-order mark), GBK/GB18030 or UTF-16 with a byte-order mark
 // (converted), with CRLF line ends and quoted fields; every row must have as many fields as the
 // header.
 //
 // Each stock and demand row is checked as the command line checks one (CheckCountOrder,
-// CheckPlausible) against the latest earlier row of the file for its place and item, else `last`.
-// confirm_all (--confirm) confirms every row flagged as implausible; a confirmed row's report
-// says so (confirmed), for the broker, which checks again.
+// CheckPlausible) against the latest earlier row of the file for its place and item, else `last`;
+// each receipt row as the command line checks one (CheckExpired). confirm_all (--confirm)
+// confirms every row flagged as implausible or expired; a confirmed row's report says so
+// (confirmed), for the broker, which checks again.
 CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, const LastFigureLookup& last,
                           bool confirm_all);
 

@@ -123,13 +123,28 @@ nlohmann::json StatusJson(NodeContext& node) {
 }
 
 nlohmann::json OrderJson(const ppe::NodeOrder& o, const std::string& county) {
+  nlohmann::json batches = nlohmann::json::array();
+  for (const ppe::wire::BatchLine& b : o.batches) {
+    batches.push_back({{"batch", b.batch()}, {"lot", b.lot()}, {"expires", b.expires()}, {"donor", b.donor()},
+                       {"qty", b.qty()}});
+  }
   return {{"id", o.id}, {"round", o.round}, {"from_warehouse", o.from_warehouse},
           {"from_county", o.from_county}, {"to_site", o.to_site}, {"to_county", o.to_county},
           {"item", o.item}, {"for_item", o.for_item}, {"qty", o.qty}, {"status", o.status},
           {"received_qty", o.status == "received" ? nlohmann::json(o.received_qty) : nlohmann::json(nullptr)},
           {"role", o.from_county == county ? "ship" : "incoming"},
           {"pending", o.pending_step.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pending_step)},
-          {"updated", ppe::FormatTime(o.updated_ms)}};
+          {"updated", ppe::FormatTime(o.updated_ms)},
+          {"batches", batches}};
+}
+
+// One pick-list line, what the warehouse worker looks for on the shelf:
+// "batch 12 lot L2003 exp 2020-06-30 x 500", "batch 9 (undated) x 200".
+std::string PickLine(const nlohmann::json& b) {
+  std::string line = "batch " + std::to_string(b["batch"].get<uint64_t>());
+  if (!b["lot"].get<std::string>().empty()) line += " lot " + b["lot"].get<std::string>();
+  line += b["expires"].get<std::string>().empty() ? " (undated)" : " exp " + b["expires"].get<std::string>();
+  return line + " x " + std::to_string(b["qty"].get<int64_t>());
 }
 
 // The operator's step on an order: checked against what this node knows of the order, so a
@@ -196,7 +211,8 @@ int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, cons
 
 const std::vector<ppe::Column> kOrderColumns = {
     {"id", ""}, {"role", ""}, {"status", ""}, {"pending", ""}, {"from_warehouse", "from"},
-    {"to_site", "to"}, {"item", ""}, {"qty", ""}, {"received_qty", "received"}, {"updated", ""}};
+    {"to_site", "to"}, {"item", ""}, {"qty", ""}, {"received_qty", "received"}, {"updated", ""},
+    {"pick", ""}};
 
 int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
   nlohmann::json rows = nlohmann::json::array();
@@ -205,7 +221,22 @@ int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
     std::cout << rows.dump(2) << "\n";
     return 0;
   }
+  // The pick list is the shipping warehouse's: what to take off the shelf. An incoming order's
+  // batches are in --json, for tracing.
+  auto picks = [](const nlohmann::json& row) {
+    std::vector<std::string> lines;
+    if (row["role"] == "ship") {
+      for (const auto& b : row["batches"]) lines.push_back(PickLine(b));
+    }
+    return lines;
+  };
   if (csv) {
+    // One row per order, as spreadsheets sort and filter them: the pick list in one cell.
+    for (auto& row : rows) {
+      std::string cell;
+      for (const std::string& line : picks(row)) cell += (cell.empty() ? "" : "; ") + line;
+      row["pick"] = cell;
+    }
     ppe::PrintCsv(std::cout, rows, kOrderColumns);
     return 0;
   }
@@ -213,9 +244,23 @@ int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
     std::cout << (open_only ? "no open orders" : "no orders") << " for " << node.config.county << "\n";
     return 0;
   }
-  ppe::PrintTable(std::cout, rows, kOrderColumns);
-  std::cout << "role ship: pick and ship it ('ppe-node ship ID'); incoming: on its way to your site "
-               "('ppe-node receive ID [--qty N]' when it arrives)\n";
+  // One line per batch, under its order: the first on the order's line, the rest below it with
+  // the order's other cells blank, so each line reads as one thing to take off the shelf.
+  nlohmann::json lines = nlohmann::json::array();
+  for (auto& row : rows) {
+    const std::vector<std::string> pick = picks(row);
+    row["pick"] = pick.empty() ? nlohmann::json(nullptr) : nlohmann::json(pick.front());
+    lines.push_back(row);
+    for (size_t i = 1; i < pick.size(); ++i) {
+      nlohmann::json more = nlohmann::json::object();
+      for (const ppe::Column& c : kOrderColumns) more[c.key] = "";
+      more["pick"] = pick[i];
+      lines.push_back(std::move(more));
+    }
+  }
+  ppe::PrintTable(std::cout, lines, kOrderColumns);
+  std::cout << "role ship: take what its pick lines list (earliest expiry first), then ship it ('ppe-node ship "
+               "ID'); incoming: on its way to your site ('ppe-node receive ID [--qty N]' when it arrives)\n";
   return 0;
 }
 
@@ -286,8 +331,14 @@ int main(int argc, char** argv) {
   receipt->add_option("--source", source, "production (default), donation or transfer")
       ->check(CLI::IsMember({"production", "donation", "transfer"}));
   receipt->add_option("--from", from, "donor, producer or sending warehouse");
-  std::string reference;
+  std::string reference, lot, expires;
   receipt->add_option("--reference", reference, "delivery note, waybill or batch number");
+  receipt->add_option("--lot", lot, "the producer's lot number printed on the boxes, to trace them");
+  receipt->add_option("--expires", expires,
+                      "the batch's expiry date printed on the boxes, YYYY-MM-DD (leave out if undated); "
+                      "orders take the earliest first");
+  receipt->add_flag("--confirm", confirm,
+                    "accept a batch whose expiry date has already passed (it is recorded, never shipped)");
 
   auto* demand = app.add_subcommand("demand", "record a site's stock on hand and daily use");
   demand->add_option("SITE", site, "site id")->required();
@@ -302,21 +353,25 @@ int main(int argc, char** argv) {
   import->add_option("FILE", csv,
                      "CSV with header type,place,item,quantity,daily_use,source,from; optional columns: "
                      "reference, as_of (when a stock or demand count was taken, 'YYYY-MM-DD HH:MM'; "
-                     "empty: now) and confirm (yes: accept this row's figures)")
+                     "empty: now), confirm (yes: accept this row's figures), and for receipts lot and "
+                     "expires (the batch's lot number and expiry date, YYYY-MM-DD)")
       ->required();
   import->add_flag("--confirm", confirm,
-                   "accept every row of FILE whose count or on-hand is over 100x the last one, or whose "
-                   "daily use is over 10x the last one (to accept one row only, write yes in its confirm "
-                   "column)");
+                   "accept every row of FILE whose count or on-hand is over 100x the last one, whose "
+                   "daily use is over 10x the last one, or whose batch has expired (to accept one row "
+                   "only, write yes in its confirm column)");
 
   bool open_only = false;
   int64_t order_id = 0;
   std::string reason;
-  auto* orders = app.add_subcommand("orders", "dispatch orders to ship from here or coming to your sites");
+  auto* orders = app.add_subcommand(
+      "orders",
+      "dispatch orders to ship from here, each with its pick list (which batch, lot and expiry date to "
+      "take, earliest expiry first), or coming to your sites");
   orders->add_flag("--open", open_only, "only orders not yet received, rejected or cancelled");
-  orders->add_flag("--json", json, "print JSON");
+  orders->add_flag("--json", json, "print JSON; each order's batches: batch, lot, expires, donor, qty");
   bool csv_out = false;
-  orders->add_flag("--csv", csv_out, "print CSV");
+  orders->add_flag("--csv", csv_out, "print CSV, one row per order with its pick list in one cell");
   auto* ship = app.add_subcommand("ship", "confirm an order has left your warehouse");
   ship->add_option("ORDER", order_id, "order id")->required();
   auto* receive = app.add_subcommand("receive", "confirm an order arrived at your site");
@@ -356,8 +411,10 @@ int main(int argc, char** argv) {
     return Record(*node, {*report});
   }
   if (app.got_subcommand(receipt)) {
-    auto report = entry.Receipt(warehouse, item, quantity, source, from, reference);
+    auto report = entry.Receipt(warehouse, item, quantity, source, from, reference, lot, expires);
     if (!report.ok()) return Fail(report.status().message());
+    if (auto s = ppe::CheckExpired(*report, confirm, "repeat with --confirm"); !s.ok()) return Fail(s.message());
+    report->set_confirmed(confirm);
     return Record(*node, {*report});
   }
   if (app.got_subcommand(import)) {

@@ -66,6 +66,16 @@ const std::vector<std::string>& NodeMigrations() {
       ALTER TABLE last_figure ADD COLUMN as_of_ms INTEGER;
       ALTER TABLE last_figure ADD COLUMN daily_use REAL;
       )sql",
+      R"sql(
+      -- What each order takes from which batch (DispatchOrder.batches), line by line in the
+      -- broker's order (earliest expiry first, undated last): the warehouse's pick list, and the
+      -- trace of which donor's boxes went where. Orders stored before have none, as have orders
+      -- from a broker that sends none.
+      CREATE TABLE order_batches (
+        order_id INTEGER NOT NULL, line INTEGER NOT NULL, batch INTEGER NOT NULL, lot TEXT NOT NULL,
+        expires TEXT NOT NULL, donor TEXT NOT NULL, qty INTEGER NOT NULL,
+        PRIMARY KEY (order_id, line)) WITHOUT ROWID;
+      )sql",
   };
   return migrations;
 }
@@ -105,6 +115,8 @@ std::string Summarize(const wire::Report& r) {
       std::string s = "receipt " + r.receipt().warehouse() + " " + r.receipt().item() + " " +
                       std::to_string(r.receipt().quantity()) + " (" + source;
       if (!r.receipt().from().empty()) s += " from " + r.receipt().from();
+      if (!r.receipt().lot().empty()) s += ", lot " + r.receipt().lot();
+      if (!r.receipt().expires().empty()) s += ", expires " + r.receipt().expires();
       return s + ")";
     }
     case wire::Report::kDemand: {
@@ -371,6 +383,10 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
       "ON CONFLICT(id) DO UPDATE SET round = ?2, from_warehouse = ?3, from_county = ?4, to_site = ?5, "
       "to_county = ?6, item = ?7, for_item = ?8, qty = ?9, status = ?10, received_qty = ?11, "
       "reason = ?12, updated_ms = ?13");
+  Statement& clear = db_->Prepare("DELETE FROM order_batches WHERE order_id = ?1");
+  Statement& line = db_->Prepare(
+      "INSERT INTO order_batches (order_id, line, batch, lot, expires, donor, qty) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   for (const auto& entry : delivery.entries()) {
     if (entry.seq() <= held) continue;  // already held
     if (entry.seq() != held + 1) break;  // a gap: the broker resends from where we are
@@ -381,7 +397,19 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
         .Bind(6, o.to_county()).Bind(7, o.item()).Bind(8, o.for_item()).Bind(9, o.qty())
         .Bind(10, o.status()).Bind(11, o.received_qty()).Bind(12, o.reason())
         .Bind(13, o.updated_at_ms()).Bind(14, static_cast<int64_t>(entry.seq()));
-    if (Status s = upsert.Run(); !s.ok()) {
+    // The state delivered is the order's whole state: its batch lines replace the ones held, so
+    // a list the broker changed (or emptied) never leaves a stale pick list behind.
+    Status s = upsert.Run();
+    if (s.ok()) s = clear.Reset().Bind(1, static_cast<int64_t>(o.order_id())).Run();
+    for (int i = 0; s.ok() && i < o.batches_size(); ++i) {
+      const wire::BatchLine& b = o.batches(i);
+      s = line.Reset()
+              .Bind(1, static_cast<int64_t>(o.order_id())).Bind(2, static_cast<int64_t>(i))
+              .Bind(3, static_cast<int64_t>(b.batch())).Bind(4, b.lot()).Bind(5, b.expires())
+              .Bind(6, b.donor()).Bind(7, b.qty())
+              .Run();
+    }
+    if (!s.ok()) {
       db_->Rollback();
       return s;
     }
@@ -432,6 +460,20 @@ std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
       if (pending.ParseFromString(q.Text(13))) o.pending_step = Summarize(pending);
     }
     rows.push_back(std::move(o));
+  }
+  // After the orders query is done, not nested in it: one primary-key lookup per order.
+  Statement& lines = db_->Prepare(
+      "SELECT batch, lot, expires, donor, qty FROM order_batches WHERE order_id = ?1 ORDER BY line");
+  for (NodeOrder& o : rows) {
+    lines.Reset().Bind(1, o.id);
+    while (lines.Step()) {
+      wire::BatchLine& b = o.batches.emplace_back();
+      b.set_batch(static_cast<uint64_t>(lines.Int(0)));
+      b.set_lot(lines.Text(1));
+      b.set_expires(lines.Text(2));
+      b.set_donor(lines.Text(3));
+      b.set_qty(lines.Int(4));
+    }
   }
   return rows;
 }

@@ -44,11 +44,13 @@ struct Refused {
 };
 
 // A dispatch order naming this node's county, with the step this node queued but the broker has
-// not yet confirmed (empty when none).
+// not yet confirmed (empty when none), and what it takes from which batch (the pick list, in the
+// broker's order: earliest expiry first, undated last; empty from a broker that sends none).
 struct NodeOrder {
   int64_t id = 0, round = 0, qty = 0, received_qty = 0, updated_ms = 0;
   std::string from_warehouse, from_county, to_site, to_county, item, for_item, status, reason;
   std::string pending_step;
+  std::vector<wire::BatchLine> batches;
 };
 
 // What this node last recorded for a place and item (a stock count, or a site's demand): what a
@@ -100,7 +102,8 @@ class NodeStore {
   std::optional<LastFigure> Last(const std::string& place, const std::string& item);
 
   // Stores delivered order states in delivery order, skipping what it holds and stopping at a
-  // gap; returns the highest delivery seq now held (to acknowledge).
+  // gap; returns the highest delivery seq now held (to acknowledge). Each state replaces the
+  // order's batch lines with its own, as it replaces the rest of the order.
   Result<uint64_t> StoreDeliveries(const wire::OrderDelivery& delivery);
   uint64_t OrdersHeld();
   std::vector<NodeOrder> Orders(bool open_only);

@@ -159,13 +159,17 @@ Result<wire::Report> ReportEntry::Stock(const std::string& warehouse_text, const
 
 Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, const std::string& item_text,
                                           const std::string& quantity, const std::string& source_text,
-                                          const std::string& from_text,
-                                          const std::string& reference_text) const {
+                                          const std::string& from_text, const std::string& reference_text,
+                                          const std::string& lot_text, const std::string& expires_text) const {
   PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
   PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
   PPE_CLEAN(source, source_text, "source", kMaxIdLength);
   PPE_CLEAN(from, from_text, "'from' (donor, producer or sender)", kMaxTextLength);
   PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength);
+  PPE_CLEAN(lot, lot_text, "lot", kMaxTextLength);
+  // Cleaned as text first (decoded, trimmed, one line), so the date check sees just the date.
+  PPE_CLEAN(expires, expires_text, "expiry date", kMaxTextLength);
+  if (Status s = CheckExpiryDate(expires); !s.ok()) return s;
   auto qty = ParseQuantity("quantity", quantity);
   if (!qty.ok()) return qty.status();
   wire::Report report;
@@ -188,6 +192,8 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, con
   }
   m->set_from(from);
   m->set_reference(reference);
+  m->set_lot(lot);
+  m->set_expires(expires);
   return Finish(std::move(report));
 }
 
@@ -258,6 +264,18 @@ Status CheckPlausible(const wire::Report& report, const std::optional<LastFigure
   }
   if (problems.empty()) return Status::Ok();
   return Status::Error(problems + "; check it, and if it is right, " + how_to_confirm);
+}
+
+Status CheckExpired(const wire::Report& report, bool confirmed, const std::string& how_to_confirm,
+                    int64_t now_ms) {
+  if (confirmed || !report.has_receipt() || report.receipt().expires().empty()) return Status::Ok();
+  const auto expires = ParseDate(report.receipt().expires());
+  // Today as the operator's calendar on the wall says it: the local date, not UTC's.
+  const auto today = ParseDate(FormatTime(now_ms).substr(0, 10));
+  // An unreadable date is CheckExpiryDate's to refuse; nothing to compare here.
+  if (!expires.ok() || !today.ok() || *expires >= *today) return Status::Ok();
+  return Status::Error("the batch expired on " + report.receipt().expires() +
+                       "; if that is right (expired stock is recorded but never shipped), " + how_to_confirm);
 }
 
 }  // namespace ppe

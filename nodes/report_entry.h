@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/city.h"
+#include "common/clock.h"
 #include "common/identity.h"
 #include "common/report_validator.h"
 #include "nodes/node_store.h"
@@ -23,10 +24,13 @@ class ReportEntry {
   // now.
   Result<wire::Report> Stock(const std::string& warehouse, const std::string& item,
                              const std::string& quantity, const std::string& as_of = "") const;
+  // lot: the producer's lot number, free text like the reference; expires: the batch's expiry
+  // date, YYYY-MM-DD (CheckExpiryDate); either may be empty. A date already past is not refused
+  // here: CheckExpired asks the operator.
   Result<wire::Report> Receipt(const std::string& warehouse, const std::string& item,
                                const std::string& quantity, const std::string& source,
-                               const std::string& from,
-                               const std::string& reference = "") const;
+                               const std::string& from, const std::string& reference = "",
+                               const std::string& lot = "", const std::string& expires = "") const;
   // daily_use empty: headcount x the item's per-head daily use.
   Result<wire::Report> Demand(const std::string& site, const std::string& item,
                               const std::string& on_hand, const std::string& daily_use,
@@ -61,6 +65,13 @@ Status CheckCountOrder(const wire::Report& report, const std::optional<LastFigur
 // `how_to_confirm` ("repeat the command with --confirm").
 Status CheckPlausible(const wire::Report& report, const std::optional<LastFigure>& last, bool confirmed,
                       const std::string& how_to_confirm);
+// A receipt of a batch whose expiry date is before today (this node's local date at now_ms) is
+// refused unless `confirmed`: a date already past is more often a slip than a delivery of expired
+// stock. Confirmed, it is recorded (the broker keeps expired stock out of every order). The
+// message ends with `how_to_confirm`. Other reports, undated receipts and a batch expiring today
+// pass.
+Status CheckExpired(const wire::Report& report, bool confirmed, const std::string& how_to_confirm,
+                    int64_t now_ms = NowMs());
 
 
 }  // namespace ppe

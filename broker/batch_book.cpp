@@ -1,0 +1,139 @@
+#include "broker/batch_book.h"
+
+#include "common/clock.h"
+
+namespace ppe {
+
+std::string Today(int64_t now_ms) { return FormatTime(now_ms).substr(0, 10); }
+
+Status BatchBook::Move(int64_t event_id, int64_t batch, int64_t delta) {
+  Statement& move = db_.Prepare("INSERT INTO batch_moves (event_id, batch, delta) VALUES (?1, ?2, ?3)");
+  PPE_RETURN_IF_ERROR(move.Bind(1, event_id).Bind(2, batch).Bind(3, delta).Run());
+  Statement& update = db_.Prepare("UPDATE batches SET on_hand = on_hand + ?2 WHERE id = ?1");
+  return update.Bind(1, batch).Bind(2, delta).Run();
+}
+
+Status BatchBook::Receive(int64_t event_id, const wire::Receipt& r, int64_t at_ms) {
+  Statement& insert = db_.Prepare(
+      "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
+      "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'receipt', ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?10)");
+  insert.Bind(1, r.warehouse()).Bind(2, r.item()).Bind(3, wire::ReceiptSource_Name(r.source()));
+  insert.Bind(4, r.from()).Bind(5, r.reference()).Bind(6, r.lot()).Bind(7, r.expires());
+  insert.Bind(8, r.quantity()).Bind(9, at_ms).Bind(10, event_id);
+  PPE_RETURN_IF_ERROR(insert.Run());
+  return Move(event_id, sqlite3_last_insert_rowid(db_.raw()), r.quantity());
+}
+
+Status BatchBook::Adjust(int64_t event_id, const std::string& warehouse, const std::string& item, int64_t delta,
+                         int64_t at_ms) {
+  if (delta == 0) return Status::Ok();
+  if (delta > 0) {
+    Statement& insert = db_.Prepare(
+        "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
+        "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'surplus', '', '', '', '', '', ?3, 0, 0, ?4, ?5)");
+    PPE_RETURN_IF_ERROR(insert.Bind(1, warehouse).Bind(2, item).Bind(3, delta).Bind(4, at_ms).Bind(5, event_id).Run());
+    return Move(event_id, sqlite3_last_insert_rowid(db_.raw()), delta);
+  }
+  std::vector<BatchStock> batches = Stocked(warehouse, item);
+  for (const BatchTake& take : ChargeShortfall(batches, -delta)) {
+    PPE_RETURN_IF_ERROR(Move(event_id, take.batch, -take.qty));
+  }
+  return Status::Ok();
+}
+
+std::vector<BatchStock> BatchBook::Stocked(const std::string& warehouse, const std::string& item) {
+  Statement& q = db_.Prepare(
+      "SELECT id, expires, on_hand, reserved FROM batches WHERE warehouse = ?1 AND item = ?2 AND on_hand > 0");
+  q.Bind(1, warehouse).Bind(2, item);
+  std::vector<BatchStock> batches;
+  while (q.Step()) batches.push_back({q.Int(0), q.Text(1), q.Int(2), q.Int(3)});
+  return batches;
+}
+
+Status BatchBook::Reserve(int64_t order_id, const std::vector<BatchTake>& lines) {
+  Statement& insert = db_.Prepare("INSERT INTO order_lines (order_id, batch, qty) VALUES (?1, ?2, ?3)");
+  Statement& hold = db_.Prepare("UPDATE batches SET reserved = reserved + ?2 WHERE id = ?1");
+  for (const BatchTake& line : lines) {
+    PPE_RETURN_IF_ERROR(insert.Reset().Bind(1, order_id).Bind(2, line.batch).Bind(3, line.qty).Run());
+    PPE_RETURN_IF_ERROR(hold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
+  }
+  return Status::Ok();
+}
+
+Status BatchBook::Release(int64_t order_id) {
+  Statement& release = db_.Prepare(
+      "UPDATE batches SET reserved = reserved - (SELECT SUM(l.qty) FROM order_lines l WHERE l.order_id = ?1 "
+      "AND l.batch = batches.id) WHERE id IN (SELECT batch FROM order_lines WHERE order_id = ?1)");
+  return release.Bind(1, order_id).Run();
+}
+
+Status BatchBook::Ship(int64_t event_id, int64_t order_id, const std::string& warehouse, const std::string& item,
+                       int64_t qty, const std::string& today) {
+  if (db_.QueryInt("SELECT COUNT(*) FROM order_lines WHERE order_id = ?1", order_id) == 0) {
+    std::vector<BatchStock> batches = Stocked(warehouse, item);
+    std::vector<BatchTake> lines = PickForOrder(batches, qty, today);
+    int64_t picked = 0;
+    for (const BatchTake& line : lines) picked += line.qty;
+    // The books hold less than what left (counted short, or expired stock shipped): the rest is
+    // charged to the last line's batch, or to a batch of the unknown, so every unit has a batch.
+    if (picked < qty) {
+      if (lines.empty()) {
+        Statement& insert = db_.Prepare(
+            "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
+            "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'unbooked', '', '', '', '', '', 0, 0, 0, 0, ?3)");
+        PPE_RETURN_IF_ERROR(insert.Bind(1, warehouse).Bind(2, item).Bind(3, event_id).Run());
+        lines.push_back({sqlite3_last_insert_rowid(db_.raw()), 0});
+      }
+      lines.back().qty += qty - picked;
+    }
+    PPE_RETURN_IF_ERROR(Reserve(order_id, lines));
+  }
+  Statement& q = db_.Prepare("SELECT batch, qty FROM order_lines WHERE order_id = ?1 ORDER BY id");
+  q.Bind(1, order_id);
+  std::vector<BatchTake> lines;
+  while (q.Step()) lines.push_back({q.Int(0), q.Int(1)});
+  q.Reset();
+  Statement& unhold = db_.Prepare("UPDATE batches SET reserved = reserved - ?2 WHERE id = ?1");
+  for (const BatchTake& line : lines) {
+    PPE_RETURN_IF_ERROR(unhold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
+    PPE_RETURN_IF_ERROR(Move(event_id, line.batch, -line.qty));
+  }
+  return Status::Ok();
+}
+
+Status BatchBook::Land(int64_t order_id, int64_t received) {
+  Statement& q = db_.Prepare("SELECT batch, qty FROM order_lines WHERE order_id = ?1 ORDER BY id");
+  q.Bind(1, order_id);
+  std::vector<int64_t> batches, qty;
+  while (q.Step()) {
+    batches.push_back(q.Int(0));
+    qty.push_back(q.Int(1));
+  }
+  q.Reset();
+  const std::vector<int64_t> got = SplitReceived(qty, received);
+  Statement& update = db_.Prepare("UPDATE order_lines SET received = ?3 WHERE order_id = ?1 AND batch = ?2");
+  for (size_t i = 0; i < batches.size(); ++i) {
+    PPE_RETURN_IF_ERROR(update.Reset().Bind(1, order_id).Bind(2, batches[i]).Bind(3, got[i]).Run());
+  }
+  return Status::Ok();
+}
+
+std::vector<wire::BatchLine> BatchBook::Lines(int64_t order_id) {
+  Statement& q = db_.Prepare(
+      "SELECT l.batch, b.lot, b.expires, b.donor, l.qty FROM order_lines l JOIN batches b ON b.id = l.batch "
+      "WHERE l.order_id = ?1 ORDER BY l.id");
+  q.Bind(1, order_id);
+  std::vector<wire::BatchLine> lines;
+  while (q.Step()) {
+    wire::BatchLine line;
+    line.set_batch(static_cast<uint64_t>(q.Int(0)));
+    line.set_lot(q.Text(1));
+    line.set_expires(q.Text(2));
+    line.set_donor(q.Text(3));
+    line.set_qty(q.Int(4));
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace ppe
