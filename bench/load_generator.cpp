@@ -26,6 +26,7 @@ struct Options {
   size_t batch = 0;       // reports per frame; 0: 512 at max, rate/1000 (>= 1) when paced
   uint64_t window = 8192; // unacknowledged reports per node, as ppe-node keeps
   double drain_s = 15;    // after sending stops, wait this long at most for the last acks
+  std::string trace;      // if set: one line per acknowledged frame written here
   bool json = false;
 };
 
@@ -46,10 +47,18 @@ struct SimNode {
   std::deque<InFlight> in_flight;
 };
 
+// An acknowledged frame, for --trace: when it left (steady clock), how long its ack took.
+struct Traced {
+  int64_t sent_us;
+  int64_t latency_us;
+  uint32_t count;
+};
+
 struct Totals {
   uint64_t sent = 0, acked = 0, frames = 0, refused = 0, resumes = 0, errors = 0;
   int64_t first_send_us = 0, last_ack_us = 0;
   Latencies latency;
+  std::vector<Traced> trace;  // only with --trace
 };
 
 class LoadGenerator {
@@ -203,6 +212,7 @@ class LoadGenerator {
           while (!node.in_flight.empty() && node.in_flight.front().last_seq <= up_to) {
             const InFlight& f = node.in_flight.front();
             totals_.latency.Add(static_cast<double>(now - f.sent_us) / 1000.0, f.count);
+            if (!o_.trace.empty()) totals_.trace.push_back({f.sent_us, now - f.sent_us, f.count});
             node.in_flight.pop_front();
           }
           break;
@@ -232,6 +242,21 @@ class LoadGenerator {
   Totals totals_;
 };
 
+// --trace FILE: "sent_unix_ms latency_ms reports" per acknowledged frame, in ack order, so a
+// latency can be lined up with what else happened then (a dry run, a checkpoint).
+bool WriteTrace(const std::string& path, const std::vector<Traced>& trace) {
+  using namespace std::chrono;
+  const int64_t unix_minus_steady_us =
+      duration_cast<microseconds>(system_clock::now().time_since_epoch()).count() - NowUs();
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  if (!out) return false;
+  for (const Traced& t : trace) {
+    std::fprintf(out, "%.3f %.3f %u\n", static_cast<double>(t.sent_us + unix_minus_steady_us) / 1000.0,
+                 static_cast<double>(t.latency_us) / 1000.0, t.count);
+  }
+  return std::fclose(out) == 0;
+}
+
 double CpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -254,6 +279,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "reports per frame (default 512; rate/1000 when paced)");
   app.add_option("--window", o.window, "unacknowledged reports per node (default 8192)");
   app.add_option("--drain", o.drain_s, "seconds to wait for the last acks (default 15)");
+  app.add_option("--trace", o.trace, "write 'sent_unix_ms latency_ms reports' per acknowledged frame here");
   app.add_flag("--json", o.json, "one JSON object instead of a table");
   CLI11_PARSE(app, argc, argv);
 
@@ -269,6 +295,10 @@ int main(int argc, char** argv) {
   const double cpu0 = CpuSeconds();
   Totals t = generator.Run();
   const double cpu = CpuSeconds() - cpu0;
+  if (!o.trace.empty() && !WriteTrace(o.trace, t.trace)) {
+    std::cerr << "ppe-loadgen: cannot write " << o.trace << "\n";
+    return 2;
+  }
   const double elapsed_s = static_cast<double>(std::max<int64_t>(1, t.last_ack_us - t.first_send_us)) / 1e6;
   const double rate = static_cast<double>(t.acked) / elapsed_s;
   JsonLine line;

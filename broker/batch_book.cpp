@@ -6,34 +6,41 @@ namespace ppe {
 
 std::string Today(int64_t now_ms) { return FormatTime(now_ms).substr(0, 10); }
 
+Status BatchBook::Record(int64_t event_id, int64_t batch, int64_t delta) {
+  Statement& move = db_.Prepare("INSERT INTO batch_moves (batch, event_id, delta) VALUES (?1, ?2, ?3)");
+  return move.Bind(1, batch).Bind(2, event_id).Bind(3, delta).Run();
+}
+
 Status BatchBook::Move(int64_t event_id, int64_t batch, int64_t delta) {
-  Statement& move = db_.Prepare("INSERT INTO batch_moves (event_id, batch, delta) VALUES (?1, ?2, ?3)");
-  PPE_RETURN_IF_ERROR(move.Bind(1, event_id).Bind(2, batch).Bind(3, delta).Run());
+  PPE_RETURN_IF_ERROR(Record(event_id, batch, delta));
   Statement& update = db_.Prepare("UPDATE batches SET on_hand = on_hand + ?2 WHERE id = ?1");
   return update.Bind(1, batch).Bind(2, delta).Run();
 }
 
-Status BatchBook::Receive(int64_t event_id, const wire::Receipt& r, int64_t at_ms) {
+Status BatchBook::Create(int64_t event_id, const std::string& warehouse, const std::string& item,
+                         std::string_view origin, const wire::Receipt* receipt, int64_t qty, int64_t at_ms,
+                         int64_t* id) {
   Statement& insert = db_.Prepare(
       "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
-      "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'receipt', ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?10)");
-  insert.Bind(1, r.warehouse()).Bind(2, r.item()).Bind(3, wire::ReceiptSource_Name(r.source()));
-  insert.Bind(4, r.from()).Bind(5, r.reference()).Bind(6, r.lot()).Bind(7, r.expires());
-  insert.Bind(8, r.quantity()).Bind(9, at_ms).Bind(10, event_id);
+      "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 0, ?10, ?11)");
+  insert.Bind(1, warehouse).Bind(2, item).Bind(3, origin);
+  insert.Bind(4, receipt ? wire::ReceiptSource_Name(receipt->source()) : std::string());
+  insert.Bind(5, receipt ? receipt->from() : std::string()).Bind(6, receipt ? receipt->reference() : std::string());
+  insert.Bind(7, receipt ? receipt->lot() : std::string()).Bind(8, receipt ? receipt->expires() : std::string());
+  insert.Bind(9, qty).Bind(10, at_ms).Bind(11, event_id);
   PPE_RETURN_IF_ERROR(insert.Run());
-  return Move(event_id, sqlite3_last_insert_rowid(db_.raw()), r.quantity());
+  const int64_t batch = sqlite3_last_insert_rowid(db_.raw());
+  if (id) *id = batch;
+  return Record(event_id, batch, qty);
+}
+
+Status BatchBook::Receive(int64_t event_id, const wire::Receipt& r, int64_t at_ms) {
+  return Create(event_id, r.warehouse(), r.item(), "receipt", &r, r.quantity(), at_ms);
 }
 
 Status BatchBook::Adjust(int64_t event_id, const std::string& warehouse, const std::string& item, int64_t delta,
                          int64_t at_ms) {
-  if (delta == 0) return Status::Ok();
-  if (delta > 0) {
-    Statement& insert = db_.Prepare(
-        "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
-        "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'surplus', '', '', '', '', '', ?3, 0, 0, ?4, ?5)");
-    PPE_RETURN_IF_ERROR(insert.Bind(1, warehouse).Bind(2, item).Bind(3, delta).Bind(4, at_ms).Bind(5, event_id).Run());
-    return Move(event_id, sqlite3_last_insert_rowid(db_.raw()), delta);
-  }
+  if (delta > 0) return Create(event_id, warehouse, item, "surplus", nullptr, delta, at_ms);
   std::vector<BatchStock> batches = Stocked(warehouse, item);
   for (const BatchTake& take : ChargeShortfall(batches, -delta)) {
     PPE_RETURN_IF_ERROR(Move(event_id, take.batch, -take.qty));
@@ -78,11 +85,9 @@ Status BatchBook::Ship(int64_t event_id, int64_t order_id, const std::string& wa
     // charged to the last line's batch, or to a batch of the unknown, so every unit has a batch.
     if (picked < qty) {
       if (lines.empty()) {
-        Statement& insert = db_.Prepare(
-            "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
-            "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, 'unbooked', '', '', '', '', '', 0, 0, 0, 0, ?3)");
-        PPE_RETURN_IF_ERROR(insert.Bind(1, warehouse).Bind(2, item).Bind(3, event_id).Run());
-        lines.push_back({sqlite3_last_insert_rowid(db_.raw()), 0});
+        int64_t unbooked = 0;
+        PPE_RETURN_IF_ERROR(Create(event_id, warehouse, item, "unbooked", nullptr, 0, 0, &unbooked));
+        lines.push_back({unbooked, 0});
       }
       lines.back().qty += qty - picked;
     }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/batch_picking.h"
@@ -41,7 +42,12 @@ class BatchBook {
   std::vector<wire::BatchLine> Lines(int64_t order_id);
 
  private:
+  // A batch move in the ledger only; Move also changes the batch's figure.
+  Status Record(int64_t event_id, int64_t batch, int64_t delta);
   Status Move(int64_t event_id, int64_t batch, int64_t delta);
+  // A new batch holding `qty` (receipt: its details; else none), with its move; its id in *id.
+  Status Create(int64_t event_id, const std::string& warehouse, const std::string& item, std::string_view origin,
+                const wire::Receipt* receipt, int64_t qty, int64_t at_ms, int64_t* id = nullptr);
 
   SqliteDb& db_;
 };

@@ -117,10 +117,13 @@ const std::vector<std::string>& BrokerMigrations() {
         lot TEXT NOT NULL, expires TEXT NOT NULL, received INTEGER NOT NULL, on_hand INTEGER NOT NULL,
         reserved INTEGER NOT NULL, received_ms INTEGER NOT NULL, event_id INTEGER NOT NULL);
       CREATE INDEX batches_place ON batches (warehouse, item);
-      CREATE INDEX batches_donor ON batches (donor);
-      CREATE INDEX batches_reference ON batches (reference);
-      CREATE TABLE batch_moves (event_id INTEGER NOT NULL, batch INTEGER NOT NULL, delta INTEGER NOT NULL);
-      CREATE INDEX batch_moves_batch ON batch_moves (batch);
+      -- Most receipts name no donor or reference: only those that do cost an index entry.
+      CREATE INDEX batches_donor ON batches (donor) WHERE donor != '';
+      CREATE INDEX batches_reference ON batches (reference) WHERE reference != '';
+      -- Keyed by batch: a new batch's moves append at the end of the tree.
+      CREATE TABLE batch_moves (
+        batch INTEGER NOT NULL, event_id INTEGER NOT NULL, delta INTEGER NOT NULL,
+        PRIMARY KEY (batch, event_id)) WITHOUT ROWID;
       CREATE TABLE order_lines (
         id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, batch INTEGER NOT NULL,
         qty INTEGER NOT NULL, received INTEGER);
@@ -130,7 +133,7 @@ const std::vector<std::string>& BrokerMigrations() {
                            on_hand, reserved, received_ms, event_id)
         SELECT warehouse, item, 'opening', '', '', '', '', '', on_hand, on_hand, 0, updated_ms, 0
         FROM stock WHERE on_hand > 0;
-      INSERT INTO batch_moves (event_id, batch, delta) SELECT 0, id, on_hand FROM batches;
+      INSERT INTO batch_moves (batch, event_id, delta) SELECT id, 0, on_hand FROM batches;
       )sql",
   };
   return migrations;

@@ -259,8 +259,9 @@ int PrintOrders(NodeContext& node, bool open_only, bool json, bool csv) {
     }
   }
   ppe::PrintTable(std::cout, lines, kOrderColumns);
-  std::cout << "role ship: take what its pick lines list (earliest expiry first), then ship it ('ppe-node ship "
-               "ID'); incoming: on its way to your site ('ppe-node receive ID [--qty N]' when it arrives)\n";
+  std::cout << "role ship: take the batches its pick lines name (earliest expiry first), then ship it "
+               "('ppe-node ship ID'); incoming: on its way to your site ('ppe-node receive ID [--qty N]' when it "
+               "arrives)\n";
   return 0;
 }
 

@@ -368,7 +368,9 @@ TEST(Hostile, TheBrokerChecksTheDailyUseGuardAndCountOrderItself) {
   EXPECT_EQ(out_of_order[0].code(), wire::OUT_OF_ORDER);
   EXPECT_NE(out_of_order[0].text().find("oldest first"), std::string::npos) << out_of_order[0].text();
   for (const nlohmann::json& row : cluster.CtlJson({"demand"})) {
-    if (row["site"] == "sm-first-hospital") EXPECT_EQ(row["reported_daily_use"], 300000) << row.dump();
+    if (row["site"] == "sm-first-hospital") {
+      EXPECT_EQ(row["reported_daily_use"], 300000) << row.dump();
+    }
   }
 }
 

@@ -4,7 +4,10 @@
 
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "common/clock.h"
+#include "common/deployment.h"
 #include "tests/cluster.h"
 
 namespace ppe::testing {
@@ -59,6 +62,15 @@ TEST(NodeCli, EveryRejectionSaysWhatWasWrongAndHowToFixIt) {
       {{"import", WriteFile(csv_dir + "/bad.csv", header + "count,sanyuan-wh,mask.n95,5,,,\n")},
        "line 2: type 'count' is not one of stock, receipt, demand", "import again"},
       {{"import", WriteFile(csv_dir + "/nohead.csv", "sanyuan-wh,mask.n95,5\n")}, "header lacks column", "expected type,place"},
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "2020-02-30"},
+       "expiry date '2020-02-30' is not a date on the calendar (February 2020 has 29 days)", "write it like 2020-06-30"},
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "2020-2-3"}, "expiry date '2020-2-3' is not a date",
+       "write it like 2020-06-30 (year-month-day, with the zeros)"},
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "1999-12-31"}, "in the year 1999",
+       "check the year printed on the box"},
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "2020-01-31"}, "the batch expired on 2020-01-31",
+       "repeat with --confirm"},
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--lot", "L1\nL2"}, "line break", "one line"},
       {{"ship", "42"}, "order 42 is not known at this node", "ppe-node orders"},
       {{"reject", "42"}, "--reason is required", "--help"},
       {{"stcok", "sanyuan-wh"}, "stcok", "--help"},
@@ -202,6 +214,128 @@ TEST(NodeCli, ImportTakesAsOfAndConfirmColumnsAndAppliesTheGuards) {
   EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 6);
 }
 
+TEST(NodeCli, AReceiptRecordsItsLotAndExpiryAndAnExpiredBatchNeedsConfirmation) {
+  Cluster cluster;
+  const std::vector<std::string> receipt = {"receipt", "sanyuan-wh", "mask.n95", "500", "--source", "donation",
+                                            "--from", "Fujian Red Cross", "--lot", "L2003"};
+  auto with = [&](std::vector<std::string> tail) {
+    std::vector<std::string> args = receipt;
+    args.insert(args.end(), tail.begin(), tail.end());
+    return cluster.Node("sanyuan", args);
+  };
+  const CommandResult dated = with({"--expires", "2099-06-30"});
+  ASSERT_EQ(dated.exit_code, 0) << dated.err;
+  EXPECT_NE(dated.out.find("recorded receipt sanyuan-wh mask.n95 500 (donation from Fujian Red Cross, lot L2003, "
+                           "expires 2099-06-30) as report 1"),
+            std::string::npos)
+      << dated.out;
+  const CommandResult undated = cluster.Node("sanyuan", {"receipt", "sanyuan-wh", "mask.n95", "40"});
+  ASSERT_EQ(undated.exit_code, 0) << undated.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+
+  const CommandResult impossible = with({"--expires", "2021-02-29"});
+  EXPECT_NE(impossible.exit_code, 0);
+  EXPECT_EQ(impossible.err,
+            "ppe-node: expiry date '2021-02-29' is not a date on the calendar (February 2021 has 28 days); write it "
+            "like 2020-06-30 (year-month-day, with the zeros)\n");
+  const CommandResult junk = with({"--expires", "30/06/2026"});
+  EXPECT_NE(junk.exit_code, 0);
+  EXPECT_NE(junk.err.find("'30/06/2026' is not a date; write it like 2020-06-30"), std::string::npos) << junk.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+
+  // Expired: refused, then recorded once confirmed. Two days ago is past whatever the hour.
+  const std::string two_days_ago = FormatTime(NowMs() - 2 * 24 * 3600 * 1000).substr(0, 10);
+  const CommandResult expired = with({"--expires", two_days_ago});
+  EXPECT_NE(expired.exit_code, 0);
+  EXPECT_EQ(expired.err, "ppe-node: the batch expired on " + two_days_ago +
+                             "; if that is right (expired stock is recorded but never shipped), repeat with "
+                             "--confirm\n");
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 2);
+  const CommandResult confirmed = with({"--expires", two_days_ago, "--confirm"});
+  EXPECT_EQ(confirmed.exit_code, 0) << confirmed.err;
+  EXPECT_NE(confirmed.out.find("expires " + two_days_ago), std::string::npos) << confirmed.out;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 3);
+
+  // The same from CSV: the lot and expires columns, and the confirm column or import --confirm.
+  const std::string header = "type,place,item,quantity,source,from,lot,expires,confirm\n";
+  const std::string rows = "receipt,sanyuan-wh,mask.n95,100,donation,Red Cross,L7,2099-01-31,\n"
+                           "receipt,sanyuan-wh,mask.n95,100,donation,Red Cross,L8,2020-01-31,\n";
+  const CommandResult refused = cluster.Node("sanyuan", {"import", WriteFile(cluster.dir() + "/lots.csv", header + rows)});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("line 3: the batch expired on 2020-01-31; if that is right (expired stock is recorded "
+                             "but never shipped), import again with --confirm"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 3);
+  const CommandResult imported = cluster.Node("sanyuan", {"import", cluster.dir() + "/lots.csv", "--confirm"});
+  EXPECT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("imported 2 rows"), std::string::npos) << imported.out;
+  EXPECT_EQ(cluster.NodeStatus("sanyuan")["recorded"], 5);
+}
+
+// Orders as the daemon stores deliveries (the broker that fills DispatchOrder.batches is not
+// needed to show them): written straight into the node's store, then listed three ways.
+TEST(NodeCli, OrdersShowThePickListOfEachOrderToShip) {
+  Cluster cluster;
+  ASSERT_EQ(cluster.Node("sanyuan", {"status"}).exit_code, 0);  // creates the store
+  auto config = NodeConfig::Load(cluster.NodeConfig("sanyuan"));
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config->store.c_str(), &db), SQLITE_OK);
+  const char* sql =
+      "INSERT INTO orders (id, round, from_warehouse, from_county, to_site, to_county, item, for_item, qty, "
+      "status, received_qty, reason, updated_ms, first_seq) VALUES "
+      "(41, 1, 'sanyuan-wh', 'sanyuan', 'sm-first-hospital', 'meilie', 'mask.n95', 'mask.n95', 700, 'created', "
+      "0, '', 1580000000000, 1), "
+      "(42, 1, 'meilie-wh', 'meilie', 'sy-integrated-hospital', 'sanyuan', 'mask.n95', 'mask.n95', 50, "
+      "'shipped', 0, '', 1580000000000, 2), "
+      "(43, 1, 'sanyuan-wh', 'sanyuan', 'sm-first-hospital', 'meilie', 'sanitizer', 'sanitizer', 30, 'created', "
+      "0, '', 1580000000000, 3);"
+      "INSERT INTO order_batches (order_id, line, batch, lot, expires, donor, qty) VALUES "
+      "(41, 0, 12, 'L2003', '2020-06-30', 'Fujian Red Cross', 500), (41, 1, 9, '', '', '', 200), "
+      "(42, 0, 5, 'M1', '2021-01-01', 'Meilie Works', 50);"
+      "UPDATE link SET orders_held = 3;";
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_close(db);
+
+  const CommandResult table = cluster.Node("sanyuan", {"orders"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const std::vector<std::string> lines = Lines(table.out);
+  ASSERT_GE(lines.size(), 7u) << table.out;
+  EXPECT_NE(lines[0].find("pick"), std::string::npos) << table.out;
+  // Order 41: its first batch on its line, the second on the line under it, alone.
+  EXPECT_EQ(lines[2].find("41"), 0u) << table.out;
+  EXPECT_NE(lines[2].find("batch 12 lot L2003 exp 2020-06-30 x 500"), std::string::npos) << table.out;
+  EXPECT_EQ(lines[3].find_first_not_of(' '), lines[2].find("batch 12")) << table.out;
+  EXPECT_NE(lines[3].find("batch 9 (undated) x 200"), std::string::npos) << table.out;
+  // Incoming (42) has no pick list here; 43, from a broker that sends no batches, lists without.
+  EXPECT_EQ(lines[4].find("42"), 0u) << table.out;
+  EXPECT_EQ(lines[4].find("batch"), std::string::npos) << table.out;
+  EXPECT_EQ(lines[5].find("43"), 0u) << table.out;
+  EXPECT_EQ(lines[5].find("batch"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("earliest expiry first"), std::string::npos) << table.out;
+
+  const CommandResult csv = cluster.Node("sanyuan", {"orders", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const std::vector<std::string> rows = Lines(csv.out);
+  ASSERT_EQ(rows.size(), 4u) << csv.out;  // the header and one row per order
+  EXPECT_NE(rows[0].find(",pick"), std::string::npos) << csv.out;
+  EXPECT_NE(rows[1].find(",batch 12 lot L2003 exp 2020-06-30 x 500; batch 9 (undated) x 200"), std::string::npos)
+      << csv.out;
+
+  const CommandResult json = cluster.Node("sanyuan", {"orders", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json orders = nlohmann::json::parse(json.out);
+  ASSERT_EQ(orders.size(), 3u);
+  EXPECT_EQ(orders[0]["batches"],
+            nlohmann::json::parse(R"([{"batch": 12, "lot": "L2003", "expires": "2020-06-30", "donor": "Fujian Red Cross",
+                                       "qty": 500}, {"batch": 9, "lot": "", "expires": "", "donor": "", "qty": 200}])"));
+  EXPECT_EQ(orders[1]["batches"][0]["donor"], "Meilie Works");  // incoming: traced, though not picked here
+  EXPECT_EQ(orders[2]["batches"], nlohmann::json::array());
+  EXPECT_FALSE(orders[0].contains("pick"));
+}
+
 TEST(NodeCli, HelpShowsAsOfAndWhatConfirmAccepts) {
   Cluster cluster;
   const CommandResult stock = cluster.Node("sanyuan", {"stock", "--help"});
@@ -216,6 +350,25 @@ TEST(NodeCli, HelpShowsAsOfAndWhatConfirmAccepts) {
   EXPECT_NE(import.out.find("--confirm"), std::string::npos) << import.out;
   EXPECT_NE(import.out.find("as_of"), std::string::npos) << import.out;
   EXPECT_NE(import.out.find("confirm column"), std::string::npos) << import.out;
+  EXPECT_NE(import.out.find("lot and"), std::string::npos) << import.out;
+  EXPECT_NE(import.out.find("expires"), std::string::npos) << import.out;
+  EXPECT_NE(import.out.find("whose batch has expired"), std::string::npos) << import.out;
+}
+
+TEST(NodeCli, HelpShowsTheLotExpiryAndPickList) {
+  Cluster cluster;
+  const CommandResult receipt = cluster.Node("sanyuan", {"receipt", "--help"});
+  EXPECT_EQ(receipt.exit_code, 0);
+  for (const char* text : {"--lot", "lot number", "--expires", "YYYY-MM-DD", "--confirm", "already passed",
+                           "--reference"}) {
+    EXPECT_NE(receipt.out.find(text), std::string::npos) << text << "\n" << receipt.out;
+  }
+  const CommandResult orders = cluster.Node("sanyuan", {"orders", "--help"});
+  EXPECT_EQ(orders.exit_code, 0);
+  for (const char* text : {"pick list", "batch, lot and expiry date", "earliest expiry first", "--json",
+                           "batch, lot, expires, donor, qty", "--csv", "--open"}) {
+    EXPECT_NE(orders.out.find(text), std::string::npos) << text << "\n" << orders.out;
+  }
 }
 
 }  // namespace

@@ -311,14 +311,15 @@ TEST_F(NodeStoreTest, LastKeepsWhenTheCountWasTakenAndTheDailyUse) {
 TEST_F(NodeStoreTest, AStoreFromBeforeCountTimesOpensAndKeepsWorking) {
   Append({StockReport("sanyuan-wh", 1)});
   const int version = store_->db().schema_version();
-  // Put the store back as the release before wrote it: last_figure without the two columns.
+  // Put the store back as the release before wrote it: last_figure without the two columns, and
+  // (a later migration) no order_batches.
   ASSERT_TRUE(store_->db()
                   .Exec("DROP TABLE last_figure; "
                         "CREATE TABLE last_figure (place TEXT NOT NULL, item TEXT NOT NULL, "
                         "quantity INTEGER NOT NULL, PRIMARY KEY (place, item)) WITHOUT ROWID; "
                         "INSERT INTO last_figure VALUES ('sanyuan-wh', 'mask.n95', 500), "
-                        "('sy-rail', 'mask.n95', 40); "
-                        "UPDATE schema_version SET version = " + std::to_string(version - 1))
+                        "('sy-rail', 'mask.n95', 40); DROP TABLE order_batches; "
+                        "UPDATE schema_version SET version = " + std::to_string(version - 2))
                   .ok());
   Reopen();
   EXPECT_EQ(store_->db().schema_version(), version);
@@ -337,10 +338,122 @@ TEST_F(NodeStoreTest, AStoreFromBeforeCountTimesOpensAndKeepsWorking) {
   EXPECT_EQ(store_->Last("sanyuan-wh", "mask.n95")->as_of_ms, 1'000'000);
 }
 
+// One order state as the broker delivers it, with its batch lines {batch, lot, expires, qty}.
+struct Line {
+  uint64_t batch;
+  std::string lot, expires;
+  int64_t qty;
+};
+void AddOrder(wire::OrderDelivery* delivery, uint64_t seq, uint64_t id, const std::string& status,
+              const std::vector<Line>& lines) {
+  auto* entry = delivery->add_entries();
+  entry->set_seq(seq);
+  wire::DispatchOrder* o = entry->mutable_order();
+  o->set_order_id(id);
+  o->set_round(1);
+  o->set_from_warehouse("sanyuan-wh");
+  o->set_from_county("sanyuan");
+  o->set_to_site("sm-first-hospital");
+  o->set_to_county("meilie");
+  o->set_item("mask.n95");
+  o->set_for_item("mask.n95");
+  int64_t qty = 0;
+  for (const Line& l : lines) {
+    wire::BatchLine* b = o->add_batches();
+    b->set_batch(l.batch);
+    b->set_lot(l.lot);
+    b->set_expires(l.expires);
+    b->set_donor("Fujian Red Cross");
+    b->set_qty(l.qty);
+    qty += l.qty;
+  }
+  o->set_qty(lines.empty() ? 700 : qty);
+  o->set_status(status);
+  o->set_updated_at_ms(5000 + seq);
+}
+
+// "12 L2003 2020-06-30 500; 9 - - 200": an order's batch lines, to compare in one line.
+std::string LinesOf(const NodeOrder& o) {
+  std::string text;
+  for (const wire::BatchLine& b : o.batches) {
+    text += (text.empty() ? "" : "; ") + std::to_string(b.batch()) + " " + (b.lot().empty() ? "-" : b.lot()) + " " +
+            (b.expires().empty() ? "-" : b.expires()) + " " + std::to_string(b.qty());
+  }
+  return text;
+}
+
+TEST_F(NodeStoreTest, AnOrderKeepsItsBatchLinesInTheBrokersOrderAndAnOrderWithoutStillLists) {
+  wire::OrderDelivery delivery;
+  AddOrder(&delivery, 1, 41, "created", {{12, "L2003", "2020-06-30", 500}, {9, "", "", 200}});
+  AddOrder(&delivery, 2, 42, "created", {});  // from a broker that sends no batches
+  auto held = store_->StoreDeliveries(delivery);
+  ASSERT_TRUE(held.ok()) << held.status().message();
+  EXPECT_EQ(*held, 2u);
+  Reopen();
+  auto orders = store_->Orders(false);
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0].id, 41);
+  EXPECT_EQ(orders[0].qty, 700);
+  EXPECT_EQ(LinesOf(orders[0]), "12 L2003 2020-06-30 500; 9 - - 200");
+  EXPECT_EQ(orders[0].batches[0].donor(), "Fujian Red Cross");
+  EXPECT_EQ(orders[1].id, 42);
+  EXPECT_EQ(orders[1].qty, 700);
+  EXPECT_EQ(orders[1].status, "created");
+  EXPECT_TRUE(orders[1].batches.empty());
+
+  // A later state is the whole order again: its lines replace the ones held (here: re-picked,
+  // then shipped without a list), and an entry already held changes nothing.
+  wire::OrderDelivery later;
+  AddOrder(&later, 2, 42, "cancelled", {{99, "NOPE", "2021-01-01", 1}});  // held already: skipped
+  AddOrder(&later, 3, 41, "accepted", {{7, "L1", "2020-05-01", 700}});
+  AddOrder(&later, 4, 42, "shipped", {});
+  held = store_->StoreDeliveries(later);
+  ASSERT_TRUE(held.ok()) << held.status().message();
+  EXPECT_EQ(*held, 4u);
+  orders = store_->Orders(true);
+  ASSERT_EQ(orders.size(), 2u);
+  EXPECT_EQ(orders[0].status, "accepted");
+  EXPECT_EQ(LinesOf(orders[0]), "7 L1 2020-05-01 700");
+  EXPECT_EQ(orders[1].status, "shipped");
+  EXPECT_TRUE(orders[1].batches.empty());
+  wire::OrderDelivery emptied;
+  AddOrder(&emptied, 5, 41, "accepted", {});
+  ASSERT_TRUE(store_->StoreDeliveries(emptied).ok());
+  EXPECT_TRUE(store_->Orders(false)[0].batches.empty());
+}
+
+// A store from before order batches: the migration adds the table, the orders held stay and list
+// with no batches, and new deliveries keep theirs.
+TEST_F(NodeStoreTest, AStoreFromBeforeOrderBatchesOpensAndKeepsItsOrders) {
+  wire::OrderDelivery delivery;
+  AddOrder(&delivery, 1, 41, "created", {{12, "L2003", "2020-06-30", 500}});
+  ASSERT_TRUE(store_->StoreDeliveries(delivery).ok());
+  const int version = store_->db().schema_version();
+  ASSERT_TRUE(store_->db()
+                  .Exec("DROP TABLE order_batches; UPDATE schema_version SET version = " +
+                        std::to_string(version - 1))
+                  .ok());
+  Reopen();
+  EXPECT_EQ(store_->db().schema_version(), version);
+  auto orders = store_->Orders(false);
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].id, 41);
+  EXPECT_TRUE(orders[0].batches.empty());
+  wire::OrderDelivery next;
+  AddOrder(&next, 2, 41, "accepted", {{12, "L2003", "2020-06-30", 500}});
+  ASSERT_TRUE(store_->StoreDeliveries(next).ok());
+  EXPECT_EQ(LinesOf(store_->Orders(false)[0]), "12 L2003 2020-06-30 500");
+}
+
 TEST(Summarize, SaysWhatEachReportIs) {
   EXPECT_EQ(Summarize(StockReport("sanyuan-wh", 12000)), "stock sanyuan-wh mask.n95 12000");
   EXPECT_EQ(Summarize(ReceiptReport("sanyuan-wh", 5000)),
             "receipt sanyuan-wh mask.n95 5000 (donation from Fujian Red Cross)");
+  wire::Report traced = ReceiptReport("sanyuan-wh", 5000);
+  traced.mutable_receipt()->set_lot("L2003");
+  traced.mutable_receipt()->set_expires("2026-06-30");
+  EXPECT_EQ(Summarize(traced),
+            "receipt sanyuan-wh mask.n95 5000 (donation from Fujian Red Cross, lot L2003, expires 2026-06-30)");
   EXPECT_EQ(Summarize(DemandReport("sy-rail", 800, 1200)),
             "demand sy-rail mask.n95 on hand 800, daily use 1200");
   EXPECT_EQ(Summarize(wire::Report()), "empty report");
@@ -472,6 +585,146 @@ TEST(ParseLocalTime, RefusesAnythingElseSayingHowToWriteIt) {
   }
   // Echoed escaped: what an operator pasted never drives the terminal.
   EXPECT_EQ(ParseLocalTime("2020\x1b[2J").status().message().find('\x1b'), std::string::npos);
+}
+
+TEST(ParseDate, ReadsYearMonthDayAsCalendarDays) {
+  EXPECT_EQ(*ParseDate("1970-01-01"), 0);
+  EXPECT_EQ(*ParseDate("1970-01-02"), 1);
+  EXPECT_EQ(*ParseDate("1969-12-31"), -1);
+  EXPECT_EQ(*ParseDate("2000-03-01") - *ParseDate("2000-02-28"), 2);  // 2000 is a leap year
+  EXPECT_EQ(*ParseDate("2100-03-01") - *ParseDate("2100-02-28"), 1);  // 2100 is not
+  EXPECT_EQ(*ParseDate("2021-01-01") - *ParseDate("2020-01-01"), 366);
+  EXPECT_EQ(*ParseDate("2020-02-29") - *ParseDate("2020-01-31"), 29);
+  EXPECT_EQ(*ParseDate(" 2020-06-30\r"), *ParseDate("2020-06-30"));  // a CSV cell's spaces and CR
+  // The same day as the local calendar's: what FormatTime prints of a time that day.
+  EXPECT_EQ(*ParseDate(FormatTime(*ParseLocalTime("2020-06-30 23:30")).substr(0, 10)), *ParseDate("2020-06-30"));
+}
+
+TEST(ParseDate, RefusesWhatIsNotADateSayingHowToWriteIt) {
+  EXPECT_EQ(ParseDate("2020-2-3").status().message(),
+            "'2020-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  EXPECT_EQ(ParseDate("2020-02-30").status().message(),
+            "'2020-02-30' is not a date on the calendar (February 2020 has 29 days); write it like 2020-06-30 "
+            "(year-month-day, with the zeros)");
+  EXPECT_NE(ParseDate("2021-02-29").status().message().find("(February 2021 has 28 days)"), std::string::npos);
+  EXPECT_NE(ParseDate("2020-13-01").status().message().find("(there is no month 13)"), std::string::npos);
+  EXPECT_NE(ParseDate("2020-00-10").status().message().find("(there is no month 0)"), std::string::npos);
+  for (const char* bad : {"", "2020-04-31", "2020-06-00", "2020-06-30 08:00", "30/06/2020", "2020/06/30",
+                          "20200630", "2020-06-3O", "+020-06-30", "2020-06-30x", "June 2020", "2020-06", "exp"}) {
+    const auto parsed = ParseDate(bad);
+    ASSERT_FALSE(parsed.ok()) << bad << " read as day " << *parsed;
+    EXPECT_NE(parsed.status().message().find("write it like 2020-06-30"), std::string::npos) << bad;
+    EXPECT_NE(parsed.status().message().find(std::string("'") + bad + "'"), std::string::npos)
+        << parsed.status().message();
+  }
+  // Echoed escaped and cut: what an operator pasted never drives the terminal or fills the screen.
+  EXPECT_EQ(ParseDate("2020\x1b[2J").status().message().find('\x1b'), std::string::npos);
+  EXPECT_LT(ParseDate(std::string(5000, '9')).status().message().size(), 200u);
+}
+
+TEST(CheckExpiryDate, TakesARealDateOfThisCenturyOrNone) {
+  EXPECT_TRUE(CheckExpiryDate("").ok());  // undated
+  EXPECT_TRUE(CheckExpiryDate("2000-01-01").ok());
+  EXPECT_TRUE(CheckExpiryDate("2100-12-31").ok());
+  EXPECT_EQ(CheckExpiryDate("1999-12-31").message(),
+            "expiry date 1999-12-31 is in the year 1999, which no box of PPE carries (they are dated 2000 to "
+            "2100); check the year printed on the box");
+  EXPECT_NE(CheckExpiryDate("2101-01-01").message().find("in the year 2101"), std::string::npos);
+  EXPECT_NE(CheckExpiryDate("0202-06-30").message().find("in the year 202,"), std::string::npos);
+  EXPECT_EQ(CheckExpiryDate("2020-02-30").message().rfind("expiry date '2020-02-30' is not a date on the calendar", 0),
+            0u);
+  // On the wire just the date: the node trims what the operator typed around it.
+  EXPECT_NE(CheckExpiryDate(" 2020-06-30").message().find("spaces around it"), std::string::npos);
+}
+
+// The broker's rules for the new receipt fields, through the validator both sides use.
+TEST(ReportValidator, RefusesABadLotOrExpiryOnTheWire) {
+  const City city = SmallCity();
+  const ReportValidator validator(city);
+  const Identity node{"sanyuan", Role::kNode, "sanyuan"};
+  wire::Report r = ReceiptReport("sanyuan-wh", 10);
+  r.set_seq(7);
+  r.mutable_receipt()->set_lot("L2003");
+  r.mutable_receipt()->set_expires("2020-06-30");
+  EXPECT_FALSE(validator.Check(node, r).refused()) << validator.Check(node, r).text;
+  r.mutable_receipt()->set_expires("2020-02-30");
+  Refusal refusal = validator.Check(node, r);
+  EXPECT_EQ(refusal.code, wire::MALFORMED);
+  EXPECT_NE(refusal.text.find("report 7: expiry date '2020-02-30' is not a date on the calendar"), std::string::npos)
+      << refusal.text;
+  r.mutable_receipt()->set_expires("1920-06-30");
+  EXPECT_NE(validator.Check(node, r).text.find("in the year 1920"), std::string::npos);
+  // Expired is no wire rule: a receipt recorded offline may arrive after its batch expired.
+  r.mutable_receipt()->set_expires("2000-01-31");
+  EXPECT_FALSE(validator.Check(node, r).refused());
+  r.mutable_receipt()->set_lot("L1\nforged line");
+  refusal = validator.Check(node, r);
+  EXPECT_EQ(refusal.code, wire::MALFORMED);
+  EXPECT_NE(refusal.text.find("receipt lot holds a control character"), std::string::npos) << refusal.text;
+  r.mutable_receipt()->set_lot(std::string(201, 'L'));
+  EXPECT_NE(validator.Check(node, r).text.find("lot longer than 200 characters"), std::string::npos);
+}
+
+TEST_F(EntryTest, AReceiptCarriesItsLotAndExpiryDate) {
+  auto r = entry_.Receipt("sanyuan-wh", "mask.n95", "500", "donation", "Fujian Red Cross", "WB-7", " L2003 ",
+                          " 2030-06-30 ");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->receipt().lot(), "L2003");  // trimmed as a reference is
+  EXPECT_EQ(r->receipt().expires(), "2030-06-30");
+  EXPECT_EQ(r->receipt().reference(), "WB-7");
+  auto undated = entry_.Receipt("sanyuan-wh", "mask.n95", "500", "", "");
+  ASSERT_TRUE(undated.ok());
+  EXPECT_EQ(undated->receipt().lot(), "");
+  EXPECT_EQ(undated->receipt().expires(), "");
+  // The lot is free text: decoded from GBK, refused with a line break or over 200 characters.
+  auto gbk = entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "\xc5\xfa\xba\xc5" "7");  // 批号7
+  ASSERT_TRUE(gbk.ok()) << gbk.status().message();
+  EXPECT_EQ(gbk->receipt().lot(), "批号7");
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "L1\nL2")).find("lot"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", std::string(201, 'L')))
+                .find("201 characters"),
+            std::string::npos);
+  // The expiry date is a real one, of a year PPE is dated in.
+  EXPECT_EQ(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-2-3")),
+            "expiry date '2020-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-02-30"))
+                .find("February 2020 has 29 days"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-13-01")).find("no month 13"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "1999-12-31"))
+                .find("check the year printed on the box"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "soon")).find("'soon' is not a date"),
+            std::string::npos);
+}
+
+TEST_F(EntryTest, ABatchPastItsExpiryDateNeedsConfirmation) {
+  auto receipt = [&](const std::string& expires) {
+    auto r = entry_.Receipt("sanyuan-wh", "mask.n95", "500", "", "", "", "L1", expires);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return *r;
+  };
+  const std::string how = "repeat with --confirm";
+  const int64_t feb_1 = *ParseLocalTime("2020-02-01 08:00");
+  const Status expired = CheckExpired(receipt("2020-01-31"), false, how, feb_1);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_EQ(expired.message(),
+            "the batch expired on 2020-01-31; if that is right (expired stock is recorded but never shipped), "
+            "repeat with --confirm");
+  EXPECT_TRUE(CheckExpired(receipt("2020-01-31"), true, how, feb_1).ok());  // confirmed
+  // It expires at the end of its day: on that day it is still good, local time.
+  EXPECT_TRUE(CheckExpired(receipt("2020-02-01"), false, how, feb_1).ok());
+  EXPECT_TRUE(CheckExpired(receipt("2020-01-31"), false, how, *ParseLocalTime("2020-01-31 23:59")).ok());
+  EXPECT_FALSE(CheckExpired(receipt("2020-01-31"), false, how, *ParseLocalTime("2020-02-01 00:00")).ok());
+  EXPECT_TRUE(CheckExpired(receipt(""), false, how, feb_1).ok());  // undated
+  // Now, by default: long expired, and far off.
+  EXPECT_FALSE(CheckExpired(receipt("2001-01-01"), false, how).ok());
+  EXPECT_TRUE(CheckExpired(receipt("2099-12-31"), false, how).ok());
+  auto stock = entry_.Stock("sanyuan-wh", "mask.n95", "10");
+  ASSERT_TRUE(stock.ok());
+  EXPECT_TRUE(CheckExpired(*stock, false, how).ok());
 }
 
 TEST_F(EntryTest, AsOfDatesTheCountAndATimeToComeIsRefused) {
@@ -850,6 +1103,48 @@ TEST_F(CsvTest, ConfirmAllOrAConfirmColumnAcceptsFlaggedRows) {
                                                 "stock,sanyuan-wh,mask.n95,600000,,\n");
   ASSERT_TRUE(chain.errors.empty()) << chain.errors[0];
   EXPECT_FALSE(chain.reports[1].confirmed());
+}
+
+TEST_F(CsvTest, LotAndExpiresColumnsTraceAReceiptAndAnExpiredBatchNeedsConfirmation) {
+  const std::string header = "type,place,item,quantity,source,from,reference,lot,expires,confirm\n";
+  const CsvImportResult traced = Import(header +
+                                        "receipt,sanyuan-wh,mask.n95,500,donation,Fujian Red Cross,WB-7, L2003 ,"
+                                        "2099-06-30 ,\n"
+                                        "receipt,sanyuan-wh,mask.n95,200,production,,,,,\n"
+                                        "stock,sanyuan-wh,mask.n95,700,,,,,,\n");
+  ASSERT_TRUE(traced.errors.empty()) << traced.errors[0];
+  ASSERT_EQ(traced.reports.size(), 3u);
+  EXPECT_EQ(traced.reports[0].receipt().lot(), "L2003");
+  EXPECT_EQ(traced.reports[0].receipt().expires(), "2099-06-30");
+  EXPECT_EQ(traced.reports[0].receipt().reference(), "WB-7");
+  EXPECT_FALSE(traced.reports[0].confirmed());
+  EXPECT_EQ(traced.reports[1].receipt().lot(), "");  // undated, no lot
+  EXPECT_EQ(traced.reports[1].receipt().expires(), "");
+  // A batch already past its date: refused naming its line, unless its row or the import confirms.
+  const std::string expired = "receipt,sanyuan-wh,mask.n95,500,donation,Fujian Red Cross,,L1999,2020-01-31,";
+  ExpectErrors(header + expired + "\n",
+               {"line 2: the batch expired on 2020-01-31; if that is right (expired stock is recorded but never "
+                "shipped), import again with --confirm (it confirms every flagged row), or write yes in this "
+                "row's confirm column"});
+  const CsvImportResult row = Import(header + expired + "yes\n");
+  ASSERT_TRUE(row.errors.empty()) << row.errors[0];
+  EXPECT_TRUE(row.reports[0].confirmed());
+  EXPECT_EQ(row.reports[0].receipt().expires(), "2020-01-31");
+  const CsvImportResult all =
+      Import(header + expired + "\nreceipt,sanyuan-wh,mask.n95,5,production,,,L2,2099-01-01,\n", true);
+  ASSERT_TRUE(all.errors.empty()) << all.errors[0];
+  EXPECT_TRUE(all.reports[0].confirmed());
+  EXPECT_FALSE(all.reports[1].confirmed());  // only the flagged row
+  // Dates that do not exist, or cannot be PPE's, are refused whatever the confirmation.
+  ExpectErrors(header + "receipt,sanyuan-wh,mask.n95,5,production,,,L1,2020-02-30,yes\n"
+                        "receipt,sanyuan-wh,mask.n95,5,production,,,L1,1999-12-31,yes\n"
+                        "receipt,sanyuan-wh,mask.n95,5,production,,,L1,31.12.2020,\n",
+               {"line 2: expiry date '2020-02-30' is not a date on the calendar (February 2020 has 29 days)",
+                "line 3: expiry date 1999-12-31 is in the year 1999", "line 4: expiry date '31.12.2020' is not a date"},
+               true);
+  // A lot or expiry in a count is refused, not dropped.
+  ExpectErrors(header + "stock,sanyuan-wh,mask.n95,700,,,,L1,,\n" + "demand,sy-rail,mask.n95,7,,,,,2099-01-01,\n",
+               {"line 2: lot and expires are for receipt rows", "line 3: lot and expires are for receipt rows"});
 }
 
 }  // namespace
