@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.h"
 #include "tests/cluster.h"
 
 namespace ppe::testing {
@@ -159,6 +160,32 @@ TEST_F(TraceCli, TwoDonorsARoundAShortReceiptAndACountTellEachDonorsStoryExactly
   const CommandResult check = cluster_.Ctl({"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out;
   for (const json& b : cluster_.CtlJson({"stock", "--batches"})) EXPECT_EQ(b["left"], 0) << b.dump();
+}
+
+// Expired stock is recorded (confirmed) but never allocated; stock expiring soon is flagged.
+TEST_F(TraceCli, ExpiredStockIsNeverShippedAndExpiringStockIsFlaggedInStatus) {
+  const CommandResult refused = cluster_.Node("alpha", {"receipt", "alpha-wh", "mask.n95", "500", "--lot", "OLD",
+                                                        "--expires", "2020-01-31"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("--confirm"), std::string::npos) << refused.err;
+  Record({"receipt", "alpha-wh", "mask.n95", "500", "--lot", "OLD", "--expires", "2020-01-31", "--confirm"});
+  const std::string soon = FormatTime(NowMs() + 10LL * 24 * 3600 * 1000).substr(0, 10);
+  Record({"receipt", "alpha-wh", "mask.n95", "300", "--lot", "SOON", "--expires", soon});
+  Record({"demand", "h1", "mask.n95", "--on-hand", "0", "--daily-use", "200"});
+  const json status = cluster_.CtlJson({"status"});
+  std::set<std::string> kinds;
+  for (const json& a : status["alerts"]) kinds.insert(a["kind"].get<std::string>());
+  EXPECT_TRUE(kinds.count("expired")) << status["alerts"].dump();
+  EXPECT_TRUE(kinds.count("expiring")) << status["alerts"].dump();
+  // Only the 300 that are still good can go: the expired 500 stay on the shelf.
+  const json plan = cluster_.CtlJson({"allocate"});
+  int64_t total = 0;
+  for (const json& o : plan["orders"]) {
+    total += o["qty"].get<int64_t>();
+    for (const json& line : o["batches"]) EXPECT_EQ(line["lot"], "SOON") << o.dump();
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_EQ(cluster_.Ctl({"check"}).exit_code, 0);
 }
 
 }  // namespace
