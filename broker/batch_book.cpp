@@ -31,7 +31,8 @@ Status BatchBook::Create(int64_t event_id, const std::string& warehouse, const s
   PPE_RETURN_IF_ERROR(insert.Run());
   const int64_t batch = sqlite3_last_insert_rowid(db_.raw());
   if (id) *id = batch;
-  return Record(event_id, batch, qty);
+  // An empty batch (the unbooked one a shipment charges next) has no move of its own yet.
+  return qty == 0 ? Status::Ok() : Record(event_id, batch, qty);
 }
 
 Status BatchBook::Receive(int64_t event_id, const wire::Receipt& r, int64_t at_ms) {

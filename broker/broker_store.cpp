@@ -108,7 +108,7 @@ const std::vector<std::string>& BrokerMigrations() {
         pool_ran_out_at REAL, PRIMARY KEY (site, item)) WITHOUT ROWID;
       )sql",
       // 6: stock per batch. What each warehouse held becomes one opening batch per item, with no
-      // donor; every later change of a batch is a batch_moves row tied to its ledger event (0 for
+      // donor (below zero too, when orders shipped more than was counted: the books must agree); every later change of a batch is a batch_moves row tied to its ledger event (0 for
       // the opening). Orders hold their batches through order_lines, in picking order.
       R"sql(
       CREATE TABLE batches (
@@ -132,7 +132,7 @@ const std::vector<std::string>& BrokerMigrations() {
       INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received,
                            on_hand, reserved, received_ms, event_id)
         SELECT warehouse, item, 'opening', '', '', '', '', '', on_hand, on_hand, 0, updated_ms, 0
-        FROM stock WHERE on_hand > 0;
+        FROM stock WHERE on_hand != 0;
       INSERT INTO batch_moves (batch, event_id, delta) SELECT id, 0, on_hand FROM batches;
       )sql",
   };

@@ -27,11 +27,12 @@ Result<CitySnapshot> TakeSnapshot(const City& city, SqliteDb& db, int64_t now_ms
   PPE_RETURN_IF_ERROR(db.Exec("SAVEPOINT snapshot"));
   std::vector<StockRow> stock = ReadStock(db);
   std::vector<DemandRow> demand = ReadDemand(db);
-  // Expired stock is on the shelf but never ships: what a warehouse can give leaves it out.
+  // Expired stock is on the shelf but never ships: what a warehouse can give leaves it out. What
+  // orders already hold of it is out already (as reserved), so only the unheld part is taken off.
   std::map<std::pair<std::string, std::string>, int64_t> expired;
   Statement& q = db.Prepare(
-      "SELECT warehouse, item, SUM(on_hand) FROM batches WHERE expires != '' AND expires < ?1 AND on_hand > 0 "
-      "GROUP BY warehouse, item");
+      "SELECT warehouse, item, SUM(MAX(0, on_hand - reserved)) FROM batches WHERE expires != '' AND expires < ?1 "
+      "AND on_hand > 0 GROUP BY warehouse, item");
   q.Bind(1, Today(now_ms));
   while (q.Step()) expired[{q.Text(0), q.Text(1)}] = q.Int(2);
   q.Reset();
