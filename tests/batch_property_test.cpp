@@ -400,18 +400,7 @@ class Sequence {
   std::string CheckProperties() {
     std::string failed;
     // The batches of each warehouse and item sum to its figure (both ways: no batches without a row).
-    Statement& q = store_->db().Prepare(
-        "WITH b AS (SELECT warehouse, item, SUM(on_hand) AS total FROM batches GROUP BY warehouse, item), "
-        "keys AS (SELECT warehouse, item FROM stock UNION SELECT warehouse, item FROM b) "
-        "SELECT k.warehouse, k.item, COALESCE(s.on_hand, 0), COALESCE(b.total, 0) FROM keys k "
-        "LEFT JOIN stock s ON s.warehouse = k.warehouse AND s.item = k.item "
-        "LEFT JOIN b ON b.warehouse = k.warehouse AND b.item = k.item "
-        "WHERE COALESCE(s.on_hand, 0) != COALESCE(b.total, 0)");
-    while (q.Step()) {
-      failed += q.Text(0) + " " + q.Text(1) + ": stock " + std::to_string(q.Int(2)) + " but batches " +
-                std::to_string(q.Int(3)) + "; ";
-    }
-    q.Reset();
+    for (const std::string& mismatch : BatchSumMismatches(store_->db())) failed += mismatch + "; ";
     if (store_->db().QueryInt("SELECT COUNT(*) FROM batches WHERE reserved < 0") > 0) failed += "a batch reserved < 0; ";
     if (store_->db().QueryInt("SELECT COUNT(*) FROM batches WHERE on_hand < 0") > 0) ++stats_.steps_with_negative_batch;
     const nlohmann::json check = CheckLedger(store_->db());

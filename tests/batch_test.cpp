@@ -24,6 +24,24 @@
 #include "tests/test_support.h"
 
 namespace ppe::test {
+
+// Every (warehouse, item) whose batches do not add up to its stock figure, as text.
+std::vector<std::string> BatchSumMismatches(SqliteDb& db) {
+  std::vector<std::string> found;
+  Statement& q = db.Prepare(
+      "WITH b AS (SELECT warehouse, item, SUM(on_hand) AS total FROM batches GROUP BY warehouse, item), "
+      "keys AS (SELECT warehouse, item FROM stock UNION SELECT warehouse, item FROM b) "
+      "SELECT k.warehouse, k.item, COALESCE(s.on_hand, 0), COALESCE(b.total, 0) FROM keys k "
+      "LEFT JOIN stock s ON s.warehouse = k.warehouse AND s.item = k.item "
+      "LEFT JOIN b ON b.warehouse = k.warehouse AND b.item = k.item "
+      "WHERE COALESCE(s.on_hand, 0) != COALESCE(b.total, 0)");
+  while (q.Step()) {
+    found.push_back(q.Text(0) + " " + q.Text(1) + ": stock " + std::to_string(q.Int(2)) + ", batches " +
+                    std::to_string(q.Int(3)));
+  }
+  return found;
+}
+
 namespace {
 
 // ============================== pure rules ==============================
@@ -238,22 +256,6 @@ std::vector<BatchRow> ReadBatches(SqliteDb& db) {
   return rows;
 }
 
-// Every (warehouse, item) whose batches do not add up to its stock figure, as text.
-std::vector<std::string> BatchSumMismatches(SqliteDb& db) {
-  std::vector<std::string> found;
-  Statement& q = db.Prepare(
-      "WITH b AS (SELECT warehouse, item, SUM(on_hand) AS total FROM batches GROUP BY warehouse, item), "
-      "keys AS (SELECT warehouse, item FROM stock UNION SELECT warehouse, item FROM b) "
-      "SELECT k.warehouse, k.item, COALESCE(s.on_hand, 0), COALESCE(b.total, 0) FROM keys k "
-      "LEFT JOIN stock s ON s.warehouse = k.warehouse AND s.item = k.item "
-      "LEFT JOIN b ON b.warehouse = k.warehouse AND b.item = k.item "
-      "WHERE COALESCE(s.on_hand, 0) != COALESCE(b.total, 0)");
-  while (q.Step()) {
-    found.push_back(q.Text(0) + " " + q.Text(1) + ": stock " + std::to_string(q.Int(2)) + ", batches " +
-                    std::to_string(q.Int(3)));
-  }
-  return found;
-}
 
 std::string Problems(const nlohmann::json& check) { return check["problems"].dump(2); }
 

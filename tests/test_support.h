@@ -4,7 +4,10 @@
 
 #include <string>
 
+#include <vector>
+
 #include "common/city.h"
+#include "common/sqlite_db.h"
 
 namespace ppe::test {
 
@@ -21,6 +24,8 @@ class TempDir {
 };
 
 void WriteText(const std::string& path, const std::string& text);
+// Every (warehouse, item) whose batches do not add up to its stock figure, as text (batch_test.cpp).
+std::vector<std::string> BatchSumMismatches(SqliteDb& db);
 City SmallCity();
 
 }  // namespace ppe::test
