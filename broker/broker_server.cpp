@@ -397,13 +397,8 @@ void BrokerServer::MaybeLogAlerts() {
   const int64_t now = MonotonicMs();
   if (now < next_alert_log_ms_) return;
   next_alert_log_ms_ = now + kAlertLogEveryMs;
-  std::set<std::string> current;
-  for (const Alert& a : CityAlerts(city_, config_, *store_, NowMs())) {
-    const std::string line = a.county + ": " + a.text;
-    if (!logged_alerts_.count(line)) spdlog::warn("alert {} {}", AlertKindName(a.kind), line);
-    current.insert(line);
-  }
-  logged_alerts_.swap(current);
+  // Computed on the read service's thread: at province scale the pass reads every demand row.
+  reads_->LogAlerts(store_->progress());
 }
 
 void BrokerServer::ReadCycle() {

@@ -147,7 +147,6 @@ class BrokerServer {
   int64_t next_auto_round_ms_ = 0;
   int cycles_since_checkpoint_ = 0;
   int64_t next_alert_log_ms_ = 0;
-  std::set<std::string> logged_alerts_;
 };
 
 }  // namespace ppe

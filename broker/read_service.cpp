@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "broker/alerts.h"
 #include "broker/allocator.h"
 #include "broker/broker_store.h"
 #include "broker/city_snapshot.h"
@@ -14,6 +15,9 @@
 
 namespace ppe {
 namespace {
+
+// A job of the broker's own, never a ppe-ctl command (their names have no spaces).
+constexpr const char* kLogAlerts = "log alerts";
 
 std::string InprocName() {
   static std::atomic<int> next{0};
@@ -59,6 +63,13 @@ bool ReadService::Submit(Job job) {
   return true;
 }
 
+void ReadService::LogAlerts(std::map<std::string, NodeProgress> progress) {
+  Job job;
+  job.request.set_command(kLogAlerts);
+  job.progress = std::move(progress);
+  Submit(std::move(job));
+}
+
 std::vector<ReadService::Done> ReadService::TakeDone() {
   zmq::message_t nudge;
   while (done_pull_.recv(nudge, zmq::recv_flags::dontwait)) {
@@ -77,6 +88,10 @@ void ReadService::Work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
+    if (job.request.command() == kLogAlerts) {
+      LogNewAlerts(job);
+      continue;
+    }
     wire::Reply reply = Answer(job);
     reply.set_id(job.request.id());
     {
@@ -86,6 +101,18 @@ void ReadService::Work() {
     // Only this thread uses the push socket; a full pipe is impossible (one nudge per job).
     done_push_.send(zmq::message_t(), zmq::send_flags::dontwait);
   }
+}
+
+void ReadService::LogNewAlerts(const Job& job) {
+  store_->set_progress(job.progress);
+  std::set<std::string> current;
+  for (const Alert& a : CityAlerts(city_, config_, *store_, NowMs())) {
+    const std::string line = a.county + ": " + a.text;
+    if (!logged_alerts_.count(line)) spdlog::warn("alert {} {}", AlertKindName(a.kind), line);
+    current.insert(line);
+  }
+  logged_alerts_.swap(current);
+  store_->db().ReleaseRetired();
 }
 
 wire::Reply ReadService::Answer(const Job& job) {

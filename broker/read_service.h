@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,6 +56,9 @@ class ReadService {
   Status Start(const std::string& store_path);
   // Queues a request; false when kMaxWaiting are waiting already.
   bool Submit(Job job);
+  // Logs, once each, the alerts that appeared since the last call (broker log, warn), computed
+  // on the service's thread with the loop's node progress; dropped when the queue is full.
+  void LogAlerts(std::map<std::string, NodeProgress> progress);
   // Readable (ZMQ_POLLIN) when a request is answered: for the loop's poll.
   zmq::socket_t& done_socket() { return done_pull_; }
   // The answered requests, oldest first; clears the socket's signals.
@@ -63,6 +67,7 @@ class ReadService {
  private:
   void Work();
   wire::Reply Answer(const Job& job);
+  void LogNewAlerts(const Job& job);
   wire::Reply Plan(const Job& job);
 
   const City& city_;
@@ -75,6 +80,7 @@ class ReadService {
   std::condition_variable wake_;
   std::deque<Job> jobs_;
   std::vector<Done> done_;
+  std::set<std::string> logged_alerts_;  // the thread's only
   bool stopping_ = false;
   std::thread thread_;
 };
