@@ -286,11 +286,7 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending();
     // The read service's answers hold only committed state: sent as they come.
     if (items[2].revents & ZMQ_POLLIN) {
-      for (ReadService::Done& done : reads_->TakeDone()) {
-        wire::Envelope reply;
-        *reply.mutable_reply() = std::move(done.reply);
-        Send(done.routing_id, reply);
-      }
+      for (const ReadService::Done& done : reads_->TakeDone()) SendInParts(done.routing_id, done.envelope);
     }
     const bool busy = items[1].revents & ZMQ_POLLIN;
     if (busy) {
@@ -784,6 +780,27 @@ void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& env
     }
   } catch (const zmq::error_t& e) {
     spdlog::debug("peer gone; message dropped: {}", e.what());  // EHOSTUNREACH (router_mandatory)
+  }
+}
+
+// A province's plan is ~10 MB. CURVE encrypts a frame whole on ZeroMQ's I/O thread, so in one
+// frame it held up every node's acks for 15-30 ms; in parts, the I/O thread serves the other
+// connections between them. ppe-ctl joins the parts (one message, several frames).
+void BrokerServer::SendInParts(const std::string& routing_id, const std::string& envelope) {
+  constexpr size_t kPartBytes = 64 * 1024;
+  try {
+    bool sent = router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
+    for (size_t at = 0; sent && (at < envelope.size() || at == 0); at += kPartBytes) {
+      const size_t size = std::min(kPartBytes, envelope.size() - at);
+      const bool last = at + size >= envelope.size();
+      sent = router_.send(zmq::buffer(envelope.data() + at, size),
+                          last ? zmq::send_flags::dontwait : zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+                 .has_value();
+      if (last) break;
+    }
+    if (!sent) spdlog::debug("peer's queue is full; reply dropped (ppe-ctl says no answer)");
+  } catch (const zmq::error_t& e) {
+    spdlog::debug("peer gone; reply dropped: {}", e.what());
   }
 }
 

@@ -104,6 +104,8 @@ class BrokerServer {
   void MaybeCheckpoint(bool busy);
   void MaybeLogAlerts();
   void Send(const std::string& routing_id, const wire::Envelope& envelope);
+  // A serialized envelope as one message of 64 KB frames (ppe-ctl joins them).
+  void SendInParts(const std::string& routing_id, const std::string& envelope);
   // Answers a refused message with an Error; logs only the key's first refusal of the cycle, so a
   // flood cannot fill the log.
   void Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,

@@ -96,7 +96,9 @@ void ReadService::Work() {
     reply.set_id(job.request.id());
     {
       std::lock_guard lock(mutex_);
-      done_.push_back({std::move(job.routing_id), std::move(reply)});
+      wire::Envelope envelope;
+      *envelope.mutable_reply() = std::move(reply);
+      done_.push_back({std::move(job.routing_id), envelope.SerializeAsString()});
     }
     // Only this thread uses the push socket; a full pipe is impossible (one nudge per job).
     done_push_.send(zmq::message_t(), zmq::send_flags::dontwait);

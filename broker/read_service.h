@@ -44,7 +44,7 @@ class ReadService {
   };
   struct Done {
     std::string routing_id;
-    wire::Reply reply;  // its id set
+    std::string envelope;  // the Envelope{reply} already serialized here, off the loop
   };
 
   // `city`, `config` and `context` must outlive the service.

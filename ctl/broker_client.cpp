@@ -41,6 +41,16 @@ Result<std::string> BrokerClient::CallText(const std::string& command, const nlo
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
     zmq::message_t in;
     if (!socket_.recv(in, zmq::recv_flags::dontwait)) continue;
+    // A large reply comes as one message of several frames: they arrive together, joined here.
+    if (in.more()) {
+      std::string joined(in.data<char>(), in.size());
+      zmq::message_t part;
+      while (in.more() && socket_.recv(part, zmq::recv_flags::none)) {
+        joined.append(part.data<char>(), part.size());
+        in.move(part);
+      }
+      in = zmq::message_t(joined.data(), joined.size());
+    }
     wire::Envelope reply;
     if (Status s = Decode(in, &reply); !s.ok()) return s;
     if (reply.has_error()) return Status::Error("broker: " + reply.error().text());
