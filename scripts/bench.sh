@@ -281,8 +281,16 @@ done
 # ppe-bench-allocate reports its own median/min/max; kept as three samples of one figure.
 if out=$("$bin/tests/ppe-bench-allocate" --runs "$runs" --json); then
   for k in median_ms min_ms max_ms; do sample province_round "$(field "$out" "$k")"; done
+  sample province_round_lines "$(field "$out" with_batch_lines_median_ms)"
 else
   failed province_round "ppe-bench-allocate failed: $out"
+  failed province_round_lines "ppe-bench-allocate failed"
+fi
+# ppe-tracebench: `trace --donor` of one donation that went out in 10,000 orders (its own median).
+if out=$("$bin/bench/ppe-tracebench" --orders 10000 --runs "$runs" --json); then
+  for k in median_ms min_ms max_ms; do sample trace_donor "$(field "$out" "$k")"; done
+else
+  failed trace_donor "ppe-tracebench failed: $out"
 fi
 
 # --- the table ----------------------------------------------------------------------------------
@@ -318,7 +326,9 @@ province_ack_p99|ack latency p99 at 10000 reports/s, province, no dry runs|ms|-
 ack_p99_during_dry_run|ack latency p99 at 10000 reports/s, province dry run every 1 s|ms|<=10
 province_dry_run_ingest|ppe-ctl allocate --dry-run --json during those runs|ms|-
 province_plan_wait|broker threads runnable but waiting for a core, those runs|cores|-
-province_round|allocation round, province, in process (ppe-bench-allocate)|ms|<100"
+province_round|allocation round, province, in process (ppe-bench-allocate)|ms|<100
+province_round_lines|the same round with its orders split into batch lines|ms|<150
+trace_donor|trace --donor of a donation in 10000 orders, in process (ppe-tracebench)|ms|<200"
 
 stats() {  # figure -> "median min max n"
   awk -v k="$1" '$1 == k { print $2 }' "$samples" | sort -g |
