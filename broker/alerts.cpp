@@ -121,8 +121,9 @@ void ExpiryAlerts(const City& city, const BrokerConfig& config, BrokerStore& sto
   const std::string today = Today(now);
   const std::string horizon = Today(now + std::llround(config.expiry_alert_days * 86'400'000.0));
   Statement& q = store.db().Prepare(
+      // INDEXED BY: for its GROUP BY the planner would read every batch in history instead.
       "SELECT warehouse, item, SUM(on_hand), COUNT(*), MIN(expires), expires < ?1 FROM batches "
-      "WHERE expires != '' AND expires <= ?2 AND on_hand > 0 GROUP BY warehouse, item, expires < ?1 "
+      "INDEXED BY batches_dated WHERE expires != '' AND expires <= ?2 AND on_hand > 0 GROUP BY warehouse, item, expires < ?1 "
       "ORDER BY warehouse, item");
   q.Bind(1, today).Bind(2, horizon);
   std::map<std::pair<std::string, AlertKind>, std::string> lines;

@@ -64,7 +64,6 @@ constexpr int kOutboundFramesPerConnection = 1000;
 constexpr rlim_t kWantedDescriptors = 65536;
 // Deliveries not acknowledged this long after a push are pushed again.
 constexpr int64_t kRedeliverAfterMs = 3000;
-constexpr int kCyclesPerCheckpoint = 32;
 constexpr int64_t kAlertLogEveryMs = 60000;
 // A backup copies this many pages (2 MiB at 4 KiB) per turn of the loop, and the loop does not
 // wait while one is under way: a cycle waits for at most one step, an idle broker copies at disk
@@ -95,7 +94,7 @@ class BookEvents : public OrderEventSource {
 BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
     : city_(city),
       config_(config),
-      context_(1),
+      context_(2),  // two I/O threads: CURVE on a 10 MB reply to ppe-ctl holds up only the connections on its own
       router_(context_, zmq::socket_type::router),
       feed_(context_, zmq::socket_type::pub) {}
 
@@ -114,6 +113,7 @@ Status BrokerServer::Start() {
   ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
   reads_ = std::make_unique<ReadService>(city_, config_, context_);
   PPE_RETURN_IF_ERROR(reads_->Start(config_.store));
+  PPE_RETURN_IF_ERROR(checkpointer_.Start(config_.store));
   ArmFault();
   PPE_RETURN_IF_ERROR(CancelOrdersOutsideCity());
 
@@ -288,12 +288,10 @@ void BrokerServer::Run(const std::atomic<bool>& stop, std::atomic<bool>& reload)
     if (items[2].revents & ZMQ_POLLIN) {
       for (const ReadService::Done& done : reads_->TakeDone()) SendInParts(done.routing_id, done.envelope);
     }
-    const bool busy = items[1].revents & ZMQ_POLLIN;
-    if (busy) {
+    if (items[1].revents & ZMQ_POLLIN) {
       ReadCycle();
-      ++cycles_since_checkpoint_;
+      checkpointer_.NoteCommit();  // the WAL is folded on the checkpointer's thread, never here
     }
-    MaybeCheckpoint(busy);
     MaybeAutoAllocate();
     MaybeLogAlerts();
     StepBackup();
@@ -378,14 +376,6 @@ void BrokerServer::Answer(const std::string& routing_id, uint64_t id, wire::Repl
   wire::Envelope envelope;
   *envelope.mutable_reply() = std::move(reply);
   Send(routing_id, envelope);
-}
-
-// The WAL is folded into the database here, after the cycle's acks are out, instead of inside a
-// commit that acks wait for: when idle, or every kCyclesPerCheckpoint cycles under load.
-void BrokerServer::MaybeCheckpoint(bool busy) {
-  if (cycles_since_checkpoint_ == 0 || (busy && cycles_since_checkpoint_ < kCyclesPerCheckpoint)) return;
-  if (Status s = store_->Checkpoint(); !s.ok()) spdlog::warn("checkpoint: {}", s.message());
-  cycles_since_checkpoint_ = 0;
 }
 
 // Alerts go to the broker log as they appear (each once), as well as to ppe-ctl status.
@@ -786,15 +776,18 @@ void BrokerServer::Send(const std::string& routing_id, const wire::Envelope& env
 // A province's plan is ~10 MB. CURVE encrypts a frame whole on ZeroMQ's I/O thread, so in one
 // frame it held up every node's acks for 15-30 ms; in parts, the I/O thread serves the other
 // connections between them. ppe-ctl joins the parts (one message, several frames).
-void BrokerServer::SendInParts(const std::string& routing_id, const std::string& envelope) {
+void BrokerServer::SendInParts(const std::string& routing_id, std::shared_ptr<const std::string> envelope) {
   constexpr size_t kPartBytes = 64 * 1024;
+  // Each frame holds a reference to the whole text, dropped by ZeroMQ when that frame is gone.
+  auto release = [](void*, void* hint) { delete static_cast<std::shared_ptr<const std::string>*>(hint); };
   try {
     bool sent = router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
-    for (size_t at = 0; sent && (at < envelope.size() || at == 0); at += kPartBytes) {
-      const size_t size = std::min(kPartBytes, envelope.size() - at);
-      const bool last = at + size >= envelope.size();
-      sent = router_.send(zmq::buffer(envelope.data() + at, size),
-                          last ? zmq::send_flags::dontwait : zmq::send_flags::sndmore | zmq::send_flags::dontwait)
+    for (size_t at = 0; sent; at += kPartBytes) {
+      const size_t size = std::min(kPartBytes, envelope->size() - at);
+      const bool last = at + size >= envelope->size();
+      zmq::message_t part(const_cast<char*>(envelope->data() + at), size, release,
+                          new std::shared_ptr<const std::string>(envelope));
+      sent = router_.send(part, last ? zmq::send_flags::dontwait : zmq::send_flags::sndmore | zmq::send_flags::dontwait)
                  .has_value();
       if (last) break;
     }

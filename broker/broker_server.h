@@ -21,6 +21,7 @@
 #include "broker/loop_stats.h"
 #include "broker/order_book.h"
 #include "broker/read_service.h"
+#include "broker/wal_checkpointer.h"
 #include "broker/store_backup.h"
 #include "broker/zap_handler.h"
 #include "common/city.h"
@@ -101,11 +102,11 @@ class BrokerServer {
   void StepBackup();
   void Answer(const std::string& routing_id, uint64_t id, wire::Reply reply);
   void MaybeAutoAllocate();
-  void MaybeCheckpoint(bool busy);
   void MaybeLogAlerts();
   void Send(const std::string& routing_id, const wire::Envelope& envelope);
-  // A serialized envelope as one message of 64 KB frames (ppe-ctl joins them).
-  void SendInParts(const std::string& routing_id, const std::string& envelope);
+  // A serialized envelope as one message of 64 KB frames that point into it (no copy; ppe-ctl
+  // parses across them).
+  void SendInParts(const std::string& routing_id, std::shared_ptr<const std::string> envelope);
   // Answers a refused message with an Error; logs only the key's first refusal of the cycle, so a
   // flood cannot fill the log.
   void Refuse(const std::string& routing_id, CycleBudget& budget, wire::ErrorCode code,
@@ -127,6 +128,7 @@ class BrokerServer {
   std::unique_ptr<FrameReader> reader_;
   std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;
+  WalCheckpointer checkpointer_;
   std::unique_ptr<ReadService> reads_;  // goes before context_: it holds two of its sockets
   LoopStats loop_stats_;
   std::unique_ptr<OrderEventSource> log_source_;  // the order book, as the dispatch log reads it
@@ -147,7 +149,6 @@ class BrokerServer {
   std::map<std::string, CycleBudget> budgets_;  // by key; emptied every cycle
   std::set<std::string> to_push_;  // counties whose delivery queue may have news
   int64_t next_auto_round_ms_ = 0;
-  int cycles_since_checkpoint_ = 0;
   int64_t next_alert_log_ms_ = 0;
 };
 

@@ -30,8 +30,10 @@ Result<CitySnapshot> TakeSnapshot(const City& city, SqliteDb& db, int64_t now_ms
   // Expired stock is on the shelf but never ships: what a warehouse can give leaves it out. What
   // orders already hold of it is out already (as reserved), so only the unheld part is taken off.
   std::map<std::pair<std::string, std::string>, int64_t> expired;
+  // INDEXED BY: for its GROUP BY the planner would read every batch in history (0.7 s with 1.5
+  // million of them) instead of the dated ones still held.
   Statement& q = db.Prepare(
-      "SELECT warehouse, item, SUM(MAX(0, on_hand - reserved)) FROM batches WHERE expires != '' AND expires < ?1 "
+      "SELECT warehouse, item, SUM(MAX(0, on_hand - reserved)) FROM batches INDEXED BY batches_dated WHERE expires != '' AND expires < ?1 "
       "AND on_hand > 0 GROUP BY warehouse, item");
   q.Bind(1, Today(now_ms));
   while (q.Step()) expired[{q.Text(0), q.Text(1)}] = q.Int(2);

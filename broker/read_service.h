@@ -44,7 +44,9 @@ class ReadService {
   };
   struct Done {
     std::string routing_id;
-    std::string envelope;  // the Envelope{reply} already serialized here, off the loop
+    // The Envelope{reply} serialized here, off the loop; shared with the frames that carry it
+    // (ZeroMQ releases them on its I/O thread), so the loop never copies a 10 MB plan.
+    std::shared_ptr<const std::string> envelope;
   };
 
   // `city`, `config` and `context` must outlive the service.

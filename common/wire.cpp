@@ -1,5 +1,9 @@
 #include "common/wire.h"
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
+#include <deque>
+
 #include "common/certificate.h"
 
 namespace ppe {
@@ -10,16 +14,38 @@ zmq::message_t Encode(const wire::Envelope& envelope) {
   return frame;
 }
 
+namespace {
+Status Known(const wire::Envelope& envelope) {
+  if (envelope.body_case() == wire::Envelope::BODY_NOT_SET) return Status::Error("message of an unknown type");
+  return Status::Ok();
+}
+}  // namespace
+
 Status Decode(const zmq::message_t& frame, wire::Envelope* envelope) {
   if (frame.size() == 0) return Status::Error("empty frame");
   if (!envelope->ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
     return Status::Error("frame is not a valid message (" + std::to_string(frame.size()) +
                          " bytes)");
   }
-  if (envelope->body_case() == wire::Envelope::BODY_NOT_SET) {
-    return Status::Error("message of an unknown type");
+  return Known(*envelope);
+}
+
+Status Decode(const std::vector<zmq::message_t>& parts, wire::Envelope* envelope) {
+  if (parts.size() == 1) return Decode(parts.front(), envelope);
+  std::deque<google::protobuf::io::ArrayInputStream> arrays;  // neither copied nor moved
+  std::vector<google::protobuf::io::ZeroCopyInputStream*> streams;
+  size_t bytes = 0;
+  for (const zmq::message_t& part : parts) {
+    arrays.emplace_back(part.data(), static_cast<int>(part.size()));
+    streams.push_back(&arrays.back());
+    bytes += part.size();
   }
-  return Status::Ok();
+  google::protobuf::io::ConcatenatingInputStream joined(streams.data(), static_cast<int>(streams.size()));
+  if (bytes == 0 || !envelope->ParseFromZeroCopyStream(&joined)) {
+    return Status::Error("message of " + std::to_string(parts.size()) + " frames is not valid (" +
+                         std::to_string(bytes) + " bytes)");
+  }
+  return Known(*envelope);
 }
 
 Status SecureClientSocket(zmq::socket_t& socket, const BrokerEndpoint& endpoint) {

@@ -39,20 +39,16 @@ Result<std::string> BrokerClient::CallText(const std::string& command, const nlo
                            config_.endpoint.key + "'): it is not, or no longer, in the broker's key folder");
     }
     if (!(items[0].revents & ZMQ_POLLIN)) continue;
-    zmq::message_t in;
-    if (!socket_.recv(in, zmq::recv_flags::dontwait)) continue;
-    // A large reply comes as one message of several frames: they arrive together, joined here.
-    if (in.more()) {
-      std::string joined(in.data<char>(), in.size());
+    std::vector<zmq::message_t> parts(1);
+    if (!socket_.recv(parts.front(), zmq::recv_flags::dontwait)) continue;
+    // A large reply comes as one message of several frames: they arrive together.
+    while (parts.back().more()) {
       zmq::message_t part;
-      while (in.more() && socket_.recv(part, zmq::recv_flags::none)) {
-        joined.append(part.data<char>(), part.size());
-        in.move(part);
-      }
-      in = zmq::message_t(joined.data(), joined.size());
+      if (!socket_.recv(part, zmq::recv_flags::none)) break;
+      parts.push_back(std::move(part));
     }
     wire::Envelope reply;
-    if (Status s = Decode(in, &reply); !s.ok()) return s;
+    if (Status s = Decode(parts, &reply); !s.ok()) return s;
     if (reply.has_error()) return Status::Error("broker: " + reply.error().text());
     if (!reply.has_reply() || reply.reply().id() != id) continue;
     if (!reply.reply().ok()) return Status::Error(reply.reply().error());
