@@ -166,11 +166,12 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
   }
 }
 
-// Figures an operator confirmed although they were over 100x the previous one.
+// Figures an operator confirmed although they were over 100x the previous one. CROSS JOIN keeps
+// SQLite from reading the whole ledger to join the few confirmed figures.
 void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, std::vector<Alert>* out) {
   Statement& q = store.db().Prepare(
-      "SELECT place, item, quantity, at_ms, node FROM events "
-      "WHERE json_extract(detail, '$.confirmed') = 1 AND at_ms > ?1 ORDER BY at_ms");
+      "SELECT e.place, e.item, e.quantity, e.at_ms, e.node FROM confirmed_figures c CROSS JOIN events e ON e.id = c.event_id "
+      "WHERE e.at_ms > ?1 ORDER BY e.at_ms");
   q.Bind(1, now - int64_t{7 * 24 * 3600} * 1000);
   while (q.Step()) {
     const Warehouse* w = city.FindWarehouse(q.Text(0));

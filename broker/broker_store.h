@@ -123,6 +123,8 @@ class BrokerStore {
   explicit BrokerStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), batches_(*db_) {}
   Status LoadProgress();
   Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity, int64_t as_of_ms);
+  // The event just appended is a figure its operator confirmed past the 100x guard (for alerts).
+  Status NoteConfirmedFigure();
   // When a count was taken: its as_of, else when recorded; never after the broker applied it.
   static int64_t CountTime(const ReportOrigin& origin, int64_t as_of_ms);
   // What receipts, shipments and landings recorded after `since_ms` moved at `place`.

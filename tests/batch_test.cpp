@@ -849,13 +849,20 @@ std::vector<std::string> OldCity() {
                   "('sanyuan', 3, 1)",
                   "UPDATE stock SET on_hand = on_hand - 200 WHERE warehouse = 'sanyuan-wh' AND item = 'mask.n95'",
                   "INSERT INTO events (at_ms, recorded_ms, node, seq, kind, place, item, quantity, delta, detail) "
-                  "VALUES (3000, 3000, 'sanyuan', 3, 'ship', 'sanyuan-wh', 'mask.n95', 200, -200, '{\"order\":1}')"}});
+                  "VALUES (3000, 3000, 'sanyuan', 3, 'ship', 'sanyuan-wh', 'mask.n95', 200, -200, '{\"order\":1}')",
+                  // A figure its operator confirmed past the 100x guard, as that release recorded it.
+                  "INSERT INTO events (at_ms, recorded_ms, node, seq, kind, place, item, quantity, delta, detail) "
+                  "VALUES (3500, 3500, 'meilie', 2, 'count', 'meilie-wh', 'mask.n95', 0, 0, '{\"confirmed\":true}')"}});
 }
 
 TEST_F(BatchMigration, AStoreOfTheLastReleaseGetsOneOpeningBatchPerStockedItem) {
   MakeOldStore(OldCity());
   OpenNew();
-  EXPECT_EQ(store_->db().schema_version(), 6);
+  EXPECT_EQ(store_->db().schema_version(), static_cast<int>(BrokerMigrations().size()));
+  // Migration 7 keeps the confirmed figure for its alert, found without parsing the ledger.
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM confirmed_figures c JOIN events e ON e.id = c.event_id "
+                                  "WHERE e.place = 'meilie-wh' AND e.kind = 'count'"),
+            1);
   const std::vector<BatchRow> batches = ReadBatches(store_->db());
   ASSERT_EQ(batches.size(), 2u);  // meilie-wh holds nothing: no batch
   std::map<std::string, BatchRow> by_item;
