@@ -184,6 +184,19 @@ void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, st
   }
 }
 
+// Steps of the last week that contradicted what happened, shown to both counties of the order.
+void ConflictAlerts(BrokerStore& store, int64_t now, std::vector<Alert>* out) {
+  Statement& q = store.db().Prepare(
+      "SELECT c.order_id, c.note, o.from_county, o.to_county FROM order_conflicts c "
+      "JOIN orders o ON o.id = c.order_id WHERE c.at_ms > ?1 ORDER BY c.id");
+  q.Bind(1, now - int64_t{7 * 24 * 3600} * 1000);
+  while (q.Step()) {
+    const std::string text = "order " + std::to_string(q.Int(0)) + ": " + q.Text(1);
+    out->push_back({q.Text(2), AlertKind::kOrderConflict, text});
+    if (q.Text(3) != q.Text(2)) out->push_back({q.Text(3), AlertKind::kOrderConflict, text});
+  }
+}
+
 // Reports that will never be applied: set aside at the node as unreadable, or lost to a store
 // restored from a copy older than the nodes keep what they sent.
 void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
@@ -224,6 +237,7 @@ const char* AlertKindName(AlertKind kind) {
     case AlertKind::kInconsistentUse: return "inconsistent_use";
     case AlertKind::kExpiring: return "expiring";
     case AlertKind::kExpired: return "expired";
+    case AlertKind::kOrderConflict: return "order_conflict";
   }
   return "unknown";
 }
@@ -238,6 +252,7 @@ std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, Brok
   ExpiryAlerts(city, config, store, now_ms, &alerts);
   OrderAlerts(config, store, now_ms, &alerts);
   ConfirmedFigureAlerts(city, store, now_ms, &alerts);
+  ConflictAlerts(store, now_ms, &alerts);
   StreamAlerts(store, &alerts);
   return alerts;
 }

@@ -26,10 +26,11 @@ enum class AlertKind {
   kInconsistentUse,  // counts that contradict what the site had and received
   kExpiring,         // stock in batches that expire within expiry_alert_days
   kExpired,          // expired stock still on a shelf
+  kOrderConflict,    // a step that contradicted what physically happened (resolved by the goods)
 };
 // The name in JSON: silent, refused, low_cover, not_accepted, not_shipped, discrepancy,
 // confirmed_figure, unreadable, lost_reports, capped_demand, stale_demand, inconsistent_use,
-// expiring, expired.
+// expiring, expired, order_conflict.
 const char* AlertKindName(AlertKind kind);
 
 struct Alert {

@@ -75,6 +75,10 @@ Status BatchBook::Release(int64_t order_id) {
   return release.Bind(1, order_id).Run();
 }
 
+Status BatchBook::Forget(int64_t order_id) {
+  return db_.Prepare("DELETE FROM order_lines WHERE order_id = ?1").Bind(1, order_id).Run();
+}
+
 Status BatchBook::Ship(int64_t event_id, int64_t order_id, const std::string& warehouse, const std::string& item,
                        int64_t qty, const std::string& today) {
   if (db_.QueryInt("SELECT COUNT(*) FROM order_lines WHERE order_id = ?1", order_id) == 0) {

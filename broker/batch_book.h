@@ -32,6 +32,9 @@ class BatchBook {
   Status Reserve(int64_t order_id, const std::vector<BatchTake>& lines);
   // A rejected or cancelled order's lines stop holding their batches.
   Status Release(int64_t order_id);
+  // A released order whose goods left after all (a conflict): its old lines go, and Ship picks
+  // what leaves from the batches on the shelf now.
+  Status Forget(int64_t order_id);
   // Moves the order's lines out of their batches (ledger event `event_id`). An order made before
   // batches existed has none: it picks them now, from what is free.
   Status Ship(int64_t event_id, int64_t order_id, const std::string& warehouse, const std::string& item,

@@ -150,6 +150,13 @@ const std::vector<std::string>& BrokerMigrations() {
       INSERT INTO confirmed_figures SELECT id FROM events WHERE json_extract(detail, '$.confirmed') = 1;
       DROP INDEX events_confirmed;
       )sql",
+      // 8: steps that contradicted what physically happened (a reject after the goods left, a
+      // receipt of a cancelled order), each resolved by the goods and kept for the coordinator.
+      R"sql(
+      CREATE TABLE order_conflicts (
+        id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+        step TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL);
+      )sql",
   };
   return migrations;
 }

@@ -10,6 +10,7 @@
 #include "broker/city_snapshot.h"
 #include "broker/donation_trace.h"
 #include "broker/site_account.h"
+#include "broker/site_history.h"
 #include "broker/ledger_check.h"
 #include "common/clock.h"
 
@@ -242,7 +243,8 @@ Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const
 
 bool CtlService::ReadsOnly(const std::string& command, const nlohmann::json& args) {
   static const std::set<std::string> kReads = {"status", "stock", "demand", "sites", "orders", "log",
-                                               "explain", "check", "trace", "donations"};
+                                               "explain", "check", "trace", "donations",
+                                               "site_history"};
   if (command == "allocate") return DryRun(args);
   return kReads.count(command) > 0;
 }
@@ -326,6 +328,12 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
     }
     result = ::ppe::Trace(store_.db(), city_, !donor.empty() ? TraceBy::kDonor : !batch.empty() ? TraceBy::kBatch : TraceBy::kReference,
                           !donor.empty() ? donor : !batch.empty() ? batch : reference);
+  } else if (command == "site_history") {
+    auto history = SiteHistory(store_.db(), city_, text("site"), text("item"), NowMs());
+    if (!history.ok()) {
+      return ErrorReply(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, history.status().message());
+    }
+    result = std::move(*history);
   } else if (command == "donations") {
     result = DonationsReport(store_.db(), city_, NowMs());
   } else if (command == "demand") {

@@ -13,7 +13,9 @@ namespace ppe {
 
 struct OrderBook::Order {
   int64_t id = 0, round = 0, qty = 0, received_qty = -1, tier = 0;
-  std::string from_warehouse, from_county, to_site, to_county, item, for_item, status;
+  std::string from_warehouse, from_county, to_site, to_county, item, for_item;
+  OrderStatus status = OrderStatus::kCreated;
+  std::string note;  // the last reason given (a reject's or a cancel's), for a conflict's record
 };
 
 namespace {
@@ -86,10 +88,6 @@ std::string FilterSql(const OrderFilter& f, std::vector<std::string>* binds) {
 
 }  // namespace
 
-bool IsOpenStatus(const std::string& status) {
-  return status == "created" || status == "accepted" || status == "shipped";
-}
-
 int64_t OrderBook::NextRound() { return store_.db().QueryInt("SELECT COALESCE(MAX(round), 0) + 1 FROM rounds"); }
 
 Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::string& by,
@@ -121,7 +119,7 @@ Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::st
     PPE_RETURN_IF_ERROR(store_.batches().Reserve(id, PickForOrder(place->second, p.qty, today)));
     Order order;
     PPE_RETURN_IF_ERROR(Load(id, &order) ? Status::Ok() : Status::Error("order vanished"));
-    PPE_RETURN_IF_ERROR(SetStatus(order, "created", by, p.qty, p.reason, now_ms));
+    PPE_RETURN_IF_ERROR(SetStatus(order, OrderStatus::kCreated, by, p.qty, p.reason, now_ms));
   }
   return round;
 }
@@ -129,7 +127,7 @@ Result<int64_t> OrderBook::CommitRound(const AllocationPlan& plan, const std::st
 bool OrderBook::Load(int64_t id, Order* o) {
   Statement& q = store_.db().Prepare(
       "SELECT id, round, from_warehouse, from_county, to_site, to_county, item, for_item, qty, "
-      "status, COALESCE(received_qty, -1), tier FROM orders WHERE id = ?1");
+      "status, COALESCE(received_qty, -1), tier, COALESCE(note, '') FROM orders WHERE id = ?1");
   q.Bind(1, id);
   const bool found = q.Step();
   if (found) {
@@ -142,9 +140,11 @@ bool OrderBook::Load(int64_t id, Order* o) {
     o->item = q.Text(6);
     o->for_item = q.Text(7);
     o->qty = q.Int(8);
-    o->status = q.Text(9);
+    // The store only ever holds names OrderStatusName wrote; `check` reports any other.
+    o->status = ParseOrderStatus(q.Text(9)).value_or(OrderStatus::kCreated);
     o->received_qty = q.Int(10);
     o->tier = q.Int(11);
+    o->note = q.Text(12);
   }
   q.Reset();
   return found;
@@ -152,15 +152,20 @@ bool OrderBook::Load(int64_t id, Order* o) {
 
 // Records the new status, its event (order_events: the dispatch log's source), and queues it to
 // both nodes.
-Status OrderBook::SetStatus(const Order& o, const std::string& status, const std::string& who,
-                            int64_t qty, const std::string& note, int64_t now_ms) {
+Status OrderBook::SetStatus(Order& o, OrderStatus next, const std::string& who, int64_t qty,
+                            const std::string& note, int64_t now_ms) {
+  const std::string status = OrderStatusName(next);
   Statement& u = store_.db().Prepare(
       "UPDATE orders SET status = ?2, updated_ms = ?3, "
       "received_qty = CASE WHEN ?2 = 'received' THEN ?4 ELSE received_qty END, "
       "note = CASE WHEN ?5 = '' THEN note ELSE ?5 END WHERE id = ?1");
   PPE_RETURN_IF_ERROR(u.Bind(1, o.id).Bind(2, status).Bind(3, now_ms).Bind(4, qty).Bind(5, note).Run());
   // Stock that never left goes back to the pool with its batches.
-  if (status == "rejected" || status == "cancelled") PPE_RETURN_IF_ERROR(store_.batches().Release(o.id));
+  if (next == OrderStatus::kRejected || next == OrderStatus::kCancelled) {
+    PPE_RETURN_IF_ERROR(store_.batches().Release(o.id));
+  }
+  o.status = next;
+  if (!note.empty()) o.note = note;
   Statement& e = store_.db().Prepare(
       "INSERT INTO order_events (order_id, at_ms, status, who, qty, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   PPE_RETURN_IF_ERROR(e.Bind(1, o.id).Bind(2, now_ms).Bind(3, status).Bind(4, who).Bind(5, qty)
@@ -183,59 +188,90 @@ Refusal OrderBook::ApplyStep(const Identity& who, const wire::OrderStep& step,
   if (!Load(static_cast<int64_t>(step.order_id()), &o)) {
     return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(step.order_id()));
   }
+  const std::optional<OrderStep> kind = FromWire(step.step());
+  if (!kind) return Refuse(wire::MALFORMED, "unknown order step");
   const std::string id = "order " + std::to_string(o.id);
-  const int64_t now = origin.applied_ms;
-  auto failed = [](const Status& s) { return Refuse(wire::INTERNAL, s.message()); };
-  switch (step.step()) {
-    case wire::SHIP:
-    case wire::REJECT: {
-      const bool ship = step.step() == wire::SHIP;
-      if (who.county != o.from_county) {
-        return Refuse(wire::NOT_YOUR_COUNTY, id + " ships from " + o.from_county + ", not from " + who.county);
-      }
-      if (o.status == (ship ? "shipped" : "rejected")) return {};  // a repeat: nothing to do
-      if (o.status != "created" && o.status != "accepted") {
-        return Refuse(wire::INVALID_STEP, id + " is " + o.status + "; it can no longer be " +
-                                              (ship ? "shipped" : "rejected"));
-      }
-      if (!ship) {
-        if (step.reason().empty()) return Refuse(wire::MALFORMED, "a rejection needs a reason");
-        if (Status s = SetStatus(o, "rejected", who.name, o.qty, step.reason(), now); !s.ok()) return failed(s);
-        return {};
-      }
-      Status s = store_.MoveStock(o.from_warehouse, o.item, -o.qty, now);
-      if (s.ok()) s = store_.AppendEvent(origin, "ship", o.from_warehouse, o.item, o.qty, -o.qty,
-                                         nlohmann::json{{"order", o.id}}.dump());
-      if (s.ok()) s = store_.batches().Ship(store_.last_event_id(), o.id, o.from_warehouse, o.item, o.qty, Today(now));
-      if (s.ok()) s = SetStatus(o, "shipped", who.name, o.qty, "", now);
-      return s.ok() ? Refusal{} : failed(s);
-    }
-    case wire::RECEIVE: {
-      if (who.county != o.to_county) {
-        return Refuse(wire::NOT_YOUR_COUNTY, id + " goes to " + o.to_county + ", not to " + who.county);
-      }
-      if (o.status == "received") return {};
-      if (o.status != "shipped") {
-        return Refuse(wire::INVALID_STEP, id + " is " + o.status + ", not shipped; it cannot be received");
-      }
-      const int64_t got = step.quantity();
-      if (got < 0 || got > kMaxQuantity) return Refuse(wire::BAD_QUANTITY, "received quantity out of range");
-      const int64_t missing = o.qty - got;
-      const nlohmann::json detail = {{"order", o.id}, {"shipped", o.qty}};
-      Status s = store_.LandAtSite(o.to_site, o.for_item, got, now);
-      if (s.ok()) s = store_.batches().Land(o.id, got);
-      if (s.ok()) s = store_.AppendEvent(origin, "landed", o.to_site, o.for_item, got, got, detail.dump());
-      if (s.ok() && missing != 0) {
-        s = store_.AppendEvent(origin, "discrepancy", o.to_site, o.item, missing, 0, detail.dump());
-      }
-      const std::string note = missing == 0 ? "" : "discrepancy: shipped " + std::to_string(o.qty) +
-                                                       ", received " + std::to_string(got);
-      if (s.ok()) s = SetStatus(o, "received", who.name, got, note, now);
-      return s.ok() ? Refusal{} : failed(s);
-    }
-    default:
-      return Refuse(wire::MALFORMED, "unknown order step");
+  // The source node ships and rejects; the destination node receives.
+  if (*kind == OrderStep::kReceive ? who.county != o.to_county : who.county != o.from_county) {
+    return Refuse(wire::NOT_YOUR_COUNTY, *kind == OrderStep::kReceive
+                                             ? id + " goes to " + o.to_county + ", not to " + who.county
+                                             : id + " ships from " + o.from_county + ", not from " + who.county);
   }
+  if (*kind == OrderStep::kReject && step.reason().empty()) return Refuse(wire::MALFORMED, "a rejection needs a reason");
+  if (*kind == OrderStep::kReceive && (step.quantity() < 0 || step.quantity() > kMaxQuantity)) {
+    return Refuse(wire::BAD_QUANTITY, "received quantity out of range");
+  }
+  const StepDecision decision = DecideStep(o.status, *kind);
+  if (decision.outcome == StepOutcome::kRepeat) return {};
+  if (decision.outcome == StepOutcome::kRefused) {
+    return Refuse(wire::INVALID_STEP, RefusalText(o.id, o.status, *kind));
+  }
+  const Status s = TakeStep(o, *kind, decision, who, step, origin);
+  return s.ok() ? Refusal{} : Refuse(wire::INTERNAL, s.message());
+}
+
+// The movements a decided step makes, in the order they physically happened: a shipment the
+// step implies first, then the landing, then the record of any conflict.
+Status OrderBook::TakeStep(Order& o, OrderStep kind, const StepDecision& decision, const Identity& who,
+                           const wire::OrderStep& step, const ReportOrigin& origin) {
+  const int64_t now = origin.applied_ms;
+  const OrderStatus before = o.status;
+  const std::string before_note = o.note;
+  if (decision.outcome == StepOutcome::kConflict && !decision.reopens) {
+    // A reject that arrives after the goods moved: void; the coordinator is told.
+    return RecordConflict(o, kind, who.name,
+                          std::string(OrderStepDone(kind)) + " by " + who.name + " (" + step.reason() + ") after it was " +
+                              OrderStatusName(before) + ": the " + (before == OrderStatus::kReceived ? "receipt" : "shipment") +
+                              " stands",
+                          now);
+  }
+  if (decision.next == OrderStatus::kRejected) return SetStatus(o, OrderStatus::kRejected, who.name, o.qty, step.reason(), now);
+  const bool ships_now = before != OrderStatus::kShipped && before != OrderStatus::kReceived;
+  if (ships_now) {
+    // A rejected or cancelled order's stock went back to the pool: what leaves now is picked
+    // afresh from the batches on the shelf.
+    if (decision.reopens) PPE_RETURN_IF_ERROR(store_.batches().Forget(o.id));
+    PPE_RETURN_IF_ERROR(store_.MoveStock(o.from_warehouse, o.item, -o.qty, now));
+    PPE_RETURN_IF_ERROR(store_.AppendEvent(origin, "ship", o.from_warehouse, o.item, o.qty, -o.qty,
+                                           nlohmann::json{{"order", o.id}}.dump()));
+    PPE_RETURN_IF_ERROR(store_.batches().Ship(store_.last_event_id(), o.id, o.from_warehouse, o.item, o.qty, Today(now)));
+    const std::string implied = kind == OrderStep::kReceive ? "implied by its receipt at " + o.to_site : "";
+    PPE_RETURN_IF_ERROR(SetStatus(o, OrderStatus::kShipped, who.name, o.qty, implied, now));
+  }
+  if (decision.next == OrderStatus::kReceived) {
+    const int64_t got = step.quantity();
+    const int64_t missing = o.qty - got;
+    const nlohmann::json detail = {{"order", o.id}, {"shipped", o.qty}};
+    PPE_RETURN_IF_ERROR(store_.LandAtSite(o.to_site, o.for_item, got, now));
+    PPE_RETURN_IF_ERROR(store_.batches().Land(o.id, got));
+    PPE_RETURN_IF_ERROR(store_.AppendEvent(origin, "landed", o.to_site, o.for_item, got, got, detail.dump()));
+    if (missing != 0) {
+      PPE_RETURN_IF_ERROR(store_.AppendEvent(origin, "discrepancy", o.to_site, o.item, missing, 0, detail.dump()));
+    }
+    const std::string note = missing == 0 ? "" : "discrepancy: shipped " + std::to_string(o.qty) +
+                                                     ", received " + std::to_string(got);
+    PPE_RETURN_IF_ERROR(SetStatus(o, OrderStatus::kReceived, who.name, got, note, now));
+  }
+  if (!decision.reopens) return Status::Ok();
+  return RecordConflict(o, kind, who.name,
+                        std::string(OrderStepDone(kind)) + " by " + who.name + " after it was " + OrderStatusName(before) +
+                            (before_note.empty() ? "" : " (" + before_note + ")") + ": the " +
+                            (kind == OrderStep::kReceive ? "receipt" : "shipment") + " stands and its stock left " +
+                            o.from_warehouse,
+                        now);
+}
+
+// A conflict is kept twice: in the dispatch log, as an event of the order, and in
+// order_conflicts, which `status` shows per county as an alert.
+Status OrderBook::RecordConflict(Order& o, OrderStep kind, const std::string& who, const std::string& text,
+                                 int64_t now_ms) {
+  Statement& c = store_.db().Prepare(
+      "INSERT INTO order_conflicts (order_id, at_ms, step, who, note) VALUES (?1, ?2, ?3, ?4, ?5)");
+  PPE_RETURN_IF_ERROR(c.Bind(1, o.id).Bind(2, now_ms).Bind(3, OrderStepVerb(kind)).Bind(4, who).Bind(5, text).Run());
+  Statement& e = store_.db().Prepare(
+      "INSERT INTO order_events (order_id, at_ms, status, who, qty, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  return e.Bind(1, o.id).Bind(2, now_ms).Bind(3, OrderStatusName(o.status)).Bind(4, who).Bind(5, o.qty)
+      .Bind(6, "conflict: " + text).Run();
 }
 
 Refusal OrderBook::Cancel(const Identity& who, int64_t order_id, const std::string& reason,
@@ -246,12 +282,13 @@ Refusal OrderBook::Cancel(const Identity& who, int64_t order_id, const std::stri
   if (reason.empty()) return Refuse(wire::MALFORMED, "a cancellation needs --reason");
   Order o;
   if (!Load(order_id, &o)) return Refuse(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(order_id));
-  if (o.status == "cancelled") return {};
-  if (o.status != "created" && o.status != "accepted") {
-    return Refuse(wire::INVALID_STEP, "order " + std::to_string(o.id) + " is " + o.status +
-                                          "; only an order not yet shipped can be cancelled");
+  const StepDecision decision = DecideStep(o.status, OrderStep::kCancel);
+  if (decision.outcome == StepOutcome::kRepeat) return {};
+  if (decision.outcome != StepOutcome::kApply) {
+    return Refuse(wire::INVALID_STEP, RefusalText(o.id, o.status, OrderStep::kCancel) +
+                                          (o.status == OrderStatus::kShipped ? " (its goods are on the road)" : ""));
   }
-  Status s = SetStatus(o, "cancelled", who.name, o.qty, reason, now_ms);
+  Status s = SetStatus(o, OrderStatus::kCancelled, who.name, o.qty, reason, now_ms);
   return s.ok() ? Refusal{} : Refuse(wire::INTERNAL, s.message());
 }
 
@@ -259,13 +296,15 @@ Result<int64_t> OrderBook::CancelOutsideCity(const Identity& who, int64_t now_ms
                                              std::vector<std::string>* shipped_outside) {
   struct Open {
     int64_t id;
-    std::string warehouse, site, status;
+    std::string warehouse, site;
+    OrderStatus status;
   };
   std::vector<Open> open;
   Statement& q = store_.db().Prepare(
-      "SELECT id, from_warehouse, to_site, status FROM orders "
-      "WHERE status IN ('created', 'accepted', 'shipped') ORDER BY id");
-  while (q.Step()) open.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3)});
+      "SELECT id, from_warehouse, to_site, status FROM orders WHERE status IN " + OpenStatusesSql() + " ORDER BY id");
+  while (q.Step()) {
+    open.push_back({q.Int(0), q.Text(1), q.Text(2), ParseOrderStatus(q.Text(3)).value_or(OrderStatus::kCreated)});
+  }
   PPE_RETURN_IF_ERROR(q.status());
   int64_t cancelled = 0;
   for (const Open& o : open) {
@@ -277,7 +316,7 @@ Result<int64_t> OrderBook::CancelOutsideCity(const Identity& who, int64_t now_ms
     } else {
       continue;
     }
-    if (o.status == "shipped") {
+    if (o.status == OrderStatus::kShipped) {
       shipped_outside->push_back("order " + std::to_string(o.id) + " (shipped): " + reason);
       continue;
     }
@@ -307,7 +346,7 @@ Status OrderBook::Acknowledge(const std::string& county, uint64_t up_to, int64_t
   PPE_RETURN_IF_ERROR(q.status());
   for (int64_t id : accepted) {
     Order o;
-    if (Load(id, &o)) PPE_RETURN_IF_ERROR(SetStatus(o, "accepted", county, o.qty, "", now_ms));
+    if (Load(id, &o)) PPE_RETURN_IF_ERROR(SetStatus(o, OrderStatus::kAccepted, county, o.qty, "", now_ms));
   }
   return Status::Ok();
 }
@@ -327,7 +366,7 @@ Status OrderBook::CatchUpDeliveries(const std::string& county, uint64_t held) {
   std::vector<int64_t> open;
   Statement& q = store_.db().Prepare(
       "SELECT id FROM orders WHERE (from_county = ?1 OR to_county = ?1) "
-      "AND status IN ('created', 'accepted', 'shipped') ORDER BY id");
+      "AND status IN " + OpenStatusesSql() + " ORDER BY id");
   q.Bind(1, county);
   while (q.Step()) open.push_back(q.Int(0));
   PPE_RETURN_IF_ERROR(q.status());
@@ -365,6 +404,7 @@ Status OrderBook::Deliveries(const std::string& county, uint64_t after, size_t l
     o->set_for_item(q.Text(8));
     o->set_qty(q.Int(9));
     o->set_status(q.Text(10));
+    if (const auto status = ParseOrderStatus(q.Text(10))) o->set_state(ToWire(*status));
     o->set_received_qty(q.Int(11));
     o->set_reason(q.Text(12));
     o->set_updated_at_ms(q.Int(13));

@@ -12,6 +12,7 @@
 #include "broker/broker_store.h"
 #include "common/city.h"
 #include "common/identity.h"
+#include "common/order_lifecycle.h"
 #include "common/report_validator.h"
 #include "ppe.pb.h"
 
@@ -37,7 +38,9 @@ class OrderBook {
   // Stores the plan as a round of orders, queued for delivery to both nodes of each order.
   Result<int64_t> CommitRound(const AllocationPlan& plan, const std::string& by, int64_t now_ms);
 
-  // A node's step (ship, receive, reject); a repeat of the step already taken is a no-op.
+  // A node's step (ship, receive, reject), decided by DecideStep (common/order_lifecycle.h): a
+  // repeat is a no-op; a receipt implies the shipment; a reject that meets goods that moved is
+  // void and recorded as a conflict, as is a shipment or receipt that meets a reject or cancel.
   Refusal ApplyStep(const Identity& who, const wire::OrderStep& step, const ReportOrigin& origin);
   // A coordinator's cancel of an order not yet shipped.
   Refusal Cancel(const Identity& who, int64_t order_id, const std::string& reason, int64_t now_ms);
@@ -76,16 +79,18 @@ class OrderBook {
  private:
   struct Order;
   bool Load(int64_t id, Order* order);
-  Status SetStatus(const Order& order, const std::string& status, const std::string& who,
-                   int64_t qty, const std::string& note, int64_t now_ms);
+  // Records `next` (and updates `order`), its dispatch-log event, and queues it to both nodes.
+  Status SetStatus(Order& order, OrderStatus next, const std::string& who, int64_t qty, const std::string& note,
+                   int64_t now_ms);
+  Status TakeStep(Order& order, OrderStep kind, const StepDecision& decision, const Identity& who,
+                  const wire::OrderStep& step, const ReportOrigin& origin);
+  Status RecordConflict(Order& order, OrderStep kind, const std::string& who, const std::string& text,
+                        int64_t now_ms);
   Status Enqueue(const std::string& county, int64_t order_id);
 
   const City& city_;
   BrokerStore& store_;
   std::set<std::string> touched_counties_;
 };
-
-// Statuses in which an order still holds stock (reserved at its warehouse, in transit to its site).
-bool IsOpenStatus(const std::string& status);
 
 }  // namespace ppe

@@ -87,6 +87,26 @@ std::string NodeConfigText(const std::string& node, const std::string& county, c
          "keep_acked_days: 30\n";
 }
 
+// DIR/web.yaml for ppe-web: a viewer's access to the broker (its own key) and where the dashboard
+// listens; loopback unless the operator changes it, and then every page asks for a login.
+std::string WebConfigText(const BrokerAccess& broker, int web_port) {
+  return "# ppe-web --config web.yaml  (the coordinators' dashboard, read-only; docs/web.md)\n"
+         "name: web\n"
+         "role: viewer\n"
+         "city: " + broker.city_file + "\n"
+         "broker: " + broker.dial + "\n"
+         "feed: " + broker.dial_feed + "\n"
+         "secure: " + (broker.secure ? "true" : "false") + "\n"
+         "broker_key: keys/broker.key\n"
+         "key: keys/web.key_secret\n"
+         "listen: 127.0.0.1:" + std::to_string(web_port) + "        # beyond loopback, every page needs a login\n"
+         "login: auto                    # auto: only beyond loopback; always: on loopback too\n"
+         "users: web-users               # name:hash lines, written by 'ppe-web --config web.yaml user add NAME'\n"
+         "# hosts: [ppe.example.org]     # names the page is reached by, besides localhost (Host check)\n"
+         "# tls_cert: certs/web.crt      # both set: HTTPS\n"
+         "# tls_key: certs/web.key\n";
+}
+
 // A key name becomes a file name and a ZAP User-Id: plain lower-case words only.
 Status CheckKeyName(const std::string& name) {
   const bool plain = !name.empty() && name.size() <= 64 && name[0] != '.' && name[0] != '-' &&
@@ -103,7 +123,9 @@ Status CheckKeyName(const std::string& name) {
 Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   auto city = City::Load(o.city_file);
   if (!city.ok()) return city.status();
-  if (o.port_base < 1 || o.port_base > 65534) return Status::Error("--port-base must be 1..65534");
+  if (o.port_base < 1 || o.port_base > 65533) {
+    return Status::Error("--port-base must be 1..65533 (N: broker, N+1: live feed, N+2: ppe-web)");
+  }
   const fs::path dir(o.out_dir);
   std::error_code ec;
   if (fs::exists(dir / "broker.yaml", ec)) {
@@ -128,6 +150,7 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   PPE_RETURN_IF_ERROR(MakeKey(keys, "broker", "broker", ""));
   PPE_RETURN_IF_ERROR(MakeKey(keys, "coordinator", "coordinator", ""));
   PPE_RETURN_IF_ERROR(MakeKey(keys, "viewer", "viewer", ""));
+  PPE_RETURN_IF_ERROR(MakeKey(keys, "web", "viewer", ""));  // ppe-web's own: revoked apart from viewer's
 
   const std::string secure = o.insecure ? "false" : "true";  // as broker.yaml spells it
   const std::string listen = Endpoint(o.bind, o.port_base);
@@ -167,6 +190,7 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
     PPE_RETURN_IF_ERROR(
         WriteText(dir / (name + ".yaml"), ClientConfigText(name + ".yaml", role, role, broker)));
   }
+  PPE_RETURN_IF_ERROR(WriteText(dir / "web.yaml", WebConfigText(broker, o.port_base + 2)));
 
   std::vector<std::pair<std::string, std::string>> nodes;  // node id, county
   for (const County& c : city->counties()) nodes.emplace_back(c.id, c.id);
@@ -180,9 +204,10 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       << (o.insecure ? ", INSECURE: no encryption" : ", CURVE") << "\n"
       << "  ctl.yaml         coordinator (ppe-ctl)\n"
       << "  viewer.yaml      read-only, for logistics staff\n"
+      << "  web.yaml         ppe-web, the dashboard: http://127.0.0.1:" << o.port_base + 2 << "/\n"
       << "  nodes/           " << nodes.size() << " node configs (" << city->counties().size()
       << " counties and the city reserve)\n"
-      << "  keys/            " << nodes.size() + 3 << " certificates (NAME.key public, NAME.key_secret private)\n"
+      << "  keys/            " << nodes.size() + 4 << " certificates (NAME.key public, NAME.key_secret private)\n"
       << "next: ppe-broker --config " << (dir / "broker.yaml").string() << "\n"
       << "      ppe-node --config " << (dir / "nodes" / (nodes.front().first + ".yaml")).string()
       << " run\n";

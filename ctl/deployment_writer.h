@@ -1,5 +1,5 @@
 // DeploymentWriter: `ppe-ctl init`: from a city file, a runnable deployment folder: configs for the
-// broker, coordinator, viewer and every node, and a fresh CURVE certificate for each; `ppe-ctl keys`.
+// broker, coordinator, viewer, ppe-web (web.yaml) and every node, and a fresh CURVE certificate for each; `ppe-ctl keys`.
 #pragma once
 
 #include <nlohmann/json.hpp>

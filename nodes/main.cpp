@@ -162,25 +162,37 @@ int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, cons
     return Fail(name + " is not known at this node: it does not name " + county +
                 ", or has not been delivered yet (is the daemon running? see 'ppe-node orders')");
   }
-  const bool shipping_side = step != ppe::wire::RECEIVE;
-  const char* verb = step == ppe::wire::SHIP ? "ship" : step == ppe::wire::REJECT ? "reject" : "receive";
-  const char* done = step == ppe::wire::SHIP ? "shipped" : step == ppe::wire::REJECT ? "rejected" : "received";
+  const ppe::OrderStep kind = *ppe::FromWire(step);
+  const bool shipping_side = kind != ppe::OrderStep::kReceive;
+  const char* verb = ppe::OrderStepVerb(kind);
   const std::string& side_county = shipping_side ? order->from_county : order->to_county;
   if (side_county != county) {
     return Fail(name + (shipping_side ? " ships from " : " goes to ") + side_county + "; only " +
                 side_county + "'s node can " + verb + " it");
   }
-  if (order->status == done || order->pending_step.rfind(verb, 0) == 0) {
-    std::cout << name << " is already " << done << "; nothing to do\n";
-    return 0;
+  // Decided as the broker will decide it (common/order_lifecycle), on the order as this node
+  // knows it: what the broker last said, then this node's own step still on its way there.
+  const auto delivered = ppe::ParseOrderStatus(order->status);
+  if (!delivered) return Fail(name + " has a status this release does not know: " + order->status);
+  ppe::OrderStatus known = *delivered;
+  if (order->pending) {
+    const ppe::StepDecision pending = ppe::DecideStep(known, *order->pending);
+    if (pending.outcome != ppe::StepOutcome::kRefused) known = pending.next;
   }
-  const bool ship_pending = order->pending_step.rfind("ship", 0) == 0;
-  const bool allowed = step == ppe::wire::RECEIVE
-                           ? order->status == "shipped" || ship_pending
-                           : (order->status == "created" || order->status == "accepted") && !ship_pending;
-  if (!allowed) {
-    return Fail(name + " is " + (ship_pending ? "shipped (pending)" : order->status) + "; it cannot be " + done +
-                (step == ppe::wire::RECEIVE ? " before it is shipped" : ""));
+  const std::string shown = std::string(ppe::OrderStatusName(known)) + (known != *delivered ? " (pending)" : "");
+  const ppe::StepDecision decision = ppe::DecideStep(known, kind);
+  switch (decision.outcome) {
+    case ppe::StepOutcome::kRepeat:
+      std::cout << name << " is already " << shown << "; nothing to do\n";
+      return 0;
+    case ppe::StepOutcome::kConflict:
+    case ppe::StepOutcome::kRefused:
+      // This node knows the step contradicts what happened: it is not recorded. Conflicts arise
+      // only where the news crossed on the way, and the broker resolves those.
+      return Fail(name + " is " + shown + "; it can no longer be " + ppe::OrderStepDone(kind));
+    case ppe::StepOutcome::kApply:
+    case ppe::StepOutcome::kShipAndReceive:
+      break;
   }
   ppe::wire::Report report;
   report.set_recorded_at_ms(ppe::NowMs());
@@ -203,6 +215,10 @@ int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, cons
     m->set_reason(*clean);
   }
   const int rc = Record(node, {report});
+  if (rc == 0 && decision.outcome == ppe::StepOutcome::kShipAndReceive) {
+    std::cout << name << " received before the news of its shipping reached this node: the broker records "
+                 "the shipment it implies\n";
+  }
   if (rc == 0 && step == ppe::wire::RECEIVE && m->quantity() != order->qty) {
     std::cout << "discrepancy: shipped " << order->qty << ", received " << m->quantity() << " (recorded)\n";
   }

@@ -372,6 +372,14 @@ Status NodeStore::SetLink(bool connected, int64_t now_ms) {
   return u.Bind(1, static_cast<int64_t>(connected)).Bind(2, now_ms).Run();
 }
 
+namespace {
+// The enum when the broker sends it; the name a broker one release older sends otherwise.
+std::string StatusName(const wire::DispatchOrder& o) {
+  const std::optional<OrderStatus> status = FromWire(o);
+  return status ? OrderStatusName(*status) : o.status();
+}
+}  // namespace
+
 Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery) {
   uint64_t held = OrdersHeld();
   const uint64_t before = held;
@@ -395,7 +403,7 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
         .Bind(1, static_cast<int64_t>(o.order_id())).Bind(2, static_cast<int64_t>(o.round()))
         .Bind(3, o.from_warehouse()).Bind(4, o.from_county()).Bind(5, o.to_site())
         .Bind(6, o.to_county()).Bind(7, o.item()).Bind(8, o.for_item()).Bind(9, o.qty())
-        .Bind(10, o.status()).Bind(11, o.received_qty()).Bind(12, o.reason())
+        .Bind(10, StatusName(o)).Bind(11, o.received_qty()).Bind(12, o.reason())
         .Bind(13, o.updated_at_ms()).Bind(14, static_cast<int64_t>(entry.seq()));
     // The state delivered is the order's whole state: its batch lines replace the ones held, so
     // a list the broker changed (or emptied) never leaves a stale pick list behind.
@@ -438,7 +446,7 @@ std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
       "o.for_item, o.qty, o.status, o.received_qty, o.reason, o.updated_ms, "
       "(SELECT x.payload FROM outbox x WHERE x.seq > (SELECT last_ack FROM link WHERE id = 1) "
       " AND x.kind = 'order' AND x.place = 'order:' || o.id ORDER BY x.seq DESC LIMIT 1) "
-      "FROM orders o WHERE ?1 = 0 OR o.status IN ('created', 'accepted', 'shipped') ORDER BY o.id");
+      "FROM orders o WHERE ?1 = 0 OR o.status IN " + OpenStatusesSql() + " ORDER BY o.id");
   q.Bind(1, static_cast<int64_t>(open_only));
   while (q.Step()) {
     NodeOrder o;
@@ -457,7 +465,10 @@ std::vector<NodeOrder> NodeStore::Orders(bool open_only) {
     o.updated_ms = q.Int(12);
     if (!q.IsNull(13)) {
       wire::Report pending;
-      if (pending.ParseFromString(q.Text(13))) o.pending_step = Summarize(pending);
+      if (pending.ParseFromString(q.Text(13))) {
+        o.pending_step = Summarize(pending);
+        if (pending.has_order_step()) o.pending = FromWire(pending.order_step().step());
+      }
     }
     rows.push_back(std::move(o));
   }

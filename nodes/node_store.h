@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/order_lifecycle.h"
 #include "common/sqlite_db.h"
 #include "ppe.pb.h"
 
@@ -49,7 +50,9 @@ struct Refused {
 struct NodeOrder {
   int64_t id = 0, round = 0, qty = 0, received_qty = 0, updated_ms = 0;
   std::string from_warehouse, from_county, to_site, to_county, item, for_item, status, reason;
-  std::string pending_step;
+  std::string pending_step;               // this node's last step not yet acknowledged, for people
+  std::optional<OrderStep> pending;       // ... and which step it is
+
   std::vector<wire::BatchLine> batches;
 };
 

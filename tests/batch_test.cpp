@@ -615,9 +615,14 @@ TEST_F(BatchStore, RejectAndCancelReleaseTheReservation) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(Lines(again[0]), (P{{early, 100}, {late, 20}}));
   ExpectClean();
-  // A shipped order can be neither rejected nor cancelled, and keeps its lines out.
+  // A shipped order keeps its lines out: a reject that arrives after the shipment is void (and
+  // recorded as a conflict); the coordinator's cancel is refused.
   EXPECT_FALSE(Step(orders[2], wire::SHIP).refused());
-  EXPECT_EQ(Step(orders[2], wire::REJECT, 0, "too late").code, wire::INVALID_STEP);
+  EXPECT_FALSE(Step(orders[2], wire::REJECT, 0, "too late").refused());
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM order_conflicts WHERE order_id = ?1 AND step = 'reject'",
+                                  orders[2]),
+            1);
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM orders WHERE id = ?1 AND status = 'shipped'", orders[2]), 1);
   EXPECT_EQ(Cancel(orders[2]).code, wire::INVALID_STEP);
   EXPECT_EQ(Batch(late).on_hand, 250);
   EXPECT_EQ(Batch(late).reserved, 20);

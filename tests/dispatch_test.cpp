@@ -442,8 +442,128 @@ TEST_F(Dispatch, CoordinatorCancelReleasesTheReservationButAShippedOrderCannotBe
   Record("alpha", {"ship", std::to_string(second)});
   const CommandResult late = cluster_.Ctl({"cancel", std::to_string(second), "--reason", "too late"});
   EXPECT_NE(late.exit_code, 0);
-  EXPECT_TRUE(Contains(late.err, "only an order not yet shipped can be cancelled")) << late.err;
+  EXPECT_TRUE(Contains(late.err, "order 2 is shipped; it can no longer be cancelled")) << late.err;
   EXPECT_EQ(BrokerOrder(second)["status"], "shipped");
+}
+
+// Goods before news, and steps that cross on the way (docs/dispatch.md, "Conflicts"). In each,
+// alpha's daemon is down: its operator's step waits in alpha's outbox while the rest happens.
+class DispatchConflict : public Dispatch {
+ protected:
+  // The one order, held as accepted by both nodes; then alpha's daemon goes down.
+  int64_t OrderWithSourceOffline() {
+    const int64_t id = OneOrder();
+    EXPECT_TRUE(WaitHolds("alpha", id, "accepted"));
+    EXPECT_TRUE(WaitHolds("beta", id, "accepted"));
+    cluster_.KillNode("alpha");
+    return id;
+  }
+  // alpha comes back; its outbox reaches the broker.
+  void SourceBack() {
+    cluster_.StartNode("alpha");
+    ASSERT_TRUE(cluster_.WaitDrained("alpha")) << cluster_.NodeStatus("alpha").dump();
+  }
+  // Both nodes hold the order exactly once, in the broker's status.
+  void ExpectBothNodesHold(int64_t id, const std::string& status) {
+    EXPECT_EQ(BrokerOrder(id)["status"], status);
+    for (const char* node : {"alpha", "beta"}) {
+      EXPECT_TRUE(WaitHolds(node, id, status)) << node << ": " << NodeOrders(node).dump(2);
+      int copies = 0;
+      for (const json& o : NodeOrders(node)) copies += o["id"] == id;
+      EXPECT_EQ(copies, 1) << node;
+    }
+  }
+  void ExpectClean() {
+    const CommandResult check = cluster_.Ctl({"check"});
+    EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  }
+  // The conflict's line, as `status` shows it to the coordinator (empty if none).
+  std::string ConflictAlert(int64_t id) {
+    const json status = cluster_.CtlJson({"status"});  // kept: a loop over a temporary's member dangles
+    for (const json& a : status["alerts"]) {
+      if (a.value("kind", "") == "order_conflict" && Contains(a.value("text", ""), "order " + std::to_string(id))) {
+        return a["text"];
+      }
+    }
+    return "";
+  }
+};
+
+TEST_F(DispatchConflict, AReceiptBeforeTheShippingNewsImpliesTheShipmentAndTheLateShipIsANoOp) {
+  const int64_t id = OrderWithSourceOffline();
+  const std::string order = std::to_string(id);
+  // alpha's operator ships with the network down; the truck reaches the hospital first.
+  const CommandResult ship = cluster_.Node("alpha", {"ship", order});
+  ASSERT_EQ(ship.exit_code, 0) << ship.err;
+  const CommandResult receive = cluster_.Node("beta", {"receive", order});
+  ASSERT_EQ(receive.exit_code, 0) << receive.err;
+  EXPECT_TRUE(Contains(receive.out, "received before the news of its shipping")) << receive.out;
+  ASSERT_TRUE(cluster_.WaitDrained("beta"));
+  // The broker applied the shipment the receipt implies: off alpha's shelf, on b-hosp's.
+  EXPECT_EQ(BrokerOrder(id)["status"], "received");
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 0}, {"reserved", 0}, {"available", 0}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 700}, {"in_transit", 0}}));
+  const json shipped = cluster_.CtlJson({"log", "--status", "shipped"});
+  ASSERT_EQ(shipped.size(), 1u) << shipped.dump(2);
+  EXPECT_EQ(shipped[0]["who"], "beta");
+  EXPECT_EQ(shipped[0]["note"], "implied by its receipt at b-hosp");
+  // The ship alpha recorded arrives late: nothing moves twice, no conflict.
+  SourceBack();
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 0}, {"reserved", 0}, {"available", 0}}));
+  EXPECT_EQ(cluster_.CtlJson({"log", "--status", "shipped"}).size(), 1u);
+  EXPECT_EQ(ConflictAlert(id), "");
+  ExpectBothNodesHold(id, "received");
+  ExpectClean();
+}
+
+TEST_F(DispatchConflict, ARejectThatMeetsAReceiptIsVoidAndRecordedForTheCoordinator) {
+  const int64_t id = OrderWithSourceOffline();
+  const std::string order = std::to_string(id);
+  const CommandResult reject = cluster_.Node("alpha", {"reject", order, "--reason", "no truck"});
+  ASSERT_EQ(reject.exit_code, 0) << reject.err;
+  Record("beta", {"receive", order, "--qty", "600"});
+  SourceBack();
+  // Goods that were received were shipped: the receipt stands, the reject is void, and said.
+  EXPECT_EQ(Pick(BrokerOrder(id), {"status", "received_qty"}), (json{{"status", "received"}, {"received_qty", 600}}));
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 0}, {"reserved", 0}, {"available", 0}}));
+  const std::string alert = ConflictAlert(id);
+  EXPECT_TRUE(Contains(alert, "rejected by alpha (no truck) after it was received: the receipt stands")) << alert;
+  bool logged = false;
+  const json log = cluster_.CtlJson({"log"});
+  for (const json& row : log) {
+    logged = logged || (row["order"] == id && Contains(row["note"].get<std::string>(), "conflict: rejected by alpha"));
+  }
+  EXPECT_TRUE(logged) << log.dump(2);
+  ExpectBothNodesHold(id, "received");
+  ExpectClean();
+}
+
+TEST_F(DispatchConflict, ACancelThatMeetsAShipmentEndsAsShippedAndTheStockLeaves) {
+  const int64_t id = OrderWithSourceOffline();
+  const std::string order = std::to_string(id);
+  ASSERT_EQ(cluster_.Node("alpha", {"ship", order}).exit_code, 0);
+  // The coordinator, who cannot know, cancels: the broker releases the stock.
+  const CommandResult cancel = cluster_.Ctl({"cancel", order, "--reason", "sent elsewhere"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 600}, {"reserved", 0}, {"available", 600}}));
+  // The shipment arrives: the goods left, so the order is shipped after all, and that is said.
+  SourceBack();
+  EXPECT_EQ(BrokerOrder(id)["status"], "shipped");
+  EXPECT_EQ(Stock("alpha-wh"), (json{{"on_hand", 0}, {"reserved", 0}, {"available", 0}}));
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 100}, {"in_transit", 600}}));
+  const std::string alert = ConflictAlert(id);
+  EXPECT_TRUE(Contains(alert, "shipped by alpha after it was cancelled (sent elsewhere): the shipment stands")) << alert;
+  ExpectClean();
+  ASSERT_TRUE(WaitHolds("beta", id, "shipped"));
+  Record("beta", {"receive", order});
+  ExpectBothNodesHold(id, "received");
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 700}, {"in_transit", 0}}));
+  ExpectClean();
+  // A node that knows what happened refuses a step that contradicts it, and records nothing.
+  const CommandResult late = cluster_.Node("alpha", {"reject", order, "--reason", "too late"});
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_TRUE(Contains(late.err, "order " + order + " is received; it can no longer be rejected")) << late.err;
+  EXPECT_EQ(cluster_.NodeStatus("alpha")["outbox_pending"], 0);
 }
 
 TEST_F(Dispatch, LogHasEveryOrderEventAsCsvJsonAndJsonLinesFileAndFiltersByCountyAndStatus) {

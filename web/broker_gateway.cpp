@@ -1,0 +1,169 @@
+#include "web/broker_gateway.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/clock.h"
+
+namespace ppe::web {
+namespace {
+
+// FNV-1a: whether what the pages show changed since the last poll.
+uint64_t Mix(uint64_t h, std::string_view text) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The status without what changes on every poll though nothing happened (the time, the loop's
+// figures, each node's heartbeat).
+std::string StableStatus(nlohmann::json status) {
+  status.erase("at");
+  status.erase("loop");
+  if (status.contains("counties") && status["counties"].is_array()) {
+    for (auto& c : status["counties"]) {
+      if (!c.is_object()) continue;
+      c.erase("last_contact");
+      c.erase("last_contact_ms");
+    }
+  }
+  return status.dump();
+}
+
+}  // namespace
+
+BrokerGateway::BrokerGateway(const ClientConfig& config, const City& city)
+    : config_(config), city_(city), snapshot_(std::make_shared<Snapshot>()) {}
+
+BrokerGateway::~BrokerGateway() { Stop(); }
+
+Status BrokerGateway::Start() {
+  poll_client_ = std::make_unique<BrokerClient>(config_);
+  ask_client_ = std::make_unique<BrokerClient>(config_);
+  PPE_RETURN_IF_ERROR(poll_client_->Connect());
+  PPE_RETURN_IF_ERROR(ask_client_->Connect());
+  thread_ = std::thread([this] { PollLoop(); });
+  return Status::Ok();
+}
+
+void BrokerGateway::Stop() {
+  {
+    std::lock_guard lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const Snapshot> BrokerGateway::Current() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+void BrokerGateway::WaitFirstPoll(int timeout_ms) {
+  std::unique_lock lock(snapshot_mutex_);
+  polled_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                   [this] { return snapshot_->fetched_ms > 0 || !snapshot_->error.empty(); });
+}
+
+void BrokerGateway::PollLoop() {
+  while (!stopping_) {
+    const int64_t started = MonotonicMs();
+    PollOnce();
+    const int64_t wait = std::max<int64_t>(50, kPollMs - (MonotonicMs() - started));
+    std::unique_lock lock(stop_mutex_);
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stopping_.load(); });
+  }
+}
+
+void BrokerGateway::PollOnce() {
+  auto previous = Current();
+  auto next = std::make_shared<Snapshot>();
+  const auto fail = [&](const std::string& why) {
+    auto kept = std::make_shared<Snapshot>(*previous);
+    kept->error = why;
+    {
+      std::lock_guard lock(snapshot_mutex_);
+      snapshot_ = kept;
+    }
+    polled_.notify_all();
+  };
+  auto status = poll_client_->Call("status", nlohmann::json::object(), 5000);
+  if (!status.ok()) return fail(status.status().message());
+  // Demand rows are the largest reply (a province: 50,000 rows): read again only when the ledger
+  // moved, and no more often than the last read took, three times over (a quarter of the broker's
+  // read thread at most).
+  const int64_t events = status->value("events", int64_t{0});
+  const int64_t now = MonotonicMs();
+  const bool demand_due = previous->fetched_ms == 0 || events != previous->status.value("events", int64_t{-1}) ||
+                          now - demand_fetched_ms_ > 30000;
+  if (demand_due && now - demand_fetched_ms_ >= 3 * demand_took_ms_) {
+    const int64_t asked = MonotonicMs();
+    auto text = poll_client_->CallText("demand", nlohmann::json::object(), 15000);
+    if (!text.ok()) return fail(text.status().message());
+    auto rows = ReadDemand(*text);
+    if (!rows.ok()) return fail(rows.status().message());
+    next->demand = std::move(*rows);
+    demand_took_ms_ = MonotonicMs() - asked;
+    demand_fetched_ms_ = MonotonicMs();
+    demand_text_hash_source_ = std::to_string(Mix(14695981039346656037ull, *text));
+  } else {
+    next->demand = previous->demand;
+  }
+  std::vector<OrderFact> in_flight;
+  std::string orders_hash;
+  for (const char* open : {"created", "accepted", "shipped"}) {
+    auto text = poll_client_->CallText("orders", {{"status", open}}, 5000);
+    if (!text.ok()) return fail(text.status().message());
+    auto rows = ReadOrders(*text);
+    if (!rows.ok()) return fail(rows.status().message());
+    for (OrderFact& o : *rows) in_flight.push_back(std::move(o));
+    orders_hash += std::to_string(Mix(14695981039346656037ull, *text));
+  }
+  const int64_t wall = NowMs();
+  next->view = BuildCityView(city_, *status, next->demand, std::move(in_flight), &trend_, wall);
+  trend_.Record(wall, CoverFigures(next->view));
+  uint64_t h = Mix(14695981039346656037ull, StableStatus(*status));
+  h = Mix(h, demand_text_hash_source_);
+  h = Mix(h, orders_hash);
+  // Silence comes with time alone: the connected flags are in the stable status already.
+  next->version = previous->version + (h != last_hash_ || !previous->error.empty() ? 1 : 0);
+  last_hash_ = h;
+  next->status = std::move(*status);
+  next->fetched_ms = wall;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = next;
+  }
+  polled_.notify_all();
+}
+
+Result<std::string> BrokerGateway::Ask(const std::string& command, const nlohmann::json& args, int timeout_ms) {
+  std::lock_guard lock(ask_mutex_);
+  return ask_client_->CallText(command, args, timeout_ms);
+}
+
+Result<nlohmann::json> BrokerGateway::AskJson(const std::string& command, const nlohmann::json& args, int timeout_ms) {
+  auto text = Ask(command, args, timeout_ms);
+  if (!text.ok()) return text.status();
+  nlohmann::json parsed = nlohmann::json::parse(*text, nullptr, false);
+  if (parsed.is_discarded()) return Status::Error("the broker sent unreadable JSON for '" + command + "'");
+  return parsed;
+}
+
+Result<std::string> BrokerGateway::Plan() {
+  std::lock_guard lock(plan_mutex_);
+  const uint64_t version = Current()->version;
+  if (!plan_text_.empty() && version == plan_version_ && MonotonicMs() - plan_ms_ < kPlanReuseMs) return plan_text_;
+  auto text = Ask("allocate", {{"dry_run", true}}, 120000);
+  if (!text.ok()) return text.status();
+  plan_text_ = std::move(*text);
+  plan_ms_ = MonotonicMs();
+  plan_version_ = version;
+  return plan_text_;
+}
+
+}  // namespace ppe::web

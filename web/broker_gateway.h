@@ -1,0 +1,83 @@
+// BrokerGateway: ppe-web's only way to the broker. One thread polls the city (status, demand, open
+// orders) about once a second into an immutable snapshot every page reads, so however many people
+// keep pages open the broker answers one poller; other questions go one at a time on a second
+// connection, and the dry-run plan is reused for a while (a province's plan takes seconds).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/city.h"
+#include "common/deployment.h"
+#include "common/status.h"
+#include "ctl/broker_client.h"
+#include "web/city_view.h"
+#include "web/trend_book.h"
+
+namespace ppe::web {
+
+// The city as last read: pages render from this, never from a half-read state.
+struct Snapshot {
+  uint64_t version = 0;    // grows when anything the pages show changed
+  int64_t fetched_ms = 0;  // 0: never read
+  std::string error;       // why the last poll failed ("" when it did not)
+  nlohmann::json status;   // ppe-ctl status --json
+  std::vector<DemandFact> demand;
+  CityView view;
+};
+
+class BrokerGateway {
+ public:
+  static constexpr int kPollMs = 1000;
+  static constexpr int64_t kPlanReuseMs = 15000;
+
+  // `config` and `city` must outlive the gateway.
+  BrokerGateway(const ClientConfig& config, const City& city);
+  ~BrokerGateway();
+
+  Status Start();  // connects both clients and starts polling
+  void Stop();
+
+  std::shared_ptr<const Snapshot> Current() const;
+  // Waits (bounded) for the first poll to finish, so the first page shows figures.
+  void WaitFirstPoll(int timeout_ms);
+
+  // One request on the on-demand connection (serialized), the reply's JSON text.
+  Result<std::string> Ask(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
+  Result<nlohmann::json> AskJson(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
+  // allocate --dry-run's JSON text, reused for kPlanReuseMs while the city is unchanged.
+  Result<std::string> Plan();
+
+ private:
+  void PollLoop();
+  void PollOnce();
+
+  const ClientConfig& config_;
+  const City& city_;
+  std::unique_ptr<BrokerClient> poll_client_, ask_client_;
+  std::mutex ask_mutex_;
+  mutable std::mutex snapshot_mutex_;
+  std::condition_variable polled_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  TrendBook trend_;
+  uint64_t last_hash_ = 0;
+  int64_t demand_took_ms_ = 0, demand_fetched_ms_ = 0;
+  std::string demand_text_hash_source_;
+  std::mutex plan_mutex_;
+  std::string plan_text_;
+  int64_t plan_ms_ = 0;
+  uint64_t plan_version_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  std::thread thread_;
+};
+
+}  // namespace ppe::web

@@ -1,0 +1,118 @@
+// ppe-web: the coordinators' dashboard: the city at a glance, a county, a site, an order, the
+// dispatch log, the donations report and a dry-run plan, in Chinese first, live, read-only.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "common/city.h"
+#include "web/broker_gateway.h"
+#include "web/http_server.h"
+#include "web/session_login.h"
+#include "web/web_config.h"
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::cerr << "ppe-web: " << message << "\n";
+  return 1;
+}
+
+// A password from the terminal (not echoed) or from the first line of stdin.
+std::string ReadPassword() {
+  const bool tty = isatty(STDIN_FILENO);
+  termios old{};
+  if (tty) {
+    std::cerr << "password: " << std::flush;
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  umask(077);
+  CLI::App app{"ppe-web: the coordinators' dashboard (read-only): open http://127.0.0.1:<broker port + 2>/"};
+  std::string config_path, listen;
+  app.add_option("--config", config_path, "web.yaml, written by 'ppe-ctl init'")->required();
+  app.add_option("--listen", listen, "ADDR:PORT to listen on (default: web.yaml's listen; port 0: any free one)");
+  std::string user_name;
+  auto* user = app.add_subcommand("user", "manage who may log in (the users file named in web.yaml)");
+  auto* user_add = user->add_subcommand("add", "add a user, or set a user's password (read from stdin)");
+  user_add->add_option("NAME", user_name, "the user's name")->required();
+  user->require_subcommand(1);
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = ppe::web::WebConfig::Load(config_path);
+  if (!config.ok()) return Fail(config.status().message());
+  if (app.got_subcommand(user)) {
+    const std::string password = ReadPassword();
+    if (auto s = ppe::web::SetUserPassword(config->users_file, user_name, password); !s.ok()) return Fail(s.message());
+    std::cout << "user '" << user_name << "' may log in (" << config->users_file << ")\n";
+    return 0;
+  }
+  if (!listen.empty()) {
+    auto address = ppe::web::ParseListen(listen);
+    if (!address.ok()) return Fail(address.status().message());
+    config->listen = *address;
+  }
+  auto city = ppe::City::Load(config->client.city);
+  if (!city.ok()) return Fail(city.status().message());
+
+  std::unique_ptr<ppe::web::SessionLogin> login;
+  if (config->NeedsLogin()) {
+    login = std::make_unique<ppe::web::SessionLogin>();
+    if (auto s = login->Load(config->users_file); !s.ok()) return Fail(s.message());
+    if (login->user_count() == 0) {
+      spdlog::warn("every page needs a login, and '{}' names no user: add one with 'ppe-web --config {} user add NAME'",
+                   config->users_file, config_path);
+    }
+  }
+
+  // SIGINT and SIGTERM are taken by one thread of ours, which stops the server in order.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ppe::web::BrokerGateway gateway(config->client, *city);
+  if (auto s = gateway.Start(); !s.ok()) return Fail(s.message());
+  ppe::web::HttpServer server(*config, *city, gateway, login.get());
+  if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
+  gateway.WaitFirstPoll(3000);
+  const std::string host = config->listen.host.find(':') != std::string::npos ? "[" + config->listen.host + "]"
+                                                                              : config->listen.host;
+  std::cout << "ppe-web: " << (config->Tls() ? "https" : "http") << "://" << host << ":" << server.port() << "/ ("
+            << (login ? "login required" : "no login: loopback only") << "; broker " << config->client.endpoint.address
+            << ")" << std::endl;
+  std::thread stopper([&server, stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    server.Stop();
+  });
+  const bool ok = server.Run();
+  if (stopper.joinable()) {
+    pthread_kill(stopper.native_handle(), SIGTERM);  // released by its own sigwait when Run ended otherwise
+    stopper.join();
+  }
+  gateway.Stop();
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,194 @@
+// The city and a county: the map, the county table, alerts, silence, orders in flight.
+#include <set>
+
+#include "web/html.h"
+#include "web/pages.h"
+
+namespace ppe::web {
+namespace {
+
+std::string CoverCell(Lang lang, std::optional<double> cover, const BandEdges& edges) {
+  return "<span class=\"cover " + std::string(BandClass(BandOf(cover, edges))) + "\">" +
+         Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</span>";
+}
+
+std::string ChangeText(Lang lang, std::optional<double> change) {
+  if (!change) return "";
+  if (std::abs(*change) < 0.05) return Esc(Text(lang, Msg::kTrendFlat));
+  return Esc(Format(lang, *change > 0 ? Msg::kTrendUp : Msg::kTrendDown, {Days(std::abs(*change))}));
+}
+
+std::string AlertsList(Lang lang, const City& city, const std::vector<AlertView>& alerts) {
+  if (alerts.empty()) return "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoAlerts)) + "</p>\n";
+  std::string out = "<ul class=\"alerts\">";
+  for (const AlertView& a : alerts) {
+    out += "<li class=\"alert alert-" + Esc(a.kind) + "\"><strong>" + CountyLink(lang, city, a.county) + " · " +
+           Esc(AlertKindName(lang, a.kind)) + "</strong> <span class=\"detail\" lang=\"en\">" + Esc(a.text) +
+           "</span></li>";
+  }
+  return out + "</ul>\n";
+}
+
+std::string OrdersTable(Lang lang, const City& city, const std::vector<OrderFact>& orders) {
+  if (orders.empty()) return "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoInFlight)) + "</p>\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const OrderFact& o : orders) {
+    rows.push_back({OrderLink(o.id), Esc(StatusName(lang, o.status)), Esc(WarehouseName(lang, city, o.from_warehouse)),
+                    SiteLink(lang, city, o.to_site), CountyLink(lang, city, o.to_county),
+                    Esc(ItemName(lang, city, o.item)), Count(o.qty), Esc(Format(lang, Msg::kTierValue, {std::to_string(o.tier)}))});
+  }
+  return Table({std::string(Text(lang, Msg::kColOrder)), std::string(Text(lang, Msg::kColStatus)),
+                std::string(Text(lang, Msg::kColFrom)), std::string(Text(lang, Msg::kColTo)),
+                std::string(Text(lang, Msg::kColCounty)), std::string(Text(lang, Msg::kColItem)),
+                std::string(Text(lang, Msg::kColQty)), std::string(Text(lang, Msg::kColTier))},
+               rows, "orders");
+}
+
+std::string ItemCell(Lang lang, const CountyItemView& f, const BandEdges& edges) {
+  std::string cell = "<span class=\"stock\">" + Count(f.stock) + "</span> | " + CoverCell(lang, f.days_of_cover, edges);
+  const std::string change = ChangeText(lang, f.change);
+  if (!change.empty()) cell += "<br><small class=\"trend\">" + change + "</small>";
+  return cell;
+}
+
+}  // namespace
+
+std::string CityPage(Lang lang, const City& city, const Snapshot& s, const std::string& item, const BandEdges& edges) {
+  const CityView& v = s.view;
+  std::string out = "<h1>" + Esc(Format(lang, Msg::kCityHeading, {city.name()})) + "</h1>\n";
+  // The map, with links choosing the item it is coloured by (no script needed).
+  out += "<section class=\"map-panel\"><h2>" + Esc(Text(lang, Msg::kMapHeading)) + "</h2>\n<p class=\"caption\">" +
+         Esc(Text(lang, Msg::kMapCaption)) + "</p>\n<p class=\"items\">" + Esc(Text(lang, Msg::kMapItem));
+  out += item.empty() ? "<strong>" + Esc(Text(lang, Msg::kMapAllItems)) + "</strong>"
+                      : "<a href=\"/\">" + Esc(Text(lang, Msg::kMapAllItems)) + "</a>";
+  for (const Item& i : city.items()) {
+    const std::string name = Esc(ItemName(lang, city, i.id));
+    out += " · " + (i.id == item ? "<strong>" + name + "</strong>"
+                                 : "<a href=\"/?item=" + UrlEncode(i.id) + "\">" + name + "</a>");
+  }
+  out += "</p>\n" + CityMapSvg(lang, city, v, item, edges) + MapLegend(lang, edges) + "</section>\n";
+
+  // Per county and item: stock and cover, and how the cover changed.
+  std::vector<std::string> headers = {std::string(Text(lang, Msg::kColCounty)), std::string(Text(lang, Msg::kColContact)),
+                                      std::string(Text(lang, Msg::kColTier1Cover))};
+  for (const Item& i : city.items()) headers.push_back(ItemName(lang, city, i.id));
+  std::vector<std::vector<std::string>> rows;
+  for (const CountyView& c : v.counties) {
+    std::vector<std::string> row = {
+        CountyLink(lang, city, c.id),
+        "<span class=\"" + std::string(c.connected ? "online" : "offline") + "\">" +
+            Esc(c.last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c.last_contact) + "</span>",
+        CoverCell(lang, c.tier1_cover, edges)};
+    for (const Item& i : city.items()) {
+      const auto it = c.items.find(i.id);
+      row.push_back(it == c.items.end() ? "-" : ItemCell(lang, it->second, edges));
+    }
+    rows.push_back(std::move(row));
+  }
+  out += "<section><h2>" + Esc(Text(lang, Msg::kCountiesHeading)) + "</h2>\n" + Table(headers, rows, "counties") +
+         "<p class=\"caption\">" + Esc(Text(lang, Msg::kCellNote)) + "</p></section>\n";
+
+  out += "<section class=\"side-by-side\"><div><h2>" + Esc(Text(lang, Msg::kAlertsHeading)) + "</h2>\n" +
+         AlertsList(lang, city, v.alerts) + "</div><div><h2>" + Esc(Text(lang, Msg::kSilentHeading)) + "</h2>\n";
+  if (v.silent.empty()) {
+    out += "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoSilent)) + "</p>\n";
+  } else {
+    out += "<ul class=\"silent\">";
+    for (const std::string& id : v.silent) {
+      std::string last;
+      for (const CountyView& c : v.counties) {
+        if (c.id == id) last = c.last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c.last_contact;
+      }
+      out += "<li>" + CountyLink(lang, city, id) + " <small>" + Esc(Text(lang, Msg::kColContact)) + ": " + Esc(last) +
+             "</small></li>";
+    }
+    out += "</ul>\n";
+  }
+  out += "</div></section>\n<section><h2>" + Esc(Text(lang, Msg::kInFlightHeading)) + " (" +
+         std::to_string(v.in_flight.size()) + ")</h2>\n";
+  // A province has thousands in flight: the newest 200 here, every one in the log and the API.
+  std::vector<OrderFact> newest(v.in_flight.end() - std::min<size_t>(v.in_flight.size(), 200), v.in_flight.end());
+  out += OrdersTable(lang, city, newest) + "</section>\n";
+  return out;
+}
+
+std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std::string& county_id,
+                       const BandEdges& edges) {
+  const CountyView* c = nullptr;
+  for (const CountyView& v : s.view.counties) {
+    if (v.id == county_id) c = &v;
+  }
+  std::string out = "<h1>" + Esc(CountyName(lang, city, county_id)) + "</h1>\n";
+  if (c) {
+    out += "<p class=\"facts\"><span class=\"" + std::string(c->connected ? "online" : "offline") + "\">" +
+           Esc(Text(lang, c->connected ? Msg::kConnected : Msg::kSilent)) + "</span> · " +
+           Esc(Text(lang, Msg::kColContact)) + ": " +
+           Esc(c->last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c->last_contact) + " · " +
+           Esc(Text(lang, Msg::kColTier1Cover)) + ": " + CoverCell(lang, c->tier1_cover, edges) + "</p>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const Item& i : city.items()) {
+      const auto it = c->items.find(i.id);
+      if (it == c->items.end()) continue;
+      const CountyItemView& f = it->second;
+      rows.push_back({Esc(ItemName(lang, city, i.id)), "<span class=\"stock\">" + Count(f.stock) + "</span>",
+                      Count(f.site_on_hand), Count(f.in_transit), Days(f.daily_use),
+                      CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change),
+                      CoverCell(lang, f.tier1_cover, edges)});
+    }
+    out += "<section><h2>" + Esc(Text(lang, Msg::kCountiesHeading)) + "</h2>\n" +
+           Table({std::string(Text(lang, Msg::kColItem)), std::string(Text(lang, Msg::kColStock)),
+                  std::string(Text(lang, Msg::kColOnHand)), std::string(Text(lang, Msg::kColInTransit)),
+                  std::string(Text(lang, Msg::kColDailyUse)), std::string(Text(lang, Msg::kColCover)),
+                  std::string(Text(lang, Msg::kColTier1Cover))},
+                 rows, "county-items") +
+           "</section>\n";
+    std::vector<AlertView> alerts;
+    for (const AlertView& a : s.view.alerts) {
+      if (a.county == county_id) alerts.push_back(a);
+    }
+    out += "<section><h2>" + Esc(Text(lang, Msg::kAlertsHeading)) + "</h2>\n" + AlertsList(lang, city, alerts) + "</section>\n";
+  }
+  std::vector<std::vector<std::string>> sites;
+  for (const DemandFact& d : s.demand) {
+    if (d.county != county_id) continue;
+    std::string flags;
+    if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
+    if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
+    sites.push_back({SiteLink(lang, city, d.site), Esc(Format(lang, Msg::kTierValue, {std::to_string(d.tier)})),
+                     Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Days(d.used_daily_use),
+                     CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), flags});
+  }
+  out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
+  out += sites.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"
+                       : Table({std::string(Text(lang, Msg::kColSite)), std::string(Text(lang, Msg::kColTier)),
+                                std::string(Text(lang, Msg::kColItem)), std::string(Text(lang, Msg::kColOnHand)),
+                                std::string(Text(lang, Msg::kColInTransit)), std::string(Text(lang, Msg::kColDailyUse)),
+                                std::string(Text(lang, Msg::kColCover)), std::string(Text(lang, Msg::kColAsOf)),
+                                std::string(Text(lang, Msg::kColFlags))},
+                               sites, "sites");
+  out += "</section>\n";
+  std::vector<OrderFact> orders;
+  for (const OrderFact& o : s.view.in_flight) {
+    if (o.to_county == county_id || o.from_county == county_id) orders.push_back(o);
+  }
+  out += "<section><h2>" + Esc(Text(lang, Msg::kInFlightHeading)) + "</h2>\n" + OrdersTable(lang, city, orders) + "</section>\n";
+  return out;
+}
+
+nlohmann::json CountyJson(const Snapshot& s, const std::string& county_id) {
+  nlohmann::json county = nullptr;
+  for (const CountyView& v : s.view.counties) {
+    if (v.id == county_id) county = ToJson(v);
+  }
+  nlohmann::json demand = nlohmann::json::array();
+  for (const DemandFact& d : s.demand) {
+    if (d.county == county_id) demand.push_back(ToJson(d));
+  }
+  nlohmann::json orders = nlohmann::json::array();
+  for (const OrderFact& o : s.view.in_flight) {
+    if (o.to_county == county_id || o.from_county == county_id) orders.push_back(ToJson(o));
+  }
+  return {{"county", county}, {"demand", demand}, {"orders_in_flight", orders}};
+}
+
+}  // namespace ppe::web

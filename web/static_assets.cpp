@@ -1,0 +1,91 @@
+#include "web/static_assets.h"
+
+namespace ppe::web {
+
+std::string_view StyleSheet() {
+  return R"css(
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       margin: 0; color: #1d2329; background: #f5f6f8; }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: 1em; padding: .6em 1.2em; background: #8b1a1a; color: #fff; }
+header a { color: #fff; text-decoration: none; padding: .2em .5em; border-radius: 3px; }
+header a.current, header a:hover { background: rgba(255,255,255,.2); }
+header .app { font-weight: bold; font-size: 1.1em; }
+header nav { display: flex; gap: .3em; flex: 1; }
+header .side { font-size: .9em; }
+main { padding: 1em 1.5em; max-width: 1400px; }
+h1 { font-size: 1.5em; margin: .3em 0 .6em; }
+h2 { font-size: 1.15em; margin: 1.2em 0 .5em; }
+section { background: #fff; border-radius: 6px; padding: .4em 1em 1em; margin-bottom: 1em; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.side-by-side { display: grid; grid-template-columns: 2fr 1fr; gap: 1.5em; }
+table { border-collapse: collapse; width: 100%; font-size: .92em; }
+th, td { border-bottom: 1px solid #e3e6ea; padding: .35em .5em; text-align: left; vertical-align: top; }
+th { background: #f0f2f5; font-weight: 600; }
+td small { color: #59636e; }
+.caption, .asof { color: #59636e; font-size: .88em; }
+.empty { color: #59636e; font-style: italic; }
+.notice { background: #fff3cd; border: 1px solid #e0c36a; padding: .6em 1em; border-radius: 4px; }
+.cover { font-weight: 600; padding: 0 .3em; border-radius: 3px; }
+.cover.band-critical { background: #c62828; color: #fff; }
+.cover.band-low { background: #ef6c00; color: #fff; }
+.cover.band-watch { background: #f9d71c; }
+.cover.band-ok { background: #43a047; color: #fff; }
+.online { color: #2e7d32; }
+.offline { color: #c62828; font-weight: 600; }
+.map { width: 100%; max-width: 680px; height: auto; background: #eef3f7; border-radius: 4px; }
+.map polygon { stroke: #fff; stroke-width: 2; }
+.map a:hover polygon { stroke: #1d2329; }
+.map text { font-size: 13px; text-anchor: middle; fill: #1d2329; paint-order: stroke; stroke: rgba(255,255,255,.8); stroke-width: 3px; }
+.map text.figure { font-weight: bold; }
+.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 1em; font-size: .9em; }
+.legend .band-critical .swatch { background: #c62828; } .legend .band-low .swatch { background: #ef6c00; }
+.legend .band-watch .swatch { background: #f9d71c; } .legend .band-ok .swatch { background: #43a047; }
+.legend .band-none .swatch { background: #c9ccd1; }
+.legend .swatch { display: inline-block; width: 1em; height: 1em; margin-right: .3em; vertical-align: middle; border-radius: 2px; }
+.alerts { padding-left: 1.2em; }
+.alerts .detail { color: #59636e; font-size: .9em; }
+.chart { width: 100%; max-width: 720px; height: auto; background: #fff; }
+.chart .grid { stroke: #e3e6ea; }
+.chart .target { stroke: #43a047; stroke-dasharray: 6 4; }
+.chart .tick { font-size: 11px; fill: #59636e; }
+form.filter { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; margin-bottom: 1em; }
+form.login { display: grid; gap: .6em; max-width: 320px; }
+small.ok { color: #2e7d32; } small.bad { color: #c62828; }
+@media (max-width: 800px) { .side-by-side { grid-template-columns: 1fr; } }
+)css";
+}
+
+std::string_view LiveScript() {
+  return R"js(// Keeps an open page current: asks /api/version every 1.5 s; when the city changed, fetches
+// this page again and puts its new <main> in place (no reload: scroll and form stay as they are).
+(function () {
+  'use strict';
+  var main = document.getElementById('live');
+  if (!main || !window.fetch || !window.DOMParser) return;
+  var version = main.getAttribute('data-version');
+  function later() { window.setTimeout(tick, 1500); }
+  function tick() {
+    fetch('/api/version', { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) {
+        if (!v || String(v.version) === version) return null;
+        return fetch(window.location.href, { credentials: 'same-origin', cache: 'no-store' })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (html) {
+            if (!html) return;
+            var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('live');
+            if (!fresh) return;
+            main.innerHTML = fresh.innerHTML;
+            version = fresh.getAttribute('data-version');
+            main.setAttribute('data-version', version);
+            document.body.setAttribute('data-refreshed', String(Date.now()));
+          });
+      })
+      .catch(function () {})
+      .then(later, later);
+  }
+  later();
+})();
+)js";
+}
+
+}  // namespace ppe::web
