@@ -21,13 +21,6 @@
 namespace ppe {
 namespace {
 
-// 300000, 12.5: a daily use as the operator typed it.
-std::string FormatNumber(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.10g", value);
-  return text;
-}
-
 // Bounds one cycle so acknowledgements keep flowing under a flood.
 constexpr int kMaxFramesPerCycle = 4096;
 // ... and by bytes: a cycle that reads a flood of large frames is a long wait for every other
@@ -54,16 +47,11 @@ constexpr int kRefusalsPerKeyPerCycle = 4096;
 // larger ones drop the connection), then stops reading that connection's socket: TCP pushes back
 // on the sender and nothing queued is lost.
 constexpr int kInboundFramesPerConnection = 1000;
-constexpr size_t kDeliveriesPerFrame = 256;
-// Delivery entries in flight to a county beyond its last order ack (about 250 KB).
-constexpr uint64_t kDeliveryWindow = 1024;
-constexpr int64_t kReplayEveryMs = 1000;
-// What libzmq may queue to one connection before it drops (the peer asks again): with frames of
-// at most kDeliveriesPerFrame entries, tens of MB at worst, instead of the default's gigabytes.
+// What libzmq may queue to one connection before it drops (the peer asks again): with delivery
+// frames of at most 256 entries (order_delivery.cpp), tens of MB at worst, instead of the
+// default's gigabytes.
 constexpr int kOutboundFramesPerConnection = 1000;
 constexpr rlim_t kWantedDescriptors = 65536;
-// Deliveries not acknowledged this long after a push are pushed again.
-constexpr int64_t kRedeliverAfterMs = 3000;
 constexpr int64_t kAlertLogEveryMs = 60000;
 // A backup copies this many pages (2 MiB at 4 KiB) per turn of the loop, and the loop does not
 // wait while one is under way: a cycle waits for at most one step, an idle broker copies at disk
@@ -502,163 +490,6 @@ void BrokerServer::HandleMessage(const std::string& routing_id, CycleBudget& bud
          "a " + std::string(RoleName(who->role)) + " key cannot send this message type");
 }
 
-// Hello, heartbeat and order acks: the node is alive here; note what it holds.
-void BrokerServer::HandleNodeContact(const Identity& who, const std::string& routing_id,
-                                     const wire::Envelope& envelope) {
-  EnsureBatch();
-  const int64_t now = NowMs();
-  NodeProgress& p = store_->Progress(who.name, who.county);
-  p.last_contact_ms = now;
-  CountyLink& link = links_[who.county];
-  link.routing_id = routing_id;
-  link.key = who.name;
-  if (envelope.has_order_ack()) {
-    if (Status s = orders_->Acknowledge(who.county, envelope.order_ack().up_to_seq(), now); !s.ok()) {
-      spdlog::error("store failure on an order ack from {}: {}", who.name, s.message());
-      batch_failed_ = true;
-    }
-    to_push_.insert(who.county);  // the window moved: what waited behind it goes now
-    return;
-  }
-  if (envelope.has_hello()) {
-    p.recorded_head = envelope.hello().recorded_head();
-    const uint64_t held = envelope.hello().orders_held();
-    if (Status s = orders_->CatchUpDeliveries(who.county, held); !s.ok()) batch_failed_ = true;
-    if (minute_budgets_->TakeLogLine(who.name, now)) {
-      spdlog::info("node {} connected (holds reports up to {}, broker applied {}; holds orders up to {})",
-                   who.name, p.recorded_head, p.last_seq, held);
-    }
-    const uint64_t oldest = envelope.hello().oldest_held();
-    // Only a range below what the node itself says it recorded can be lost.
-    if (oldest > p.last_seq + 1 && oldest <= p.recorded_head + 1) {
-      // The node no longer holds what this store lacks (it was restored from a copy older than
-      // the node keeps acknowledged reports): say so, and take the stream from what it holds.
-      spdlog::error("reports {} to {} of {} are lost: this store lacks them and the node no longer "
-                    "holds them (docs/operations.md)", p.last_seq + 1, oldest - 1, who.name);
-      if (Status s = store_->RecordLostReports(p, p.last_seq + 1, oldest - 1, now); !s.ok()) batch_failed_ = true;
-      p.last_seq = oldest - 1;
-    }
-    if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
-    // Replay whatever it lacks, a window at a time; a hello flood replays at most once a second
-    // (heartbeats re-push anything stale in any case).
-    if (MonotonicMs() - link.last_replay_ms >= kReplayEveryMs) {
-      link.sent = held;
-      link.last_replay_ms = MonotonicMs();
-      to_push_.insert(who.county);
-    }
-    wire::Envelope welcome;
-    welcome.mutable_welcome()->set_last_applied_seq(p.last_seq);
-    welcome.mutable_welcome()->set_server_time_ms(now);
-    after_commit_.push_back({routing_id, welcome, ""});
-    return;
-  }
-  p.recorded_head = envelope.heartbeat().recorded_head();
-  after_commit_.push_back({routing_id, wire::Envelope(), who.name});
-  // The heartbeat says what the node holds: that is an ack too (one may have been lost), and
-  // anything beyond it that was pushed a while ago, or never to this broker process, is pushed again.
-  const uint64_t held = envelope.heartbeat().orders_held();
-  if (Status s = orders_->CatchUpDeliveries(who.county, held); !s.ok()) batch_failed_ = true;
-  if (Status s = orders_->Acknowledge(who.county, held, now); !s.ok()) batch_failed_ = true;
-  const bool stale = MonotonicMs() - link.last_push_ms > kRedeliverAfterMs;
-  if (orders_->DeliveryHead(who.county) > held && (link.sent <= held || stale)) {
-    link.sent = held;
-    to_push_.insert(who.county);
-  }
-}
-
-void BrokerServer::HandleReports(const Identity& who, const std::string& routing_id,
-                                 const wire::ReportBatch& batch) {
-  EnsureBatch();
-  NodeProgress& progress = store_->Progress(who.name, who.county);
-  const int64_t now = NowMs();
-  progress.last_contact_ms = now;
-  links_[who.county].routing_id = routing_id;
-  links_[who.county].key = who.name;
-  for (const wire::Report& report : batch.reports()) {
-    if (report.seq() <= progress.last_seq) continue;  // a resend: applied already, ack again
-    if (report.seq() != progress.last_seq + 1) {
-      // Reports were lost in flight (a reconnect): ask for the stream again from the gap.
-      wire::Envelope resume;
-      resume.mutable_resume()->set_expected_seq(progress.last_seq + 1);
-      after_commit_.push_back({routing_id, resume, ""});
-      break;
-    }
-    if (Status s = ApplyReport(who, routing_id, report, now); !s.ok()) {
-      spdlog::error("store failure applying report {} of {}: {}", report.seq(), who.name, s.message());
-      batch_failed_ = true;
-      return;
-    }
-    progress.last_seq = report.seq();
-  }
-  after_commit_.push_back({routing_id, wire::Envelope(), who.name});
-}
-
-Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing_id,
-                                 const wire::Report& report, int64_t now) {
-  const ReportOrigin origin{who.name, report.seq(), report.recorded_at_ms(), now, report.confirmed()};
-  Refusal refusal = reader_->Check(who, report);
-  if (!refusal.refused() && report.has_receipt()) refusal = store_->CheckReceipt(report.receipt());
-  if (!refusal.refused()) refusal = store_->CheckCountTime(report, origin);
-  if (!refusal.refused() && !report.confirmed()) refusal = CheckPlausible(report);
-  if (!refusal.refused()) {
-    switch (report.body_case()) {
-      case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
-      case wire::Report::kReceipt: return store_->ApplyReceipt(origin, report.receipt());
-      case wire::Report::kDemand: return store_->ApplyDemand(origin, report.demand());
-      case wire::Report::kOrderStep:
-        refusal = orders_->ApplyStep(who, report.order_step(), origin);
-        if (refusal.code == wire::INTERNAL) return Status::Error(refusal.text);
-        if (!refusal.refused()) return Status::Ok();
-        break;
-      default:
-        refusal = {wire::MALFORMED, "report " + std::to_string(report.seq()) + " has no content"};
-    }
-  }
-  if (minute_budgets_->TakeLogLine(who.name, now)) {
-    spdlog::warn("refused report {} of {}: {}", report.seq(), who.name, EscapeControl(refusal.text));
-  }
-  store_->Progress(who.name, who.county).refused++;
-  wire::Envelope error;
-  error.mutable_report_error()->set_seq(report.seq());
-  error.mutable_report_error()->set_code(refusal.code);
-  error.mutable_report_error()->set_text(refusal.text);
-  after_commit_.push_back({routing_id, error, ""});
-  // Past its minute's budget a key's refusals are only counted (nodes.refused), so a flood of
-  // bad reports cannot fill the disk one row at a time.
-  if (!minute_budgets_->TakeRefusalRow(who.name, now)) return Status::Ok();
-  return store_->RecordRefusal(origin, refusal.code, refusal.text);
-}
-
-// The node asks its operator to confirm a count or on-hand figure over 100x the last one; the
-// broker asks again, so a client that is not ppe-node gains nothing by skipping the question.
-Refusal BrokerServer::CheckPlausible(const wire::Report& report) {
-  std::string place, item;
-  int64_t figure = 0;
-  if (report.has_stock()) {
-    place = report.stock().warehouse(), item = report.stock().item(), figure = report.stock().quantity();
-  } else if (report.has_demand()) {
-    place = report.demand().site(), item = report.demand().item(), figure = report.demand().on_hand();
-  } else {
-    return {};
-  }
-  const std::optional<int64_t> previous = store_->LastFigure(place, item);
-  if (previous && Implausible(*previous, figure)) {
-    return {wire::BAD_QUANTITY, std::to_string(figure) + " for " + place + " " + item +
-                                    " is over 100 times the last figure (" + std::to_string(*previous) +
-                                    ") and the operator did not confirm it; if it is right, record it "
-                                    "again with --confirm"};
-  }
-  if (!report.has_demand()) return {};
-  // The daily use moves the allocation more than any count: the same slip, checked the same way.
-  const std::optional<double> previous_use = store_->LastDailyUse(place, item);
-  if (!previous_use || !ImplausibleDailyUse(*previous_use, report.demand().daily_use())) return {};
-  return {wire::BAD_QUANTITY, "daily use " + FormatNumber(report.demand().daily_use()) + " for " + place +
-                                  " " + item + " is over 10 times the last one (" +
-                                  FormatNumber(*previous_use) +
-                                  ") and the operator did not confirm it; if it is right, record it "
-                                  "again with --confirm"};
-}
-
 void BrokerServer::EnsureBatch() {
   if (in_batch_) return;
   if (Status s = store_->Begin(); !s.ok()) {
@@ -682,15 +513,7 @@ void BrokerServer::FinishCycle() {
       after_commit_.clear();
     }
   }
-  for (Outgoing& out : after_commit_) {
-    if (!out.ack_node.empty()) {
-      const auto it = store_->progress().find(out.ack_node);
-      if (it == store_->progress().end()) continue;
-      out.envelope.mutable_ack()->set_up_to_seq(it->second.last_seq);
-    }
-    Send(out.routing_id, out.envelope);
-  }
-  after_commit_.clear();
+  AcknowledgeCommitted();  // report_intake.cpp: only what this commit made durable
   for (PendingRequest& pending : requests_) {
     if (pending.request.command() == "backup") {
       BeginBackup(pending);  // answered when done, some turns of the loop later
@@ -711,41 +534,6 @@ void BrokerServer::FinishCycle() {
   }
   PublishOrderEvents();
   PushDeliveries();
-}
-
-// After the commits: the counties whose queue grew get their entries, and the dispatch log file
-// and feed catch up with the store's order events (the commits' and any a crash left unwritten).
-void BrokerServer::PublishOrderEvents() {
-  for (const std::string& county : orders_->TakeTouchedCounties()) to_push_.insert(county);
-  if (Status s = dispatch_log_->CatchUp(); !s.ok()) spdlog::error("{}; tried again later", s.message());
-}
-
-void BrokerServer::PushDeliveries() {
-  const int64_t now = MonotonicMs();
-  for (const std::string& county : to_push_) {
-    auto it = links_.find(county);
-    if (it == links_.end() || it->second.routing_id.empty()) continue;  // sent on its next hello
-    CountyLink& link = it->second;
-    if (!ring_->ByName(link.key)) continue;  // revoked: nothing more down its connection
-    // A window past what the node acknowledged: a reader that never reads holds at most this
-    // much of the broker's memory, and the rest follows its acks.
-    const uint64_t limit = orders_->DeliveryAcked(county) + kDeliveryWindow;
-    while (link.sent < limit) {
-      wire::Envelope envelope;
-      const size_t room = std::min<uint64_t>(kDeliveriesPerFrame, limit - link.sent);
-      if (Status s = orders_->Deliveries(county, link.sent, room, envelope.mutable_orders());
-          !s.ok()) {
-        spdlog::error("reading deliveries for {}: {}", county, s.message());
-        break;
-      }
-      const auto& entries = envelope.orders().entries();
-      if (entries.empty()) break;
-      Send(link.routing_id, envelope);
-      link.sent = entries.rbegin()->seq();
-      link.last_push_ms = now;
-    }
-  }
-  to_push_.clear();
 }
 
 void BrokerServer::MaybeAutoAllocate() {

@@ -1,5 +1,7 @@
 // BrokerServer: the broker's one event loop. Each cycle reads what arrived, applies it in one
 // transaction, commits, and only then sends acknowledgements, replies and order deliveries.
+// One class, three files by flow: broker_server.cpp (the loop, budgets, persist-then-acknowledge),
+// report_intake.cpp (reports in and their acks), order_delivery.cpp (order deliveries out).
 #pragma once
 
 #include <atomic>
@@ -92,6 +94,7 @@ class BrokerServer {
                      int64_t now);
   void EnsureBatch();
   void FinishCycle();
+  void AcknowledgeCommitted();
   void PublishOrderEvents();
   void PushDeliveries();
   Status CancelOrdersOutsideCity();
