@@ -7,6 +7,8 @@ packages=(
   libzmq3-dev cppzmq-dev libsqlite3-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev libspdlog-dev libcli11-dev nlohmann-json3-dev liblemon-dev
   libgtest-dev libglpk-dev
+  libcpp-httplib-dev                                          # ppe-web's HTTP server
+  chromium chromium-driver python3-selenium fonts-noto-cjk    # ppe-web's browser test
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/clock.h"
+#include "compat/ppe_previous.pb.h"
 #include "tests/cluster.h"
 #include "tests/raw_client.h"
 
@@ -564,6 +566,110 @@ TEST_F(DispatchConflict, ACancelThatMeetsAShipmentEndsAsShippedAndTheStockLeaves
   EXPECT_NE(late.exit_code, 0);
   EXPECT_TRUE(Contains(late.err, "order " + order + " is received; it can no longer be rejected")) << late.err;
   EXPECT_EQ(cluster_.NodeStatus("alpha")["outbox_pending"], 0);
+}
+
+// A node one release older, byte for byte: gamma speaks the previous release's schema
+// (tests/compat/ppe_previous.proto, which has no OrderStatus enum, no lot or expiry, no as_of).
+class PreviousReleaseNode {
+ public:
+  explicit PreviousReleaseNode(const std::string& config) : raw_(config) {}
+  void Send(const previous::Envelope& envelope) { raw_.SendRaw(envelope.SerializeAsString()); }
+  // The next message of the kind `wanted`, parsed with the old schema; others are kept aside.
+  std::optional<previous::Envelope> Next(previous::Envelope::BodyCase wanted, int timeout_ms = 10000) {
+    const int64_t deadline = MonotonicMs() + timeout_ms;
+    while (MonotonicMs() < deadline) {
+      const std::optional<std::string> bytes = raw_.ReceiveRaw(static_cast<int>(std::max<int64_t>(1, deadline - MonotonicMs())));
+      if (!bytes) continue;
+      previous::Envelope envelope;
+      if (!envelope.ParseFromString(*bytes)) {
+        ADD_FAILURE() << "the previous release cannot parse a message of " << bytes->size() << " bytes";
+        continue;
+      }
+      if (envelope.body_case() == wanted) return envelope;
+      if (envelope.has_orders()) {
+        for (const auto& e : envelope.orders().entries()) orders_[e.order().order_id()] = e;
+      }
+    }
+    return std::nullopt;
+  }
+  // The latest delivery entry held for `order`, waiting for deliveries up to `timeout_ms`.
+  std::optional<previous::OrderDelivery::Entry> Order(uint64_t order, const std::string& status) {
+    const int64_t deadline = MonotonicMs() + 10000;
+    while (MonotonicMs() < deadline) {
+      auto it = orders_.find(order);
+      if (it != orders_.end() && it->second.order().status() == status) return it->second;
+      if (const auto delivery = Next(previous::Envelope::kOrders, 200)) {
+        for (const auto& entry : delivery->orders().entries()) orders_[entry.order().order_id()] = entry;
+      }
+    }
+    return std::nullopt;
+  }
+  bool WaitAck(uint64_t seq) {
+    const int64_t deadline = MonotonicMs() + 10000;
+    while (MonotonicMs() < deadline) {
+      const std::optional<previous::Envelope> ack = Next(previous::Envelope::kAck, 500);
+      if (ack && ack->ack().up_to_seq() >= seq) return true;
+    }
+    return false;
+  }
+
+ private:
+  RawClient raw_;
+  std::map<uint64_t, previous::OrderDelivery::Entry> orders_;
+};
+
+TEST_F(Dispatch, ANodeOneReleaseOlderReportsShipsAndGetsItsOrdersFromThisBroker) {
+  PreviousReleaseNode gamma(cluster_.NodeConfig("gamma"));
+  previous::Envelope hello;
+  hello.mutable_hello()->set_software_version("ppe-node (previous release)");
+  gamma.Send(hello);
+  const std::optional<previous::Envelope> welcome = gamma.Next(previous::Envelope::kWelcome);
+  ASSERT_TRUE(welcome.has_value());
+  EXPECT_EQ(welcome->welcome().last_applied_seq(), 0u);
+
+  // Its count, in the old schema: the broker applies it.
+  previous::Envelope count;
+  previous::Report* r = count.mutable_reports()->add_reports();
+  r->set_seq(1);
+  r->set_recorded_at_ms(NowMs());
+  r->mutable_stock()->set_warehouse("gamma-wh");
+  r->mutable_stock()->set_item("mask.surgical");
+  r->mutable_stock()->set_quantity(600);
+  gamma.Send(count);
+  ASSERT_TRUE(gamma.WaitAck(1));
+  EXPECT_EQ(Stock("gamma-wh"), (json{{"on_hand", 600}, {"reserved", 0}, {"available", 600}}));
+
+  // A round gives beta's hospital gamma's masks: the old node reads the order, status as a word.
+  Record("beta", {"demand", "b-hosp", "mask.surgical", "--on-hand", "100", "--daily-use", "100"});
+  const json orders = Allocate();
+  ASSERT_EQ(orders.size(), 1u) << orders.dump(2);
+  ASSERT_EQ(orders[0]["from_warehouse"], "gamma-wh");
+  const auto id = orders[0]["id"].get<uint64_t>();
+  const std::optional<previous::OrderDelivery::Entry> created = gamma.Order(id, "created");
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->order().qty(), 600);
+  EXPECT_EQ(created->order().to_site(), "b-hosp");
+  previous::Envelope ack;
+  ack.mutable_order_ack()->set_up_to_seq(created->seq());
+  gamma.Send(ack);
+  ASSERT_TRUE(WaitFor([&] { return BrokerOrder(static_cast<int64_t>(id))["status"] == "accepted"; }, 10000));
+
+  // It ships with the old OrderStep; the new node at the destination receives.
+  previous::Envelope ship;
+  previous::Report* step = ship.mutable_reports()->add_reports();
+  step->set_seq(2);
+  step->set_recorded_at_ms(NowMs());
+  step->mutable_order_step()->set_order_id(id);
+  step->mutable_order_step()->set_step(previous::SHIP);
+  gamma.Send(ship);
+  ASSERT_TRUE(gamma.WaitAck(2));
+  EXPECT_TRUE(gamma.Order(id, "shipped").has_value());
+  ASSERT_TRUE(WaitHolds("beta", static_cast<int64_t>(id), "shipped"));
+  Record("beta", {"receive", std::to_string(id)});
+  EXPECT_TRUE(gamma.Order(id, "received").has_value());
+  EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 700}, {"in_transit", 0}}));
+  const CommandResult check = cluster_.Ctl({"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 TEST_F(Dispatch, LogHasEveryOrderEventAsCsvJsonAndJsonLinesFileAndFiltersByCountyAndStatus) {

@@ -49,14 +49,22 @@ void RawClient::Send(const wire::Envelope& envelope) {
 void RawClient::SendRaw(const std::string& bytes) { socket_.send(zmq::buffer(bytes), zmq::send_flags::none); }
 
 std::optional<wire::Envelope> RawClient::Receive(int timeout_ms) {
+  const std::optional<std::string> bytes = ReceiveRaw(timeout_ms);
+  wire::Envelope envelope;
+  if (!bytes || bytes->empty() || !envelope.ParseFromString(*bytes) ||
+      envelope.body_case() == wire::Envelope::BODY_NOT_SET) {
+    return std::nullopt;
+  }
+  return envelope;
+}
+
+std::optional<std::string> RawClient::ReceiveRaw(int timeout_ms) {
   zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
   zmq::poll(items, 1, std::chrono::milliseconds(timeout_ms));
   if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
   zmq::message_t frame;
   if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
-  wire::Envelope envelope;
-  if (!Decode(frame, &envelope).ok()) return std::nullopt;
-  return envelope;
+  return frame.to_string();
 }
 
 bool RawClient::WaitAck(uint64_t seq, std::vector<wire::ReportError>* errors, int timeout_ms) {

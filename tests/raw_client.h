@@ -24,6 +24,8 @@ class RawClient {
   void SendRaw(const std::string& bytes);
   // The next message within timeout_ms, or nullopt.
   std::optional<wire::Envelope> Receive(int timeout_ms = 5000);
+  // ... as the bytes that came, for a client with a schema of its own (tests/compat).
+  std::optional<std::string> ReceiveRaw(int timeout_ms = 5000);
   // Receives until an Ack with up_to_seq >= seq arrives; collects ReportErrors on the way.
   bool WaitAck(uint64_t seq, std::vector<wire::ReportError>* errors, int timeout_ms = 5000);
 

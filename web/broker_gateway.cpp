@@ -72,7 +72,11 @@ void BrokerGateway::WaitFirstPoll(int timeout_ms) {
 void BrokerGateway::PollLoop() {
   while (!stopping_) {
     const int64_t started = MonotonicMs();
-    PollOnce();
+    try {
+      PollOnce();
+    } catch (const std::exception& e) {  // a reply of a shape nobody expected: said, and polled again
+      spdlog::error("polling the broker: {}", e.what());
+    }
     const int64_t wait = std::max<int64_t>(50, kPollMs - (MonotonicMs() - started));
     std::unique_lock lock(stop_mutex_);
     stop_cv_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stopping_.load(); });
@@ -96,9 +100,10 @@ void BrokerGateway::PollOnce() {
   // Demand rows are the largest reply (a province: 50,000 rows): read again only when the ledger
   // moved, and no more often than the last read took, three times over (a quarter of the broker's
   // read thread at most).
-  const int64_t events = status->value("events", int64_t{0});
+  const int64_t events =
+      status->is_object() && status->contains("events") && (*status)["events"].is_number() ? (*status)["events"].get<int64_t>() : 0;
   const int64_t now = MonotonicMs();
-  const bool demand_due = previous->fetched_ms == 0 || events != previous->status.value("events", int64_t{-1}) ||
+  const bool demand_due = previous->fetched_ms == 0 || events != previous_events_ ||
                           now - demand_fetched_ms_ > 30000;
   if (demand_due && now - demand_fetched_ms_ >= 3 * demand_took_ms_) {
     const int64_t asked = MonotonicMs();
@@ -132,6 +137,7 @@ void BrokerGateway::PollOnce() {
   // Silence comes with time alone: the connected flags are in the stable status already.
   next->version = previous->version + (h != last_hash_ || !previous->error.empty() ? 1 : 0);
   last_hash_ = h;
+  previous_events_ = events;
   next->status = std::move(*status);
   next->fetched_ms = wall;
   {

@@ -68,7 +68,7 @@ class BrokerGateway {
   std::shared_ptr<const Snapshot> snapshot_;
   TrendBook trend_;
   uint64_t last_hash_ = 0;
-  int64_t demand_took_ms_ = 0, demand_fetched_ms_ = 0;
+  int64_t demand_took_ms_ = 0, demand_fetched_ms_ = 0, previous_events_ = -1;
   std::string demand_text_hash_source_;
   std::mutex plan_mutex_;
   std::string plan_text_;

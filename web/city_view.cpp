@@ -9,6 +9,22 @@ namespace {
 
 nlohmann::json OrNull(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
+// Fields of the broker's JSON by type, a default when missing or of another type: a reply of an
+// unexpected shape gives an emptier page, never an exception on the polling thread.
+std::string Str(const nlohmann::json& o, const char* key, const std::string& otherwise = "") {
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : otherwise;
+}
+int64_t Int(const nlohmann::json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_number() ? o[key].get<int64_t>() : 0;
+}
+std::optional<double> Num(const nlohmann::json& o, const char* key) {
+  if (o.is_object() && o.contains(key) && o[key].is_number()) return o[key].get<double>();
+  return std::nullopt;
+}
+bool Bool(const nlohmann::json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_boolean() && o[key].get<bool>();
+}
+
 void Lower(std::optional<double>& lowest, std::optional<double> v) {
   if (v && (!lowest || *v < *lowest)) lowest = v;
 }
@@ -93,9 +109,9 @@ nlohmann::json ToJson(const OrderFact& o) {
 CityView BuildCityView(const City& city, const nlohmann::json& status, const std::vector<DemandFact>& demand,
                        std::vector<OrderFact> in_flight, const TrendBook* trend, int64_t now_ms) {
   CityView view;
-  view.city = status.value("city", city.name());
-  view.at = status.value("at", std::string());
-  view.events = status.value("events", int64_t{0});
+  view.city = Str(status, "city", city.name());
+  view.at = Str(status, "at");
+  view.events = Int(status, "events");
   // Tier 1's lowest cover per county and item, from the sites' own rows.
   std::map<std::string, std::map<std::string, std::optional<double>>> tier1;
   for (const DemandFact& d : demand) {
@@ -106,33 +122,31 @@ CityView BuildCityView(const City& city, const nlohmann::json& status, const std
     ++flying[o.to_county];
     if (o.from_county != o.to_county) ++flying[o.from_county];
   }
-  const nlohmann::json counties = status.contains("counties") && status["counties"].is_array()
+  const nlohmann::json counties = status.is_object() && status.contains("counties") && status["counties"].is_array()
                                       ? status["counties"] : nlohmann::json::array();
   for (const nlohmann::json& c : counties) {
     if (!c.is_object()) continue;
     CountyView v;
-    v.id = c.value("county", std::string());
-    v.name = c.value("name", v.id);
+    v.id = Str(c, "county");
+    v.name = Str(c, "name", v.id);
     if (const County* known = city.FindCounty(v.id)) {
       v.on_map = true;
       v.lat = known->lat;
       v.lon = known->lon;
       v.name = known->name;
     }
-    v.connected = c.value("connected", false);
-    v.last_contact = c.value("last_contact", std::string("-"));
-    v.reports_behind = c.value("reports_behind", int64_t{0});
+    v.connected = Bool(c, "connected");
+    v.last_contact = Str(c, "last_contact", "-");
+    v.reports_behind = Int(c, "reports_behind");
     if (c.contains("items") && c["items"].is_object()) {
       for (const auto& [item, f] : c["items"].items()) {
         CountyItemView iv;
-        iv.stock = f.value("stock", int64_t{0});
-        iv.site_on_hand = f.value("site_on_hand", int64_t{0});
-        iv.in_transit = f.value("in_transit", int64_t{0});
-        iv.daily_use = f.value("daily_use", 0.0);
-        if (f.contains("days_of_cover") && f["days_of_cover"].is_number()) iv.days_of_cover = f["days_of_cover"].get<double>();
-        if (f.contains("lowest_site_cover") && f["lowest_site_cover"].is_number()) {
-          iv.lowest_site_cover = f["lowest_site_cover"].get<double>();
-        }
+        iv.stock = Int(f, "stock");
+        iv.site_on_hand = Int(f, "site_on_hand");
+        iv.in_transit = Int(f, "in_transit");
+        iv.daily_use = Num(f, "daily_use").value_or(0);
+        iv.days_of_cover = Num(f, "days_of_cover");
+        iv.lowest_site_cover = Num(f, "lowest_site_cover");
         if (tier1.count(v.id) && tier1[v.id].count(item)) iv.tier1_cover = tier1[v.id][item];
         Lower(v.tier1_cover, iv.tier1_cover);
         if (trend && iv.days_of_cover) {
@@ -152,10 +166,10 @@ CityView BuildCityView(const City& city, const nlohmann::json& status, const std
     if (!v.connected) view.silent.push_back(v.id);
     view.counties.push_back(std::move(v));
   }
-  if (status.contains("alerts") && status["alerts"].is_array()) {
+  if (status.is_object() && status.contains("alerts") && status["alerts"].is_array()) {
     for (const auto& a : status["alerts"]) {
       if (!a.is_object()) continue;
-      view.alerts.push_back({a.value("county", std::string()), a.value("kind", std::string()), a.value("text", std::string())});
+      view.alerts.push_back({Str(a, "county"), Str(a, "kind"), Str(a, "text")});
     }
   }
   std::sort(in_flight.begin(), in_flight.end(), [](const OrderFact& a, const OrderFact& b) { return a.id < b.id; });

@@ -212,7 +212,7 @@ void HttpServer::Routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // httplib's own refusals (a malformed request line, an unknown path) get a page too.
-  s.set_error_handler([=](const httplib::Request& req, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse([=](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // a page of ours
     const Ctx c{LangOf(req), ""};
     const Msg msg = res.status == 404 ? Msg::kErrNotFound : res.status == 405 ? Msg::kErrMethod : Msg::kErrBadRequest;
@@ -222,7 +222,7 @@ void HttpServer::Routes() {
       error_page(req, res, c, res.status, std::string(Text(c.lang, msg)));
     }
     return httplib::Server::HandlerResponse::Handled;
-  });
+  }));
   s.set_exception_handler([=](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
     try {

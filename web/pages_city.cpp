@@ -1,4 +1,6 @@
 // The city and a county: the map, the county table, alerts, silence, orders in flight.
+#include <cmath>
+#include <ctime>
 #include <set>
 
 #include "web/html.h"
@@ -8,14 +10,22 @@ namespace ppe::web {
 namespace {
 
 std::string CoverCell(Lang lang, std::optional<double> cover, const BandEdges& edges) {
+  if (!cover) return "<span class=\"cover band-none\">–</span>";
   return "<span class=\"cover " + std::string(BandClass(BandOf(cover, edges))) + "\">" +
          Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</span>";
 }
 
-std::string ChangeText(Lang lang, std::optional<double> change) {
-  if (!change) return "";
-  if (std::abs(*change) < 0.05) return Esc(Text(lang, Msg::kTrendFlat));
-  return Esc(Format(lang, *change > 0 ? Msg::kTrendUp : Msg::kTrendDown, {Days(std::abs(*change))}));
+// The change since the figure it is compared with, and when that was ("HH:MM", or the date when
+// it was another day).
+std::string ChangeText(Lang lang, std::optional<double> change, int64_t since_ms) {
+  if (!change || since_ms == 0) return "";
+  const std::time_t t = static_cast<std::time_t>(since_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%m-%d %H:%M", &tm);
+  if (std::abs(*change) < 0.05) return Esc(Format(lang, Msg::kTrendFlat, {when}));
+  return Esc(Format(lang, *change > 0 ? Msg::kTrendUp : Msg::kTrendDown, {Days(std::abs(*change)), when}));
 }
 
 std::string AlertsList(Lang lang, const City& city, const std::vector<AlertView>& alerts) {
@@ -44,9 +54,9 @@ std::string OrdersTable(Lang lang, const City& city, const std::vector<OrderFact
                rows, "orders");
 }
 
-std::string ItemCell(Lang lang, const CountyItemView& f, const BandEdges& edges) {
+std::string ItemCell(Lang lang, const CountyItemView& f, const BandEdges& edges, int64_t since_ms) {
   std::string cell = "<span class=\"stock\">" + Count(f.stock) + "</span> | " + CoverCell(lang, f.days_of_cover, edges);
-  const std::string change = ChangeText(lang, f.change);
+  const std::string change = ChangeText(lang, f.change, since_ms);
   if (!change.empty()) cell += "<br><small class=\"trend\">" + change + "</small>";
   return cell;
 }
@@ -81,7 +91,7 @@ std::string CityPage(Lang lang, const City& city, const Snapshot& s, const std::
         CoverCell(lang, c.tier1_cover, edges)};
     for (const Item& i : city.items()) {
       const auto it = c.items.find(i.id);
-      row.push_back(it == c.items.end() ? "-" : ItemCell(lang, it->second, edges));
+      row.push_back(it == c.items.end() ? "-" : ItemCell(lang, it->second, edges, v.trend_since_ms));
     }
     rows.push_back(std::move(row));
   }
@@ -132,7 +142,7 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
       const CountyItemView& f = it->second;
       rows.push_back({Esc(ItemName(lang, city, i.id)), "<span class=\"stock\">" + Count(f.stock) + "</span>",
                       Count(f.site_on_hand), Count(f.in_transit), Days(f.daily_use),
-                      CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change),
+                      CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change, s.view.trend_since_ms),
                       CoverCell(lang, f.tier1_cover, edges)});
     }
     out += "<section><h2>" + Esc(Text(lang, Msg::kCountiesHeading)) + "</h2>\n" +

@@ -78,8 +78,8 @@ std::string CoverChartSvg(Lang lang, const City& city, const nlohmann::json& his
            Esc(Stamp(t)) + "</text>\n";
   }
   out += "<line class=\"target\" x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + pw) + "\" y1=\"" + Num(Y(target_days)) +
-         "\" y2=\"" + Num(Y(target_days)) + "\"/><text class=\"tick\" x=\"" + Num(kLeft + pw + 4) + "\" y=\"" +
-         Num(Y(target_days) + 4) + "\">" + Esc(Format(lang, Msg::kTargetLine, {Num(target_days)})) + "</text>\n";
+         "\" y2=\"" + Num(Y(target_days)) + "\"/><text class=\"tick\" x=\"" + Num(kLeft + 4) + "\" y=\"" +
+         Num(Y(target_days) - 4) + "\">" + Esc(Format(lang, Msg::kTargetLine, {Num(target_days)})) + "</text>\n";
   for (size_t i = 0; i < series.size(); ++i) {
     const Series& s = series[i];
     const char* colour = kColours[i % std::size(kColours)];

@@ -35,6 +35,20 @@ std::vector<Point> ClipNearer(const std::vector<Point>& poly, Point a, Point b) 
   return out;
 }
 
+// The area-weighted centre of a convex polygon; `fallback` for a degenerate one.
+Point Centroid(const std::vector<Point>& poly, Point fallback) {
+  double area = 0, cx = 0, cy = 0;
+  for (size_t i = 0; i < poly.size(); ++i) {
+    const Point p = poly[i], q = poly[(i + 1) % poly.size()];
+    const double cross = p.x * q.y - q.x * p.y;
+    area += cross;
+    cx += (p.x + q.x) * cross;
+    cy += (p.y + q.y) * cross;
+  }
+  if (std::fabs(area) < 1e-6) return fallback;
+  return {cx / (3 * area), cy / (3 * area)};
+}
+
 }  // namespace
 
 CoverBand BandOf(std::optional<double> days, const BandEdges& e) {
@@ -111,17 +125,20 @@ std::string CityMapSvg(Lang lang, const City& city, const CityView& view, const 
     }
     const CoverBand band = BandOf(cover, edges);
     std::string points;
-    for (const Point& p : NearestCell(seats, i, box)) points += Num(p.x) + "," + Num(p.y) + " ";
+    const std::vector<Point> cell = NearestCell(seats, i, box);
+    for (const Point& p : cell) points += Num(p.x) + "," + Num(p.y) + " ";
+    // Names go at the middle of the cell: two seats a few km apart would put them on each other.
+    const Point label = Centroid(cell, seats[i]);
+    const std::string figure = cover ? Format(lang, Msg::kDaysValue, {Days(cover)}) : std::string("–");
     const std::string name = PlaceName(lang, c.name);
     out += "<a href=\"/county/" + UrlEncode(c.id) + "\"><g class=\"county " + BandClass(band) + "\" data-county=\"" +
-           Esc(c.id) + "\" data-cover=\"" + Days(cover) + "\"><title>" + Esc(name) + ": " +
-           Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</title>\n<polygon points=\"" + points +
+           Esc(c.id) + "\" data-cover=\"" + Days(cover) + "\"><title>" + Esc(name) + ": " + Esc(figure) + "</title>\n<polygon points=\"" + points +
            "\" fill=\"" + BandColour(band) + "\"/>\n<circle cx=\"" + Num(seats[i].x) + "\" cy=\"" + Num(seats[i].y) +
            "\" r=\"3\"/>\n";
     if (!many) {
-      out += "<text x=\"" + Num(seats[i].x) + "\" y=\"" + Num(seats[i].y - 8) + "\">" + Esc(name) +
-             "</text>\n<text class=\"figure\" x=\"" + Num(seats[i].x) + "\" y=\"" + Num(seats[i].y + 16) + "\">" +
-             Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</text>\n";
+      out += "<text x=\"" + Num(label.x) + "\" y=\"" + Num(label.y - 4) + "\">" + Esc(name) +
+             "</text>\n<text class=\"figure\" x=\"" + Num(label.x) + "\" y=\"" + Num(label.y + 12) + "\">" +
+             Esc(figure) + "</text>\n";
     }
     out += "</g></a>\n";
   }

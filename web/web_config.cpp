@@ -23,8 +23,8 @@ Result<ListenAddress> ParseListen(const std::string& text) {
   }
   const std::string port = text.substr(colon + 1);
   if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) < 1 || std::stoi(port) > 65535) {
-    return Status::Error("listen address '" + text + "': the port must be 1..65535");
+      std::stoi(port) > 65535) {
+    return Status::Error("listen address '" + text + "': the port must be 0..65535 (0: any free one)");
   }
   a.port = std::stoi(port);
   if (a.host == "*") a.host = "0.0.0.0";
