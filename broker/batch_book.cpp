@@ -1,5 +1,7 @@
 #include "broker/batch_book.h"
 
+#include <algorithm>
+
 #include "common/clock.h"
 
 namespace ppe {
@@ -58,13 +60,18 @@ std::vector<BatchStock> BatchBook::Stocked(const std::string& warehouse, const s
   return batches;
 }
 
-Status BatchBook::Reserve(int64_t order_id, const std::vector<BatchTake>& lines) {
+Status BatchBook::InsertLines(int64_t order_id, const std::vector<BatchTake>& lines) {
   Statement& insert = db_.Prepare("INSERT INTO order_lines (order_id, batch, qty) VALUES (?1, ?2, ?3)");
-  Statement& hold = db_.Prepare("UPDATE batches SET reserved = reserved + ?2 WHERE id = ?1");
   for (const BatchTake& line : lines) {
     PPE_RETURN_IF_ERROR(insert.Reset().Bind(1, order_id).Bind(2, line.batch).Bind(3, line.qty).Run());
-    PPE_RETURN_IF_ERROR(hold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
   }
+  return Status::Ok();
+}
+
+Status BatchBook::Reserve(int64_t order_id, const std::vector<BatchTake>& lines) {
+  PPE_RETURN_IF_ERROR(InsertLines(order_id, lines));
+  Statement& hold = db_.Prepare("UPDATE batches SET reserved = reserved + ?2 WHERE id = ?1");
+  for (const BatchTake& line : lines) PPE_RETURN_IF_ERROR(hold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
   return Status::Ok();
 }
 
@@ -81,33 +88,49 @@ Status BatchBook::Forget(int64_t order_id) {
 
 Status BatchBook::Ship(int64_t event_id, int64_t order_id, const std::string& warehouse, const std::string& item,
                        int64_t qty, const std::string& today) {
-  if (db_.QueryInt("SELECT COUNT(*) FROM order_lines WHERE order_id = ?1", order_id) == 0) {
-    std::vector<BatchStock> batches = Stocked(warehouse, item);
-    std::vector<BatchTake> lines = PickForOrder(batches, qty, today);
-    int64_t picked = 0;
-    for (const BatchTake& line : lines) picked += line.qty;
-    // The books hold less than what left (counted short, or expired stock shipped): the rest is
-    // charged to the last line's batch, or to a batch of the unknown, so every unit has a batch.
-    if (picked < qty) {
-      if (lines.empty()) {
-        int64_t unbooked = 0;
-        PPE_RETURN_IF_ERROR(Create(event_id, warehouse, item, "unbooked", nullptr, 0, 0, &unbooked));
-        lines.push_back({unbooked, 0});
-      }
-      lines.back().qty += qty - picked;
-    }
-    PPE_RETURN_IF_ERROR(Reserve(order_id, lines));
-  }
   Statement& q = db_.Prepare("SELECT batch, qty FROM order_lines WHERE order_id = ?1 ORDER BY id");
   q.Bind(1, order_id);
-  std::vector<BatchTake> lines;
-  while (q.Step()) lines.push_back({q.Int(0), q.Int(1)});
+  std::vector<BatchTake> held;
+  while (q.Step()) held.push_back({q.Int(0), q.Int(1)});
   q.Reset();
   Statement& unhold = db_.Prepare("UPDATE batches SET reserved = reserved - ?2 WHERE id = ?1");
-  for (const BatchTake& line : lines) {
-    PPE_RETURN_IF_ERROR(unhold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
-    PPE_RETURN_IF_ERROR(Move(event_id, line.batch, -line.qty));
+  for (const BatchTake& line : held) PPE_RETURN_IF_ERROR(unhold.Reset().Bind(1, line.batch).Bind(2, line.qty).Run());
+  // What left, by batch. Each line's batch gives what it still holds free of other orders (a count
+  // may have found less than the order held); what it lacks comes from the free stock by the picking
+  // rule; what the books lack altogether is charged to the last line, or to a batch of the unknown,
+  // so every unit that left has a batch and none goes below zero while another has stock.
+  std::vector<BatchStock> batches = Stocked(warehouse, item);
+  std::vector<BatchTake> shipped;
+  auto add = [&shipped](int64_t batch, int64_t n) {
+    const auto same = std::find_if(shipped.begin(), shipped.end(), [&](const BatchTake& t) { return t.batch == batch; });
+    if (same != shipped.end()) {
+      same->qty += n;
+    } else {
+      shipped.push_back({batch, n});
+    }
+  };
+  int64_t lacking = held.empty() ? qty : 0;
+  for (const BatchTake& line : held) {
+    const auto b = std::find_if(batches.begin(), batches.end(), [&](const BatchStock& s) { return s.id == line.batch; });
+    const int64_t take = b == batches.end() ? 0 : std::clamp<int64_t>(b->free(), 0, line.qty);
+    if (take > 0) {
+      b->on_hand -= take;
+      add(line.batch, take);
+    }
+    lacking += line.qty - take;
   }
+  for (const BatchTake& more : PickForOrder(batches, lacking, today)) {
+    add(more.batch, more.qty);
+    lacking -= more.qty;
+  }
+  if (lacking > 0) {
+    int64_t last = !shipped.empty() ? shipped.back().batch : !held.empty() ? held.back().batch : 0;
+    if (last == 0) PPE_RETURN_IF_ERROR(Create(event_id, warehouse, item, "unbooked", nullptr, 0, 0, &last));
+    add(last, lacking);
+  }
+  PPE_RETURN_IF_ERROR(db_.Prepare("DELETE FROM order_lines WHERE order_id = ?1").Bind(1, order_id).Run());
+  PPE_RETURN_IF_ERROR(InsertLines(order_id, shipped));
+  for (const BatchTake& line : shipped) PPE_RETURN_IF_ERROR(Move(event_id, line.batch, -line.qty));
   return Status::Ok();
 }
 

@@ -35,8 +35,10 @@ class BatchBook {
   // A released order whose goods left after all (a conflict): its old lines go, and Ship picks
   // what leaves from the batches on the shelf now.
   Status Forget(int64_t order_id);
-  // Moves the order's lines out of their batches (ledger event `event_id`). An order made before
-  // batches existed has none: it picks them now, from what is free.
+  // Moves what left out of batches (ledger event `event_id`) and makes the order's lines say so:
+  // each line's batch as far as it still holds the stock, the rest picked from free stock (an
+  // order made before batches existed picks all of it now); only what the books lack altogether
+  // takes a batch below zero.
   Status Ship(int64_t event_id, int64_t order_id, const std::string& warehouse, const std::string& item,
               int64_t qty, const std::string& today);
   // `received` units of a shipped order, over its lines by SplitReceived.
@@ -45,6 +47,7 @@ class BatchBook {
   std::vector<wire::BatchLine> Lines(int64_t order_id);
 
  private:
+  Status InsertLines(int64_t order_id, const std::vector<BatchTake>& lines);
   // A batch move in the ledger only; Move also changes the batch's figure.
   Status Record(int64_t event_id, int64_t batch, int64_t delta);
   Status Move(int64_t event_id, int64_t batch, int64_t delta);

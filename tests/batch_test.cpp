@@ -505,6 +505,29 @@ TEST_F(BatchStore, ACountBelowTheBooksTakesTheShortfallFromNamedBatchesByTheRule
   ExpectClean();
 }
 
+TEST_F(BatchStore, AShipmentAfterACountShortOfItsLinesTakesTheRestFromFreeStockNotBelowZero) {
+  const int64_t feb = Receive(100, "Red Cross", "2020-02-20");
+  const int64_t mar = Receive(100, "Overseas", "2020-03-01");
+  const std::vector<int64_t> orders = Round({{Planned(150)}, {}});
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(Lines(orders[0]), (P{{feb, 100}, {mar, 50}}));
+  // Counted 80: the 50 free of mar first, then 70 of what the order holds (feb, earliest).
+  Count(80);
+  EXPECT_EQ(Batch(feb).on_hand, 30);
+  EXPECT_EQ(Batch(mar).on_hand, 50);
+  // A delivery comes in before the order ships: what its lines lack leaves from there.
+  const int64_t apr = Receive(100, "Overseas", "2020-04-01");
+  EXPECT_FALSE(Step(orders[0], wire::SHIP).refused());
+  EXPECT_EQ(Lines(orders[0]), (P{{feb, 30}, {mar, 50}, {apr, 70}}));
+  EXPECT_EQ(Batch(feb).on_hand, 0);
+  EXPECT_EQ(Batch(mar).on_hand, 0);
+  EXPECT_EQ(Batch(apr).on_hand, 30);
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM batches WHERE on_hand < 0"), 0);
+  EXPECT_EQ(StockOf(), 30);
+  ExpectClean();
+  for (const char* donor : {"Red Cross", "Overseas"}) EXPECT_TRUE(TraceOf(donor)["adds_up"].get<bool>()) << donor;
+}
+
 TEST_F(BatchStore, ACountAboveTheBooksMakesASurplusBatch) {
   const int64_t first = Receive(100, "Red Cross", "2020-05-01");
   Count(130);
