@@ -243,6 +243,10 @@ Status BrokerStore::Begin() { return db_->Begin(); }
 Status BrokerStore::Checkpoint() { return db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); }
 
 Status BrokerStore::Commit() {
+  if (Status status = WriteStock(); !status.ok()) {
+    Rollback();
+    return status;
+  }
   Statement& save = db_->Prepare(
       "INSERT INTO nodes (node, county, last_seq, recorded_head, last_contact_ms, refused) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(node) DO UPDATE SET county = ?2, "
@@ -273,6 +277,7 @@ Status BrokerStore::Commit() {
 }
 
 void BrokerStore::Rollback() {
+  stock_.clear();
   db_->Rollback();
   LoadProgress();
 }
@@ -306,19 +311,10 @@ Status BrokerStore::AppendEvent(const ReportOrigin& origin, std::string_view kin
 // taken earlier than it was recorded did not see what moved since: that is added back, so a
 // receipt typed before yesterday's paper count is neither lost nor counted twice.
 Status BrokerStore::ApplyStockCount(const ReportOrigin& origin, const wire::StockCount& count) {
-  Statement& read = db_->Prepare("SELECT on_hand FROM stock WHERE warehouse = ?1 AND item = ?2");
-  read.Bind(1, count.warehouse()).Bind(2, count.item());
-  const int64_t before = read.Step() ? read.Int(0) : 0;
-  PPE_RETURN_IF_ERROR(read.status());
-  read.Reset();
+  const int64_t before = OnHand(count.warehouse(), count.item());
   const int64_t as_of = CountTime(origin, count.as_of_ms());
   const int64_t since = count.as_of_ms() > 0 ? MovedSince(count.warehouse(), count.item(), as_of) : 0;
-  Statement& write = db_->Prepare(
-      "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = ?3, updated_ms = ?4");
-  write.Bind(1, count.warehouse()).Bind(2, count.item()).Bind(3, count.quantity() + since);
-  write.Bind(4, origin.applied_ms);
-  PPE_RETURN_IF_ERROR(write.Run());
+  PPE_RETURN_IF_ERROR(MoveStock(count.warehouse(), count.item(), count.quantity() + since - before, origin.applied_ms));
   PPE_RETURN_IF_ERROR(SetLastFigure(count.warehouse(), count.item(), count.quantity(), as_of));
   nlohmann::json detail = nlohmann::json::object();
   if (origin.confirmed) detail["confirmed"] = true;
@@ -393,10 +389,7 @@ std::optional<double> BrokerStore::LastDailyUse(const std::string& site, const s
 }
 
 Refusal BrokerStore::CheckReceipt(const wire::Receipt& receipt) {
-  Statement& read = db_->Prepare("SELECT on_hand FROM stock WHERE warehouse = ?1 AND item = ?2");
-  read.Bind(1, receipt.warehouse()).Bind(2, receipt.item());
-  const int64_t before = read.Step() ? read.Int(0) : 0;
-  read.Reset();
+  const int64_t before = OnHand(receipt.warehouse(), receipt.item());
   // Both within bounds (the quantity by the validator, kMaxQuantity), so the sum cannot wrap; a
   // negative `before` (stock moved out by orders) is no risk.
   const int64_t qty = receipt.quantity();
@@ -459,12 +452,50 @@ Status BrokerStore::NoteConfirmedFigure() {
   return db_->Prepare("INSERT INTO confirmed_figures (event_id) VALUES (?1)").Bind(1, last_event_id_).Run();
 }
 
+// Inside a transaction the figure changes in memory (stock_) and is written once, at Commit: a
+// cycle's thousands of receipts into a dozen warehouses were as many upserts of the same rows.
 Status BrokerStore::MoveStock(const std::string& warehouse, const std::string& item, int64_t delta,
                               int64_t now_ms) {
+  if (sqlite3_get_autocommit(db_->raw())) {
+    Statement& write = db_->Prepare(
+        "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + ?3, updated_ms = ?4");
+    return write.Bind(1, warehouse).Bind(2, item).Bind(3, delta).Bind(4, now_ms).Run();
+  }
+  PendingStock& figure = Touch(warehouse, item);
+  figure.on_hand += delta;
+  figure.updated_ms = now_ms;
+  figure.moved = true;
+  return Status::Ok();
+}
+
+int64_t BrokerStore::OnHand(const std::string& warehouse, const std::string& item) {
+  if (!sqlite3_get_autocommit(db_->raw())) return Touch(warehouse, item).on_hand;
+  return db_->QueryInt("SELECT on_hand FROM stock WHERE warehouse = ?1 AND item = ?2", warehouse, item);
+}
+
+BrokerStore::PendingStock& BrokerStore::Touch(const std::string& warehouse, const std::string& item) {
+  auto [it, fresh] = stock_.try_emplace({warehouse, item});
+  if (fresh) {
+    Statement& read = db_->Prepare("SELECT on_hand, updated_ms FROM stock WHERE warehouse = ?1 AND item = ?2");
+    read.Bind(1, warehouse).Bind(2, item);
+    if (read.Step()) it->second = {read.Int(0), read.Int(1), false};
+    read.Reset();
+  }
+  return it->second;
+}
+
+Status BrokerStore::WriteStock() {
   Statement& write = db_->Prepare(
       "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES (?1, ?2, ?3, ?4) "
-      "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + ?3, updated_ms = ?4");
-  return write.Bind(1, warehouse).Bind(2, item).Bind(3, delta).Bind(4, now_ms).Run();
+      "ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = ?3, updated_ms = ?4");
+  for (const auto& [place, figure] : stock_) {
+    if (!figure.moved) continue;
+    PPE_RETURN_IF_ERROR(
+        write.Reset().Bind(1, place.first).Bind(2, place.second).Bind(3, figure.on_hand).Bind(4, figure.updated_ms).Run());
+  }
+  stock_.clear();
+  return Status::Ok();
 }
 
 Status BrokerStore::LandAtSite(const std::string& site, const std::string& item, int64_t qty,

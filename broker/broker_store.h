@@ -125,6 +125,15 @@ class BrokerStore {
   Status SetLastFigure(const std::string& place, const std::string& item, int64_t quantity, int64_t as_of_ms);
   // The event just appended is a figure its operator confirmed past the 100x guard (for alerts).
   Status NoteConfirmedFigure();
+  // A warehouse's figure as this transaction has it (in stock_), or as stored outside one.
+  int64_t OnHand(const std::string& warehouse, const std::string& item);
+  struct PendingStock {
+    int64_t on_hand = 0;
+    int64_t updated_ms = 0;
+    bool moved = false;  // only read (a refused receipt's check): nothing to write
+  };
+  PendingStock& Touch(const std::string& warehouse, const std::string& item);
+  Status WriteStock();  // at Commit, before the COMMIT
   // When a count was taken: its as_of, else when recorded; never after the broker applied it.
   static int64_t CountTime(const ReportOrigin& origin, int64_t as_of_ms);
   // What receipts, shipments and landings recorded after `since_ms` moved at `place`.
@@ -136,6 +145,9 @@ class BrokerStore {
   int64_t last_event_id_ = 0;
   std::map<std::string, NodeProgress> progress_;
   std::map<std::string, bool> touched_;
+  // The figures this transaction changed, written at Commit and dropped at Rollback; only the
+  // loop's thread writes stock, so no other connection needs them before the commit.
+  std::map<std::pair<std::string, std::string>, PendingStock> stock_;
   std::function<void()> after_commit_;
 };
 
