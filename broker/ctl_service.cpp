@@ -241,12 +241,65 @@ Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const
   return answer;
 }
 
+namespace {
+
+wire::Reply Answer(const nlohmann::json& result) {
+  wire::Reply reply;
+  reply.set_ok(true);
+  reply.set_json(result.dump());
+  return reply;
+}
+
+wire::Reply Answer(Result<nlohmann::json> result, wire::ErrorCode code) {
+  return result.ok() ? Answer(*result) : ErrorReply(code, result.status().message());
+}
+
+std::string Text(const nlohmann::json& args, const char* key) {
+  return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : std::string();
+}
+
+int64_t Number(const nlohmann::json& args, const char* key) {
+  return args.contains(key) && args[key].is_number_integer() ? args[key].get<int64_t>() : int64_t{0};
+}
+
+wire::Reply NeedCoordinator(const Identity& who, const char* what) {
+  return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot " + what);
+}
+
+}  // namespace
+
+// The one table of ppe-ctl's commands: the name on the wire, whether it only reads (the read
+// service may answer it on its own thread), and what runs it. docs/protocol.md lists them.
+const std::vector<CtlService::Command>& CtlService::Commands() {
+  static const std::vector<Command> kCommands = {
+      {"status", true, &CtlService::RunStatus},
+      {"stock", true, &CtlService::RunStock},
+      {"demand", true, &CtlService::RunDemand},
+      {"sites", true, &CtlService::RunSites},
+      {"orders", true, &CtlService::RunOrders},
+      {"log", true, &CtlService::RunLog},
+      {"explain", true, &CtlService::RunExplain},
+      {"check", true, &CtlService::RunCheck},
+      {"trace", true, &CtlService::RunTrace},
+      {"donations", true, &CtlService::RunDonations},
+      {"site_history", true, &CtlService::RunSiteHistory},
+      {"allocate", false, &CtlService::RunAllocate},  // its dry run only reads: see ReadsOnly
+      {"cancel", false, &CtlService::RunCancel},
+  };
+  return kCommands;
+}
+
+const CtlService::Command* CtlService::Find(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (name == c.name) return &c;
+  }
+  return nullptr;
+}
+
 bool CtlService::ReadsOnly(const std::string& command, const nlohmann::json& args) {
-  static const std::set<std::string> kReads = {"status", "stock", "demand", "sites", "orders", "log",
-                                               "explain", "check", "trace", "donations",
-                                               "site_history"};
   if (command == "allocate") return DryRun(args);
-  return kReads.count(command) > 0;
+  const Command* c = Find(command);
+  return c && c->reads_only;
 }
 
 wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request) {
@@ -260,93 +313,86 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
     return ErrorReply(wire::MALFORMED, "request arguments are not valid JSON");
   }
   if (!args.is_object()) return ErrorReply(wire::MALFORMED, "request arguments must be a JSON object");
-  auto text = [&args](const char* key) {
-    return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : std::string();
-  };
-  auto number = [&args](const char* key) {
-    return args.contains(key) && args[key].is_number_integer() ? args[key].get<int64_t>() : int64_t{0};
-  };
-  OrderFilter filter;
-  filter.county = text("county");
-  filter.site = text("site");
-  filter.item = text("item");
-  filter.status = text("status");
-  filter.since_ms = number("since_ms");
-  filter.until_ms = number("until_ms");
+  const Command* command = Find(request.command());
+  if (!command) return ErrorReply(wire::UNKNOWN_COMMAND, "unknown command '" + request.command() + "'");
+  return (this->*command->run)(who, args);
+}
 
-  nlohmann::json result;
-  const std::string& command = request.command();
-  if (command == "allocate") {
-    if (DryRun(args)) {  // the broker hands these to the read service
-      return ErrorReply(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
-    }
-    if (who.role != Role::kCoordinator) {
-      return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) +
-                                         " key cannot run an allocation round (--dry-run previews it)");
-    }
-    auto plan = Allocate(who.name);
-    if (!plan.ok()) return ErrorReply(wire::INTERNAL, plan.status().message());
-    result = std::move(*plan);
-  } else if (command == "orders") {
-    result = orders_.Orders(filter);
-  } else if (command == "log") {
-    result = orders_.Log(filter);
-  } else if (command == "explain" && args.contains("site")) {
-    auto answer = ExplainSite(text("site"), text("item"));
-    if (!answer.ok()) {
-      return ErrorReply(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, answer.status().message());
-    }
-    result = std::move(*answer);
-  } else if (command == "explain") {
-    result = orders_.Explain(number("order"));
-    if (result.is_null()) return ErrorReply(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(number("order")));
-  } else if (command == "cancel") {
-    if (who.role != Role::kCoordinator) {
-      return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot cancel orders");
-    }
-    if (::ppe::Status s = store_.Begin(); !s.ok()) return ErrorReply(wire::INTERNAL, s.message());
-    const Refusal refusal = orders_.Cancel(who, number("order"), text("reason"), NowMs());
-    ::ppe::Status s = refusal.refused() ? ::ppe::Status::Error(refusal.text) : store_.Commit();
-    if (!s.ok()) {
-      store_.Rollback();
-      orders_.DiscardEvents();
-      return ErrorReply(refusal.refused() ? refusal.code : wire::INTERNAL, s.message());
-    }
-    result = orders_.Explain(number("order"));
-  } else if (command == "check") {
-    result = CheckLedger(store_.db());
-  } else if (command == "sites") {
-    result = Sites();
-  } else if (command == "stock" && Flag(args, "batches")) {
-    result = BatchRows();
-  } else if (command == "stock") {
-    result = StockRows();
-  } else if (command == "trace") {
-    const std::string donor = text("donor"), batch = text("batch"), reference = text("reference");
-    if (!donor.empty() + !batch.empty() + !reference.empty() != 1) {
-      return ErrorReply(wire::MALFORMED, "trace takes one of --donor NAME, --batch ID or --reference REF");
-    }
-    result = ::ppe::Trace(store_.db(), city_, !donor.empty() ? TraceBy::kDonor : !batch.empty() ? TraceBy::kBatch : TraceBy::kReference,
-                          !donor.empty() ? donor : !batch.empty() ? batch : reference);
-  } else if (command == "site_history") {
-    auto history = SiteHistory(store_.db(), city_, text("site"), text("item"), NowMs());
-    if (!history.ok()) {
-      return ErrorReply(city_.FindSite(text("site")) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE, history.status().message());
-    }
-    result = std::move(*history);
-  } else if (command == "donations") {
-    result = DonationsReport(store_.db(), city_, NowMs());
-  } else if (command == "demand") {
-    result = DemandRows();
-  } else if (command == "status") {
-    result = Status();
-  } else {
-    return ErrorReply(wire::UNKNOWN_COMMAND, "unknown command '" + command + "'");
+OrderFilter CtlService::FilterOf(const nlohmann::json& args) {
+  OrderFilter filter;
+  filter.county = Text(args, "county");
+  filter.site = Text(args, "site");
+  filter.item = Text(args, "item");
+  filter.status = Text(args, "status");
+  filter.since_ms = Number(args, "since_ms");
+  filter.until_ms = Number(args, "until_ms");
+  return filter;
+}
+
+wire::Reply CtlService::RunStatus(const Identity&, const nlohmann::json&) { return Answer(Status()); }
+wire::Reply CtlService::RunDemand(const Identity&, const nlohmann::json&) { return Answer(DemandRows()); }
+wire::Reply CtlService::RunSites(const Identity&, const nlohmann::json&) { return Answer(Sites()); }
+wire::Reply CtlService::RunCheck(const Identity&, const nlohmann::json&) { return Answer(CheckLedger(store_.db())); }
+wire::Reply CtlService::RunOrders(const Identity&, const nlohmann::json& args) {
+  return Answer(orders_.Orders(FilterOf(args)));
+}
+wire::Reply CtlService::RunLog(const Identity&, const nlohmann::json& args) { return Answer(orders_.Log(FilterOf(args))); }
+wire::Reply CtlService::RunDonations(const Identity&, const nlohmann::json&) {
+  return Answer(DonationsReport(store_.db(), city_, NowMs()));
+}
+
+wire::Reply CtlService::RunStock(const Identity&, const nlohmann::json& args) {
+  return Answer(Flag(args, "batches") ? BatchRows() : StockRows());
+}
+
+wire::Reply CtlService::RunExplain(const Identity&, const nlohmann::json& args) {
+  if (args.contains("site")) {
+    const std::string site = Text(args, "site");
+    return Answer(ExplainSite(site, Text(args, "item")), city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
   }
-  wire::Reply reply;
-  reply.set_ok(true);
-  reply.set_json(result.dump());
-  return reply;
+  const int64_t order = Number(args, "order");
+  nlohmann::json result = orders_.Explain(order);
+  if (result.is_null()) return ErrorReply(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(order));
+  return Answer(result);
+}
+
+wire::Reply CtlService::RunTrace(const Identity&, const nlohmann::json& args) {
+  const std::string donor = Text(args, "donor"), batch = Text(args, "batch"), reference = Text(args, "reference");
+  if (!donor.empty() + !batch.empty() + !reference.empty() != 1) {
+    return ErrorReply(wire::MALFORMED, "trace takes one of --donor NAME, --batch ID or --reference REF");
+  }
+  const TraceBy by = !donor.empty() ? TraceBy::kDonor : !batch.empty() ? TraceBy::kBatch : TraceBy::kReference;
+  return Answer(::ppe::Trace(store_.db(), city_, by, !donor.empty() ? donor : !batch.empty() ? batch : reference));
+}
+
+wire::Reply CtlService::RunSiteHistory(const Identity&, const nlohmann::json& args) {
+  const std::string site = Text(args, "site");
+  return Answer(SiteHistory(store_.db(), city_, site, Text(args, "item"), NowMs()),
+                city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
+}
+
+wire::Reply CtlService::RunAllocate(const Identity& who, const nlohmann::json& args) {
+  if (DryRun(args)) {  // the broker hands these to the read service
+    return ErrorReply(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
+  }
+  if (who.role != Role::kCoordinator) {
+    return NeedCoordinator(who, "run an allocation round (--dry-run previews it)");
+  }
+  return Answer(Allocate(who.name), wire::INTERNAL);
+}
+
+wire::Reply CtlService::RunCancel(const Identity& who, const nlohmann::json& args) {
+  if (who.role != Role::kCoordinator) return NeedCoordinator(who, "cancel orders");
+  const int64_t order = Number(args, "order");
+  if (::ppe::Status s = store_.Begin(); !s.ok()) return ErrorReply(wire::INTERNAL, s.message());
+  const Refusal refusal = orders_.Cancel(who, order, Text(args, "reason"), NowMs());
+  ::ppe::Status s = refusal.refused() ? ::ppe::Status::Error(refusal.text) : store_.Commit();
+  if (!s.ok()) {
+    store_.Rollback();
+    orders_.DiscardEvents();
+    return ErrorReply(refusal.refused() ? refusal.code : wire::INTERNAL, s.message());
+  }
+  return Answer(orders_.Explain(order));
 }
 
 }  // namespace ppe

@@ -1,11 +1,12 @@
-// CtlService: answers ppe-ctl requests (status, stock, demand, sites, allocate, orders, log,
-// explain, cancel, check) as JSON with the spec's field names, and enforces each command's role.
+// CtlService: answers ppe-ctl requests, from one table of commands (ctl_service.cpp), as JSON
+// with the spec's field names, and enforces each command's role.
 // The broker's loop runs the commands that write; one more instance, over a reading connection,
 // runs the read-only ones and dry-run plans on the read service's thread (read_service.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "broker/broker_store.h"
 #include "broker/order_book.h"
@@ -45,6 +46,29 @@ class CtlService {
   static bool ReadsOnly(const std::string& command, const nlohmann::json& args);
 
  private:
+  // One command of ppe-ctl: its name on the wire, whether it only reads, and what runs it.
+  struct Command {
+    const char* name;
+    bool reads_only;
+    wire::Reply (CtlService::*run)(const Identity& who, const nlohmann::json& args);
+  };
+  static const std::vector<Command>& Commands();
+  static const Command* Find(const std::string& name);
+  static OrderFilter FilterOf(const nlohmann::json& args);
+  wire::Reply RunStatus(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunStock(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunDemand(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunSites(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunOrders(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunLog(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunExplain(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunCheck(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunTrace(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunDonations(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunSiteHistory(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunAllocate(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunCancel(const Identity& who, const nlohmann::json& args);
+
   nlohmann::json Sites() const;
   nlohmann::json StockRows();
   nlohmann::json BatchRows();
