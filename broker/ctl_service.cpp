@@ -12,6 +12,7 @@
 #include "broker/site_account.h"
 #include "broker/site_history.h"
 #include "broker/ledger_check.h"
+#include "common/city_writer.h"
 #include "common/clock.h"
 
 namespace ppe {
@@ -283,6 +284,7 @@ const std::vector<CtlService::Command>& CtlService::Commands() {
       {"trace", true, &CtlService::RunTrace},
       {"donations", true, &CtlService::RunDonations},
       {"site_history", true, &CtlService::RunSiteHistory},
+      {"catalogue", true, &CtlService::RunCatalogue},
       {"allocate", false, &CtlService::RunAllocate},  // its dry run only reads: see ReadsOnly
       {"cancel", false, &CtlService::RunCancel},
   };
@@ -369,6 +371,31 @@ wire::Reply CtlService::RunSiteHistory(const Identity&, const nlohmann::json& ar
   const std::string site = Text(args, "site");
   return Answer(SiteHistory(store_.db(), city_, site, Text(args, "item"), NowMs()),
                 city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
+}
+
+// The catalogue the broker runs with: its parts as JSON, and `yaml`, a city file `init` accepts.
+wire::Reply CtlService::RunCatalogue(const Identity&, const nlohmann::json&) {
+  nlohmann::json items = nlohmann::json::array(), counties = nlohmann::json::array(),
+                 warehouses = nlohmann::json::array(), tiers = nlohmann::json::object();
+  for (const Item& i : city_.items()) {
+    items.push_back({{"id", i.id}, {"name", i.name}, {"unit", i.unit}, {"lot", i.lot},
+                     {"substitutes_for", i.substitutes_for}, {"per_head_daily", i.per_head_daily}});
+  }
+  for (const auto& [tier, kinds] : city_.tiers()) tiers[std::to_string(tier)] = kinds;
+  for (const County& c : city_.counties()) {
+    counties.push_back({{"id", c.id}, {"name", c.name}, {"location", {c.lat, c.lon}}});
+  }
+  for (const Warehouse& w : city_.warehouses()) {
+    warehouses.push_back({{"id", w.id}, {"county", w.county}, {"name", w.name}});
+  }
+  const Policy& p = city_.policy();
+  const nlohmann::json policy = {{"target_days", p.target_days},         {"min_order_days", p.min_order_days},
+                                 {"road_factor", p.road_factor},         {"use_ceiling", p.use_ceiling},
+                                 {"observed_margin", p.observed_margin}, {"stale_after_days", p.stale_after_days},
+                                 {"reserve_warehouse", p.reserve_warehouse}, {"release_to_tiers", p.release_to_tiers}};
+  return Answer({{"city", city_.name()}, {"items", items},           {"tiers", tiers},
+                 {"policy", policy},     {"counties", counties},     {"warehouses", warehouses},
+                 {"sites", Sites()},     {"yaml", CityYaml(city_)}});
 }
 
 wire::Reply CtlService::RunAllocate(const Identity& who, const nlohmann::json& args) {

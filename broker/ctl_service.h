@@ -66,6 +66,7 @@ class CtlService {
   wire::Reply RunTrace(const Identity& who, const nlohmann::json& args);
   wire::Reply RunDonations(const Identity& who, const nlohmann::json& args);
   wire::Reply RunSiteHistory(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunCatalogue(const Identity& who, const nlohmann::json& args);
   wire::Reply RunAllocate(const Identity& who, const nlohmann::json& args);
   wire::Reply RunCancel(const Identity& who, const nlohmann::json& args);
 

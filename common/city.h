@@ -87,6 +87,7 @@ class City {
   // Location of the city itself (the reserve): the file's `location`, else the counties' centroid.
   double city_lat() const { return city_lat_; }
   double city_lon() const { return city_lon_; }
+  bool has_location() const { return has_location_; }  // the file gave the city's own location
 
   // Builds a city from parts already in memory (generators, tests); validates like Parse.
   static Result<City> Build(std::string name, std::vector<Item> items,

@@ -274,6 +274,11 @@ int main(int argc, char** argv) {
     list->add_flag("--csv", out.csv, "print CSV");
   }
 
+  bool as_yaml = false;
+  auto* catalogue = app.add_subcommand("catalogue", "the catalogue the broker runs with: items, tiers, policy, places");
+  catalogue->add_flag("--yaml", as_yaml, "print it as a city file (ppe-ctl init --city accepts it)");
+  catalogue->add_flag("--json", out.json, "print JSON");
+
   bool batches = false;
   stock->add_flag("--batches", batches, "one row per batch: source, donor, reference, lot, expiry, what is left");
   std::string trace_donor, trace_batch, trace_reference;
@@ -453,6 +458,16 @@ int main(int argc, char** argv) {
                 << ppe::CellText((*result)["seconds"]) << " s\n";
     }
     return 0;
+  }
+  if (command == "catalogue") {
+    if (as_yaml) return (std::cout << (*result)["yaml"].get<std::string>(), 0);
+    if (out.json) return (std::cout << result->dump(2) << "\n", 0);
+    const nlohmann::json& c = *result;
+    std::cout << "city " << c["city"].get<std::string>() << ": " << c["items"].size() << " items, " << c["counties"].size()
+              << " counties, " << c["warehouses"].size() << " warehouses, " << c["sites"].size()
+              << " sites (--yaml writes it as a city file)\n";
+    return PrintRows(c["sites"], {{"id", ""}, {"county", ""}, {"name", ""}, {"kind", ""}, {"tier", ""},
+                                  {"headcount", ""}}, out);
   }
   if (command == "stock" && batches) {
     return PrintRows(*result, {{"batch", ""}, {"warehouse", ""}, {"item", ""}, {"origin", ""}, {"source", ""},

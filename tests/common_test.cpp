@@ -10,9 +10,11 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "common/certificate.h"
 #include "common/city.h"
+#include "common/city_writer.h"
 #include "common/deployment.h"
 #include "common/report_validator.h"
 #include "common/sqlite_db.h"
@@ -121,6 +123,77 @@ TEST(City, ParsesEntitiesAndFindsThemById) {
   EXPECT_EQ(city.FindCounty("city"), nullptr);
   EXPECT_EQ(city.FindSite("sanyuan-wh"), nullptr);
   EXPECT_EQ(city.FindWarehouse("sm-first-hospital"), nullptr);
+}
+
+// Every field of two cities, for the writer's round trip.
+void ExpectSameCity(const City& a, const City& b) {
+  EXPECT_EQ(a.name(), b.name());
+  EXPECT_EQ(a.has_location(), b.has_location());
+  EXPECT_DOUBLE_EQ(a.city_lat(), b.city_lat());
+  EXPECT_DOUBLE_EQ(a.city_lon(), b.city_lon());
+  EXPECT_EQ(a.tiers(), b.tiers());
+  ASSERT_EQ(a.items().size(), b.items().size());
+  for (size_t i = 0; i < a.items().size(); ++i) {
+    const Item &x = a.items()[i], &y = b.items()[i];
+    EXPECT_EQ(std::tie(x.id, x.name, x.unit, x.lot, x.substitutes_for, x.per_head_daily),
+              std::tie(y.id, y.name, y.unit, y.lot, y.substitutes_for, y.per_head_daily));
+  }
+  const Policy &p = a.policy(), &q = b.policy();
+  EXPECT_EQ(std::tie(p.target_days, p.min_order_days, p.road_factor, p.reserve_warehouse, p.release_to_tiers,
+                     p.use_ceiling, p.observed_margin, p.stale_after_days),
+            std::tie(q.target_days, q.min_order_days, q.road_factor, q.reserve_warehouse, q.release_to_tiers,
+                     q.use_ceiling, q.observed_margin, q.stale_after_days));
+  ASSERT_EQ(a.counties().size(), b.counties().size());
+  for (size_t i = 0; i < a.counties().size(); ++i) {
+    const County &x = a.counties()[i], &y = b.counties()[i];
+    EXPECT_EQ(std::tie(x.id, x.name, x.lat, x.lon), std::tie(y.id, y.name, y.lat, y.lon));
+  }
+  ASSERT_EQ(a.warehouses().size(), b.warehouses().size());
+  for (size_t i = 0; i < a.warehouses().size(); ++i) {
+    const Warehouse &x = a.warehouses()[i], &y = b.warehouses()[i];
+    EXPECT_EQ(std::tie(x.id, x.county, x.name), std::tie(y.id, y.county, y.name));
+  }
+  ASSERT_EQ(a.sites().size(), b.sites().size());
+  for (size_t i = 0; i < a.sites().size(); ++i) {
+    const Site &x = a.sites()[i], &y = b.sites()[i];
+    EXPECT_EQ(std::tie(x.id, x.county, x.name, x.kind, x.headcount, x.tier),
+              std::tie(y.id, y.county, y.name, y.kind, y.headcount, y.tier));
+  }
+}
+
+TEST(CityWriter, SanmingWrittenAndReadBackIsTheSameCityAndWritesTheSameText) {
+  auto sanming = City::Load(std::string(PPE_SOURCE_DIR) + "/config/sanming.yaml");
+  ASSERT_TRUE(sanming.ok()) << sanming.status().message();
+  const std::string yaml = CityYaml(*sanming);
+  auto back = City::Parse(yaml, "written");
+  ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << yaml;
+  ExpectSameCity(*sanming, *back);
+  EXPECT_EQ(CityYaml(*back), yaml);
+  // Bilingual names survive as they were (UTF-8, quoted where YAML needs it).
+  EXPECT_NE(yaml.find(sanming->sites().front().name), std::string::npos);
+}
+
+TEST(CityWriter, ATierOverrideAQuoteAndAColonInANameSurvive) {
+  auto city = City::Parse(R"(city: "x: y"
+items:
+  - {id: mask, name: "Mask, 'surgical': 外科口罩", unit: piece, lot: 50, substitutes_for: [], per_head_daily: 0.5}
+  - {id: n95, name: N95, unit: piece, lot: 20, substitutes_for: [mask]}
+tiers: {1: [hospital], 2: [station]}
+policy: {target_days: 5, min_order_days: 0.5, road_factor: 1.2, city_reserve: {warehouse: r, release_to_tiers: [1, 2]}}
+counties:
+  - {id: a, name: "A #1", location: [26.1, 117.2]}
+warehouses:
+  - {id: r, county: city, name: Reserve}
+  - {id: aw, county: a, name: A store}
+sites:
+  - {id: h, county: a, name: 'H: "main"', kind: hospital, headcount: 300}
+  - {id: s, county: a, name: S, kind: station, headcount: 10, tier: 1}
+)");
+  ASSERT_TRUE(city.ok()) << city.status().message();
+  auto back = City::Parse(CityYaml(*city), "written");
+  ASSERT_TRUE(back.ok()) << back.status().message() << "\n" << CityYaml(*city);
+  ExpectSameCity(*city, *back);
+  EXPECT_EQ(back->FindSite("s")->tier, 1);
 }
 
 TEST(City, ResolvesTierFromKindUnlessTheSiteOverridesIt) {

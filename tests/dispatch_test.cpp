@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/city.h"
 #include "common/clock.h"
 #include "compat/ppe_previous.pb.h"
 #include "tests/cluster.h"
@@ -670,6 +671,24 @@ TEST_F(Dispatch, ANodeOneReleaseOlderReportsShipsAndGetsItsOrdersFromThisBroker)
   EXPECT_EQ(SiteDemand("b-hosp"), (json{{"on_hand", 700}, {"in_transit", 0}}));
   const CommandResult check = cluster_.Ctl({"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+TEST_F(Dispatch, TheCatalogueAsYamlIsACityFileInitAcceptsAndReadsBackTheSame) {
+  const CommandResult yaml = cluster_.Ctl({"catalogue", "--yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  TempFile written("catalogue.yaml", yaml.out);
+  const std::string out = cluster_.dir() + "/second";
+  const CommandResult init = RunCommand({PPE_CTL, "init", "--city", written.path(), "--out", out, "--bind", "127.0.0.1"}, 30);
+  ASSERT_EQ(init.exit_code, 0) << init.err << yaml.out;
+  auto original = City::Parse(kCity), back = City::Load(written.path());
+  ASSERT_TRUE(original.ok() && back.ok()) << yaml.out;
+  EXPECT_EQ(back->sites().size(), original->sites().size());
+  EXPECT_EQ(back->FindSite("a-rail")->tier, original->FindSite("a-rail")->tier);
+  EXPECT_EQ(back->policy().reserve_warehouse, "city-reserve");
+  EXPECT_EQ(back->DistanceKm("alpha", "gamma"), original->DistanceKm("alpha", "gamma"));
+  const json catalogue = cluster_.CtlJson({"catalogue"}, "viewer");
+  EXPECT_EQ(catalogue["sites"].size(), 4u);
+  EXPECT_EQ(catalogue["policy"]["min_order_days"], 1);
 }
 
 TEST_F(Dispatch, LogHasEveryOrderEventAsCsvJsonAndJsonLinesFileAndFiltersByCountyAndStatus) {
