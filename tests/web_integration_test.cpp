@@ -32,7 +32,7 @@ class WebProcess {
       execl(PPE_WEB, PPE_WEB, "--config", config.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
       _exit(127);
     }
-    const std::regex address("ppe-web: http://127\\.0\\.0\\.1:([0-9]+)/");
+    const std::regex address("ppe-web: https?://127\\.0\\.0\\.1:([0-9]+)/");
     WaitFor([&] {
       std::smatch m;
       const std::string text = ReadFile(log_);
@@ -318,6 +318,66 @@ TEST_F(WebDashboard, WithLoginAlwaysEveryPageNeedsASessionFromTheRightPassword) 
   // Logged out, the session is gone.
   c.Get("/logout", {{"Cookie", session}});
   EXPECT_EQ(c.Get("/api/status", {{"Cookie", session}})->status, 401);
+}
+
+TEST_F(WebDashboard, WithACertificateItSpeaksOnlyHttpsAndTheSessionCookieIsSecure) {
+  const std::string dir = cluster_.dir();
+  const std::string make_cert = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir + "/tls.key -out " + dir +
+                                "/tls.crt -days 2 -subj /CN=localhost >/dev/null 2>&1";
+  if (std::system(make_cert.c_str()) != 0) GTEST_SKIP() << "no openssl command to make a test certificate with";
+  std::ofstream(dir + "/web.yaml", std::ios::app) << "tls_cert: tls.crt\ntls_key: tls.key\nlogin: always\n";
+  std::string text = ReadFile(dir + "/web.yaml");
+  std::ofstream(dir + "/web.yaml") << std::regex_replace(text, std::regex("login: auto.*\n"), "");
+  const std::string add = std::string("printf 'lanterns-in-sanming\\n' | ") + PPE_WEB + " --config " + dir +
+                          "/web.yaml user add zhang";
+  ASSERT_EQ(std::system(add.c_str()), 0);
+  WebProcess web(dir + "/web.yaml", dir + "/web.out");
+  ASSERT_GT(web.port(), 0) << web.log();
+  EXPECT_NE(web.log().find("https://"), std::string::npos);
+  httplib::SSLClient c("127.0.0.1", web.port());
+  c.enable_server_certificate_verification(false);  // a self-signed test certificate
+  c.set_read_timeout(20, 0);
+  auto page = c.Get("/", {{"Host", "localhost"}});
+  ASSERT_TRUE(page) << httplib::to_string(page.error());
+  EXPECT_EQ(page->status, 401);
+  auto right = c.Post("/login", {{"Host", "localhost"}}, "user=zhang&password=lanterns-in-sanming&next=/",
+                      "application/x-www-form-urlencoded");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 303);
+  const std::string cookie = right->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  auto in = c.Get("/api/status", {{"Host", "localhost"}, {"Cookie", cookie.substr(0, cookie.find(';'))}});
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->status, 200);
+  // Plain HTTP to the same port gets nothing.
+  httplib::Client plain("127.0.0.1", web.port());
+  plain.set_read_timeout(5, 0);
+  auto refused = plain.Get("/");
+  EXPECT_TRUE(!refused || refused->status >= 400);
+}
+
+TEST(WebWithoutBroker, PagesSayTheBrokerIsAwayAndRecoverWhenItComes) {
+  Cluster cluster;
+  WebProcess web(cluster.dir() + "/web.yaml", cluster.dir() + "/web.out");
+  ASSERT_GT(web.port(), 0) << web.log();
+  auto c = web.Client();
+  // No broker yet: the city page is a 503 saying so, in Chinese; the version says why.
+  ASSERT_TRUE(WaitFor([&] {
+    auto v = c.Get("/api/version");
+    return v && v->status == 200 && !json::parse(v->body, nullptr, false).value("error", std::string()).empty();
+  }, 15000));
+  auto down = c.Get("/");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503);
+  EXPECT_NE(down->body.find("暂时无法连接市级调度中心"), std::string::npos);
+  EXPECT_EQ(c.Get("/api/status")->status, 503);
+  // The broker comes: the same ppe-web shows the city within seconds, no restart.
+  cluster.StartBroker();
+  EXPECT_TRUE(WaitFor([&] {
+    auto r = c.Get("/");
+    return r && r->status == 200 && r->body.find("暂时无法连接") == std::string::npos;
+  }, 15000)) << web.log();
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "web/city_view.h"
+#include "web/flat_rows.h"
+#include "web/plan_view.h"
 #include "web/html.h"
 #include "web/messages.h"
 #include "web/pages.h"
@@ -139,6 +141,20 @@ TEST(WebFacts, AMalformedReplyIsAnErrorNeverACrash) {
   EXPECT_TRUE(ReadDemand("[]")->empty());
 }
 
+TEST(WebFacts, RowsUnderAKeyAndTheObjectsOwnFields) {
+  FlatRow top;
+  std::vector<std::string> sites;
+  ASSERT_TRUE(ReadFlatRowsIn(R"({"round": 4, "orders": [{"to_site": "a", "batches": [{"to_site": "no"}]}, {"to_site": "b"}],
+                                "coverage": [{"to_site": "c"}]})",
+                             "orders", [&](const FlatRow& r) { sites.push_back(r.Text("to_site")); }, &top)
+                  .ok());
+  EXPECT_EQ(sites, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(top.Int("round"), 4);
+  EXPECT_FALSE(ReadFlatRowsIn("[1]", "orders", [](const FlatRow&) {}).ok());
+  EXPECT_FALSE(ReadPlan("{\"orders\": [").ok());
+  EXPECT_TRUE(ReadPlan("{}").ok());
+}
+
 TEST(WebCityView, CountiesTakeTheirTier1SitesLowestCoverSilenceAndOrdersInFlight) {
   const City city = TwoCounties();
   auto demand = ReadDemand(kDemand);
@@ -247,8 +263,8 @@ TEST(WebMap, TheSvgNamesCountiesInThePagesLanguageAndColoursThem) {
 TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   const City city = TwoCounties();
   Snapshot s;
-  s.demand = *ReadDemand(kDemand);
-  s.view = BuildCityView(city, Status(1200, 0.4), s.demand, *ReadOrders(kOrders), nullptr, 0);
+  s.demand = std::make_shared<const std::vector<DemandFact>>(*ReadDemand(kDemand));
+  s.view = BuildCityView(city, Status(1200, 0.4), *s.demand, *ReadOrders(kOrders), nullptr, 0);
   const std::string zh = CityPage(Lang::kZh, city, s, "", BandEdges{});
   EXPECT_NE(zh.find("全市防疫物资概览"), std::string::npos);
   EXPECT_NE(zh.find("1,200"), std::string::npos);
@@ -331,7 +347,11 @@ TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
                                   {"days_after", 7}, {"reason", "own county"}}}},
                      {"coverage", {{{"site", "a-hosp"}, {"tier", 1}, {"days_before", 7.5}, {"days_after", 7.5}},
                                    {{"site", "a-rail"}, {"tier", 2}, {"days_before", 0.0}, {"days_after", 7.0}}}}};
-  const std::string p = PlanPage(Lang::kZh, city, plan);
+  auto view = ReadPlan(plan.dump());
+  ASSERT_TRUE(view.ok()) << view.status().message();
+  EXPECT_EQ(view->round, 3);
+  EXPECT_EQ(view->orders, 1u);
+  const std::string p = PlanPage(Lang::kZh, city, *view);
   EXPECT_NE(p.find("1 级：0 张调拨单；最低点位保障 7.5 → 7.5 天"), std::string::npos);
   EXPECT_NE(p.find("2 级：1 张调拨单；最低点位保障 0.0 → 7.0 天"), std::string::npos);
   EXPECT_LT(p.find("data-tier=\"1\""), p.find("data-tier=\"2\""));
@@ -363,6 +383,8 @@ TEST(WebHtml, EscapingAndFigures) {
   EXPECT_EQ(Figure(json("<x>")), "&lt;x&gt;");
   EXPECT_EQ(Days(std::nullopt), "-");
   EXPECT_EQ(Days(3.25), "3.2");
+  EXPECT_EQ(Use(1466.0), "1,466");
+  EXPECT_EQ(Use(0.25), "0.25");
 }
 
 }  // namespace

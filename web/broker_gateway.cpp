@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "common/clock.h"
+#include "web/flat_rows.h"
 
 namespace ppe::web {
 namespace {
@@ -111,29 +114,53 @@ void BrokerGateway::PollOnce() {
     if (!text.ok()) return fail(text.status().message());
     auto rows = ReadDemand(*text);
     if (!rows.ok()) return fail(rows.status().message());
-    next->demand = std::move(*rows);
+    next->demand = std::make_shared<const std::vector<DemandFact>>(std::move(*rows));
+    demand_hash_ = Mix(14695981039346656037ull, *text);
+    text->clear();
+    text->shrink_to_fit();
+    malloc_trim(0);  // the reply's megabytes go back to the system, not only to malloc
     demand_took_ms_ = MonotonicMs() - asked;
     demand_fetched_ms_ = MonotonicMs();
-    demand_text_hash_source_ = std::to_string(Mix(14695981039346656037ull, *text));
   } else {
     next->demand = previous->demand;
   }
-  std::vector<OrderFact> in_flight;
-  std::string orders_hash;
-  for (const char* open : {"created", "accepted", "shipped"}) {
-    auto text = poll_client_->CallText("orders", {{"status", open}}, 5000);
-    if (!text.ok()) return fail(text.status().message());
-    auto rows = ReadOrders(*text);
-    if (!rows.ok()) return fail(rows.status().message());
-    for (OrderFact& o : *rows) in_flight.push_back(std::move(o));
-    orders_hash += std::to_string(Mix(14695981039346656037ull, *text));
+  // Orders in flight: read again when the dispatch log has a new event (a small reply: only what
+  // happened since the last one seen), throttled like the demand rows; a province has thousands.
+  bool log_moved = false;
+  auto log = poll_client_->CallText("log", {{"since_ms", log_since_ms_}}, 5000);
+  if (!log.ok()) return fail(log.status().message());
+  const Status log_read = ReadFlatRows(*log, [&](const FlatRow& r) {
+    if (r.Int("event") > last_log_event_) {
+      last_log_event_ = r.Int("event");
+      log_moved = true;
+    }
+    log_since_ms_ = std::max(log_since_ms_, r.Int("at_ms"));
+  });
+  if (!log_read.ok()) return fail("the broker's dispatch log: " + log_read.message());
+  const bool orders_due = !in_flight_ || log_moved || events != previous_events_ || now - orders_fetched_ms_ > 30000;
+  if (orders_due && now - orders_fetched_ms_ >= 3 * orders_took_ms_) {
+    const int64_t asked = MonotonicMs();
+    std::vector<OrderFact> in_flight;
+    uint64_t hash = 14695981039346656037ull;
+    for (const char* open : {"created", "accepted", "shipped"}) {
+      auto text = poll_client_->CallText("orders", {{"status", open}}, 5000);
+      if (!text.ok()) return fail(text.status().message());
+      auto rows = ReadOrders(*text);
+      if (!rows.ok()) return fail(rows.status().message());
+      for (OrderFact& o : *rows) in_flight.push_back(std::move(o));
+      hash = Mix(hash, *text);
+    }
+    in_flight_ = std::make_shared<const std::vector<OrderFact>>(std::move(in_flight));
+    orders_hash_ = hash;
+    orders_took_ms_ = MonotonicMs() - asked;
+    orders_fetched_ms_ = MonotonicMs();
   }
   const int64_t wall = NowMs();
-  next->view = BuildCityView(city_, *status, next->demand, std::move(in_flight), &trend_, wall);
+  next->view = BuildCityView(city_, *status, *next->demand, *in_flight_, &trend_, wall);
   trend_.Record(wall, CoverFigures(next->view));
   uint64_t h = Mix(14695981039346656037ull, StableStatus(*status));
-  h = Mix(h, demand_text_hash_source_);
-  h = Mix(h, orders_hash);
+  h = Mix(h, std::to_string(demand_hash_));
+  h = Mix(h, std::to_string(orders_hash_));
   // Silence comes with time alone: the connected flags are in the stable status already.
   next->version = previous->version + (h != last_hash_ || !previous->error.empty() ? 1 : 0);
   last_hash_ = h;
@@ -160,13 +187,15 @@ Result<nlohmann::json> BrokerGateway::AskJson(const std::string& command, const 
   return parsed;
 }
 
-Result<std::string> BrokerGateway::Plan() {
+Result<std::shared_ptr<const std::string>> BrokerGateway::Plan() {
   std::lock_guard lock(plan_mutex_);
   const uint64_t version = Current()->version;
-  if (!plan_text_.empty() && version == plan_version_ && MonotonicMs() - plan_ms_ < kPlanReuseMs) return plan_text_;
+  if (plan_text_ && version == plan_version_ && MonotonicMs() - plan_ms_ < kPlanReuseMs) return plan_text_;
+  plan_text_.reset();  // the old one goes before the new one comes
   auto text = Ask("allocate", {{"dry_run", true}}, 120000);
   if (!text.ok()) return text.status();
-  plan_text_ = std::move(*text);
+  plan_text_ = std::make_shared<const std::string>(std::move(*text));
+  malloc_trim(0);
   plan_ms_ = MonotonicMs();
   plan_version_ = version;
   return plan_text_;

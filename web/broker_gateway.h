@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/city.h"
+#include "common/clock.h"
 #include "common/deployment.h"
 #include "common/status.h"
 #include "ctl/broker_client.h"
@@ -29,7 +30,8 @@ struct Snapshot {
   int64_t fetched_ms = 0;  // 0: never read
   std::string error;       // why the last poll failed ("" when it did not)
   nlohmann::json status;   // ppe-ctl status --json
-  std::vector<DemandFact> demand;
+  // Shared by the snapshots between two reads of the rows (a province's are megabytes).
+  std::shared_ptr<const std::vector<DemandFact>> demand = std::make_shared<const std::vector<DemandFact>>();
   CityView view;
 };
 
@@ -53,7 +55,7 @@ class BrokerGateway {
   Result<std::string> Ask(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
   Result<nlohmann::json> AskJson(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
   // allocate --dry-run's JSON text, reused for kPlanReuseMs while the city is unchanged.
-  Result<std::string> Plan();
+  Result<std::shared_ptr<const std::string>> Plan();
 
  private:
   void PollLoop();
@@ -68,10 +70,15 @@ class BrokerGateway {
   std::shared_ptr<const Snapshot> snapshot_;
   TrendBook trend_;
   uint64_t last_hash_ = 0;
+  // The poller's own (its thread only): what it read last and when, to read only what moved.
   int64_t demand_took_ms_ = 0, demand_fetched_ms_ = 0, previous_events_ = -1;
-  std::string demand_text_hash_source_;
+  uint64_t demand_hash_ = 0, orders_hash_ = 0;
+  std::shared_ptr<const std::vector<OrderFact>> in_flight_;
+  int64_t orders_took_ms_ = 0, orders_fetched_ms_ = 0;
+  int64_t log_since_ms_ = NowMs() - 60000;  // a broker clock a minute off still shows its events
+  int64_t last_log_event_ = 0;
   std::mutex plan_mutex_;
-  std::string plan_text_;
+  std::shared_ptr<const std::string> plan_text_;
   int64_t plan_ms_ = 0;
   uint64_t plan_version_ = 0;
   std::atomic<bool> stopping_{false};

@@ -34,5 +34,9 @@ class FlatRow {
 
 // Calls `row` for each object of the array `json_text`; the error says where the text broke.
 Status ReadFlatRows(std::string_view json_text, const std::function<void(const FlatRow&)>& row);
+// The same for the array under `key` of the object `json_text` (a plan's "orders"); the object's
+// own scalar fields go to `top` when given.
+Status ReadFlatRowsIn(std::string_view json_text, const std::string& key,
+                      const std::function<void(const FlatRow&)>& row, FlatRow* top = nullptr);
 
 }  // namespace ppe::web

@@ -1,5 +1,6 @@
 #include "web/html.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -56,6 +57,15 @@ std::string Figure(const nlohmann::json& value) {
   }
   if (value.is_string()) return Esc(value.get<std::string>());
   return "-";
+}
+
+std::string Use(double units) {
+  if (std::fabs(units - std::round(units)) < 0.005 && std::fabs(units) < 1e15) {
+    return Count(static_cast<int64_t>(std::llround(units)));
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", units);
+  return buf;
 }
 
 std::string Days(std::optional<double> days) {

@@ -21,6 +21,8 @@ std::string UrlEncode(std::string_view text);
 // 12,000; a figure from JSON (number, or "-" when null/missing).
 std::string Count(int64_t n);
 std::string Figure(const nlohmann::json& value);
+// A daily use: whole units as a count ("1,466"), else two decimals.
+std::string Use(double units);
 // Days with one decimal ("3.2"), "-" when none.
 std::string Days(std::optional<double> days);
 std::optional<double> OptionalNumber(const nlohmann::json& value);

@@ -169,7 +169,9 @@ void HttpServer::Routes() {
   };
   const auto login_form = [this, page](const httplib::Request& req, httplib::Response& res, const Ctx& c, int status,
                                        Msg message) {
-    const std::string next = req.path == "/login" ? req.get_param_value("next") : req.path;
+    // Back to the page asked for, its filters too (req.target is the path and query as sent).
+    const std::string next = req.path == "/login" ? req.get_param_value("next")
+                             : req.target.size() <= 1024 ? req.target : std::string("/");
     res.status = status;
     page(req, res, c, Section::kOther, std::string(Text(c.lang, Msg::kLoginHeading)),
          "<h1>" + Esc(Text(c.lang, Msg::kLoginHeading)) + "</h1>\n<p class=\"error\">" + Esc(Text(c.lang, message)) +
@@ -190,7 +192,7 @@ void HttpServer::Routes() {
     if (!hosts_.Allowed(host)) {
       spdlog::warn("refused a request for host '{}' from {}", Short(host), req.remote_addr);
       if (IsApi(req)) {
-        api_error(res, 403, "host '" + Short(host) + "' is not this dashboard's address");
+        api_error(res, 403, Format(Lang::kEn, Msg::kErrHost, {Short(HostCheck::NameOf(host))}));
       } else {
         error_page(req, res, c, 403, Format(c.lang, Msg::kErrHost, {Short(HostCheck::NameOf(host))}));
       }
@@ -203,7 +205,7 @@ void HttpServer::Routes() {
     const bool open = req.path == "/login" || req.path.rfind("/static/", 0) == 0;
     if (login_ && c.user.empty() && !open) {
       if (IsApi(req)) {
-        api_error(res, 401, "log in first (POST /login)");
+        api_error(res, 401, std::string(Text(Lang::kEn, Msg::kLoginNeeded)));
       } else {
         login_form(req, res, c, 401, Msg::kLoginNeeded);
       }
@@ -327,9 +329,9 @@ void HttpServer::Routes() {
     auto snap = gateway_.Current();
     auto text = gateway_.Plan();
     if (!text.ok()) return broker_failed(req, res, c, text.status(), Msg::kErrBadRequest, "");
-    const nlohmann::json plan = nlohmann::json::parse(*text, nullptr, false);
-    if (plan.is_discarded()) return error_page(req, res, c, 503, Format(c.lang, Msg::kBrokerDown, {"unreadable plan"}));
-    page(req, res, c, Section::kPlan, std::string(Text(c.lang, Msg::kPlanHeading)), PlanPage(c.lang, city_, plan),
+    auto plan = ReadPlan(**text);
+    if (!plan.ok()) return error_page(req, res, c, 503, Format(c.lang, Msg::kBrokerDown, {plan.status().message()}));
+    page(req, res, c, Section::kPlan, std::string(Text(c.lang, Msg::kPlanHeading)), PlanPage(c.lang, city_, *plan),
          snap.get());
   });
 
@@ -372,7 +374,7 @@ void HttpServer::Routes() {
     res.set_header("Location", login_ ? "/login" : "/");
   });
 
-  // The JSON mirrors: the same fields as ppe-ctl --json.
+  // The JSON mirrors: the same fields as ppe-ctl --json; their errors in English, for programs.
   s.Get("/api/version", [=, this](const httplib::Request&, httplib::Response& res) {
     auto snap = gateway_.Current();
     json(res, nlohmann::json{{"version", snap->version}, {"at", snap->view.at}, {"error", snap->error}}.dump());
@@ -390,25 +392,26 @@ void HttpServer::Routes() {
   s.Get("/api/demand", [=, this](const httplib::Request&, httplib::Response& res) {
     auto snap = gateway_.Current();
     nlohmann::json rows = nlohmann::json::array();
-    for (const DemandFact& d : snap->demand) rows.push_back(ToJson(d));
+    for (const DemandFact& d : *snap->demand) rows.push_back(ToJson(d));
     json(res, rows.dump());
   });
   s.Get(R"(/api/county/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
-    if (!city_.FindCounty(id) && id != kCityCounty) return api_error(res, 404, "unknown county '" + Short(id) + "'");
+    if (!city_.FindCounty(id) && id != kCityCounty) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownCounty, {Short(id)}));
     json(res, CountyJson(*gateway_.Current(), id).dump());
   });
   s.Get(R"(/api/site/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
     const Ctx c = ctx(req);
     const std::string id = req.matches[1];
     const Site* site = city_.FindSite(id);
-    if (!site) return api_error(res, 404, "unknown site '" + Short(id) + "'");
+    if (!site) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownSite, {Short(id)}));
     auto history = gateway_.AskJson("site_history", {{"site", id}});
     if (!history.ok()) return broker_failed(req, res, c, history.status(), Msg::kErrUnknownSite, id);
     auto orders = gateway_.AskJson("orders", {{"site", id}});
     if (!orders.ok()) return broker_failed(req, res, c, orders.status(), Msg::kErrUnknownSite, id);
     nlohmann::json demand = nlohmann::json::array();
-    for (const DemandFact& d : gateway_.Current()->demand) {
+    const auto snap = gateway_.Current();
+    for (const DemandFact& d : *snap->demand) {
       if (d.site == id) demand.push_back(ToJson(d));
     }
     json(res, nlohmann::json{{"site",
@@ -422,7 +425,7 @@ void HttpServer::Routes() {
   s.Get(R"(/api/order/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
     const Ctx c = ctx(req);
     const auto id = OrderId(req.matches[1]);
-    if (!id) return api_error(res, 404, "unknown order '" + Short(req.matches[1]) + "'");
+    if (!id) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownOrder, {Short(req.matches[1])}));
     auto text = gateway_.Ask("explain", {{"order", *id}});
     if (!text.ok()) return broker_failed(req, res, c, text.status(), Msg::kErrUnknownOrder, std::to_string(*id));
     json(res, *text);
@@ -447,7 +450,7 @@ void HttpServer::Routes() {
     const Ctx c = ctx(req);
     auto text = gateway_.Plan();
     if (!text.ok()) return broker_failed(req, res, c, text.status(), Msg::kErrBadRequest, "");
-    json(res, *text);
+    json(res, **text);
   });
 
   // Read-only: any other method is refused, on any path.

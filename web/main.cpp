@@ -6,6 +6,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -48,6 +50,9 @@ std::string ReadPassword() {
 
 int main(int argc, char** argv) {
   umask(077);
+  // Two malloc arenas, not one per thread of the HTTP pool: the poller's and the plan's large,
+  // short-lived replies would otherwise leave each arena holding its own high-water mark.
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{"ppe-web: the coordinators' dashboard (read-only): open http://127.0.0.1:<broker port + 2>/"};
   std::string config_path, listen;
   app.add_option("--config", config_path, "web.yaml, written by 'ppe-ctl init'")->required();

@@ -10,6 +10,7 @@
 #include "common/city.h"
 #include "web/broker_gateway.h"
 #include "web/messages.h"
+#include "web/plan_view.h"
 #include "web/svg_map.h"
 
 namespace ppe::web {
@@ -47,6 +48,7 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
 std::string OrderPage(Lang lang, const City& city, const nlohmann::json& order);
 std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, const LogFilter& filter);
 std::string DonationsPage(Lang lang, const City& city, const nlohmann::json& report);
-std::string PlanPage(Lang lang, const City& city, const nlohmann::json& plan);
+// Tiers in order, each with its count, lowest cover before and after, and its first rows.
+std::string PlanPage(Lang lang, const City& city, const PlanView& plan);
 
 }  // namespace ppe::web

@@ -141,7 +141,7 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
       if (it == c->items.end()) continue;
       const CountyItemView& f = it->second;
       rows.push_back({Esc(ItemName(lang, city, i.id)), "<span class=\"stock\">" + Count(f.stock) + "</span>",
-                      Count(f.site_on_hand), Count(f.in_transit), Days(f.daily_use),
+                      Count(f.site_on_hand), Count(f.in_transit), Use(f.daily_use),
                       CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change, s.view.trend_since_ms),
                       CoverCell(lang, f.tier1_cover, edges)});
     }
@@ -159,13 +159,13 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
     out += "<section><h2>" + Esc(Text(lang, Msg::kAlertsHeading)) + "</h2>\n" + AlertsList(lang, city, alerts) + "</section>\n";
   }
   std::vector<std::vector<std::string>> sites;
-  for (const DemandFact& d : s.demand) {
+  for (const DemandFact& d : *s.demand) {
     if (d.county != county_id) continue;
     std::string flags;
     if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
     if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
     sites.push_back({SiteLink(lang, city, d.site), Esc(Format(lang, Msg::kTierValue, {std::to_string(d.tier)})),
-                     Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Days(d.used_daily_use),
+                     Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
                      CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), flags});
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
@@ -191,7 +191,7 @@ nlohmann::json CountyJson(const Snapshot& s, const std::string& county_id) {
     if (v.id == county_id) county = ToJson(v);
   }
   nlohmann::json demand = nlohmann::json::array();
-  for (const DemandFact& d : s.demand) {
+  for (const DemandFact& d : *s.demand) {
     if (d.county == county_id) demand.push_back(ToJson(d));
   }
   nlohmann::json orders = nlohmann::json::array();

@@ -1,6 +1,5 @@
 // The dispatch log (filtered like ppe-ctl log), the donations report and the dry-run plan by tier.
 #include <ctime>
-#include <map>
 
 #include "web/html.h"
 #include "web/pages.h"
@@ -164,50 +163,32 @@ std::string DonationsPage(Lang lang, const City& city, const nlohmann::json& r) 
   return out;
 }
 
-std::string PlanPage(Lang lang, const City& city, const nlohmann::json& plan) {
+std::string PlanPage(Lang lang, const City& city, const PlanView& plan) {
   std::string out = "<h1>" + Esc(Text(lang, Msg::kPlanHeading)) + "</h1>\n<p class=\"caption\">" +
                     Esc(Text(lang, Msg::kPlanNote)) + "</p>\n";
-  const nlohmann::json orders = plan.contains("orders") && plan["orders"].is_array() ? plan["orders"] : nlohmann::json::array();
-  out += "<p>" + Esc(Format(lang, Msg::kPlanRound, {Figure(plan.value("round", nlohmann::json())),
-                                                    Count(static_cast<int64_t>(orders.size()))})) + "</p>\n";
-  std::map<int, std::pair<double, double>> lowest;  // tier -> lowest cover before, after
-  if (plan.contains("coverage") && plan["coverage"].is_array()) {
-    for (const auto& c : plan["coverage"]) {
-      auto [it, fresh] = lowest.try_emplace(c.value("tier", 0), 1e300, 1e300);
-      it->second.first = std::min(it->second.first, c.value("days_before", 1e300));
-      it->second.second = std::min(it->second.second, c.value("days_after", 1e300));
-    }
-  }
-  std::map<int, std::vector<std::vector<std::string>>> by_tier;
-  for (const auto& o : orders) {
-    const int tier = o.value("tier", 0);
-    lowest.try_emplace(tier, 1e300, 1e300);
-    by_tier[tier].push_back({Esc(WarehouseName(lang, city, TextOf(o, "from_warehouse"))), SiteLink(lang, city, TextOf(o, "to_site")),
-                             CountyLink(lang, city, TextOf(o, "to_county")), Esc(ItemName(lang, city, TextOf(o, "item"))),
-                             Esc(ItemName(lang, city, TextOf(o, "for_item"))), Figure(o.value("qty", nlohmann::json())),
-                             Figure(o.value("days_before", nlohmann::json())) + " → " +
-                                 Figure(o.value("days_after", nlohmann::json())),
-                             Esc(TextOf(o, "reason"))});
-  }
-  const auto days = [](double d) { return d >= 1e299 ? std::string("-") : Days(d); };
-  for (const auto& [tier, cover] : lowest) {
-    const auto it = by_tier.find(tier);
-    const size_t n = it == by_tier.end() ? 0 : it->second.size();
+  out += "<p>" + Esc(Format(lang, Msg::kPlanRound, {std::to_string(plan.round), Count(static_cast<int64_t>(plan.orders))})) +
+         "</p>\n";
+  for (const auto& [tier, t] : plan.tiers) {  // tier 1 first, as it is served first
     out += "<section class=\"tier\" data-tier=\"" + std::to_string(tier) + "\"><h2>" +
-           Esc(Format(lang, Msg::kPlanTier, {std::to_string(tier), Count(static_cast<int64_t>(n)), days(cover.first),
-                                             days(cover.second)})) +
+           Esc(Format(lang, Msg::kPlanTier, {std::to_string(tier), Count(static_cast<int64_t>(t.orders)),
+                                             Days(t.lowest_before), Days(t.lowest_after)})) +
            "</h2>\n";
-    if (n == 0) {
-      out += "<p class=\"empty\">" + Esc(Text(lang, Msg::kPlanNoOrders)) + "</p>\n";
-    } else {
-      // A province's plan has thousands of rows per tier: the first 500 here, all of them in /api/plan.
-      std::vector<std::vector<std::string>> rows(it->second.begin(), it->second.begin() + std::min<size_t>(n, 500));
-      out += Table({Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColCounty), Col(lang, Msg::kColItem),
-                    Col(lang, Msg::kColForItem), Col(lang, Msg::kColQty), Col(lang, Msg::kColCoverChange),
-                    Col(lang, Msg::kColReason)},
-                   rows, "plan");
+    if (t.rows.empty()) {
+      out += "<p class=\"empty\">" + Esc(Text(lang, Msg::kPlanNoOrders)) + "</p>\n</section>\n";
+      continue;
     }
-    out += "</section>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const PlanRow& o : t.rows) {
+      rows.push_back({Esc(WarehouseName(lang, city, o.from_warehouse)), SiteLink(lang, city, o.to_site),
+                      CountyLink(lang, city, o.to_county), Esc(ItemName(lang, city, o.item)),
+                      Esc(ItemName(lang, city, o.for_item)), Count(o.qty),
+                      Days(o.days_before) + " → " + Days(o.days_after), Esc(o.reason)});
+    }
+    out += Table({Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColCounty), Col(lang, Msg::kColItem),
+                  Col(lang, Msg::kColForItem), Col(lang, Msg::kColQty), Col(lang, Msg::kColCoverChange),
+                  Col(lang, Msg::kColReason)},
+                 rows, "plan") +
+           "</section>\n";
   }
   return out;
 }

@@ -24,12 +24,12 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
                                                        Count(site->headcount)})) +
                     " · " + CountyLink(lang, city, site->county) + "</p>\n";
   std::vector<std::vector<std::string>> rows;
-  for (const DemandFact& d : s.demand) {
+  for (const DemandFact& d : *s.demand) {
     if (d.site != site_id) continue;
     std::string flags;
     if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
     if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
-    rows.push_back({Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Days(d.used_daily_use),
+    rows.push_back({Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
                     "<span class=\"cover\">" + Esc(Format(lang, Msg::kDaysValue, {Days(d.days_of_cover)})) + "</span>",
                     Esc(d.as_of), flags});
   }

@@ -58,7 +58,11 @@ std::string CoverChartSvg(Lang lang, const City& city, const nlohmann::json& his
     }
   }
   if (series.empty()) return "";
-  if (t1 - t0 < 60000) t0 = t1 - 3600000;  // a single instant: an hour's width
+  if (t1 - t0 < 3600000) {  // less than an hour: an hour's width, the points in its middle
+    const int64_t pad = (3600000 - (t1 - t0)) / 2;
+    t0 -= pad;
+    t1 += pad;
+  }
   const double pw = kW - kLeft - kRight, ph = kH - kTop - kBottom;
   const auto X = [&](int64_t t) { return kLeft + (static_cast<double>(t - t0) / static_cast<double>(t1 - t0)) * pw; };
   const auto Y = [&](double d) { return kTop + ph - std::min(d, top) / top * ph; };
@@ -88,7 +92,7 @@ std::string CoverChartSvg(Lang lang, const City& city, const nlohmann::json& his
     for (size_t j = 1; j < s.points.size(); ++j) {
       path += " H" + Num(X(s.points[j].first)) + " V" + Num(Y(s.points[j].second));
     }
-    path += " H" + Num(X(t1));
+    path += " H" + Num(X(std::max(now_ms, s.points.back().first)));
     out += "<path class=\"series\" data-item=\"" + Esc(s.item) + "\" d=\"" + path + "\" stroke=\"" + colour +
            "\" fill=\"none\" stroke-width=\"2\"/>\n";
     for (const auto& [t, d] : s.points) {

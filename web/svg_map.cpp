@@ -131,12 +131,15 @@ std::string CityMapSvg(Lang lang, const City& city, const CityView& view, const 
     const Point label = Centroid(cell, seats[i]);
     const std::string figure = cover ? Format(lang, Msg::kDaysValue, {Days(cover)}) : std::string("–");
     const std::string name = PlaceName(lang, c.name);
+    // On the map the English name's first word ("Meilie", not "Meilie District"): the cells of
+    // two seats a few km apart are narrow. The title and the tables keep the whole name.
+    const std::string label_text = lang == Lang::kEn ? name.substr(0, name.find(' ')) : name;
     out += "<a href=\"/county/" + UrlEncode(c.id) + "\"><g class=\"county " + BandClass(band) + "\" data-county=\"" +
            Esc(c.id) + "\" data-cover=\"" + Days(cover) + "\"><title>" + Esc(name) + ": " + Esc(figure) + "</title>\n<polygon points=\"" + points +
            "\" fill=\"" + BandColour(band) + "\"/>\n<circle cx=\"" + Num(seats[i].x) + "\" cy=\"" + Num(seats[i].y) +
            "\" r=\"3\"/>\n";
     if (!many) {
-      out += "<text x=\"" + Num(label.x) + "\" y=\"" + Num(label.y - 4) + "\">" + Esc(name) +
+      out += "<text x=\"" + Num(label.x) + "\" y=\"" + Num(label.y - 4) + "\">" + Esc(label_text) +
              "</text>\n<text class=\"figure\" x=\"" + Num(label.x) + "\" y=\"" + Num(label.y + 12) + "\">" +
              Esc(figure) + "</text>\n";
     }
