@@ -2,6 +2,7 @@
 // dispatch log, the donations report and a dry-run plan, in Chinese first, live, read-only.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   // Two malloc arenas, not one per thread of the HTTP pool: the poller's and the plan's large,
   // short-lived replies would otherwise leave each arena holding its own high-water mark.
   mallopt(M_ARENA_MAX, 2);
+  // Below the broker it usually shares a machine with (nice 10): a dashboard may answer a little
+  // later, the nodes' acknowledgements may not.
+  if (setpriority(PRIO_PROCESS, 0, 10) != 0) std::perror("ppe-web: setpriority");
   CLI::App app{"ppe-web: the coordinators' dashboard (read-only): open http://127.0.0.1:<broker port + 2>/"};
   std::string config_path, listen;
   app.add_option("--config", config_path, "web.yaml, written by 'ppe-ctl init'")->required();
