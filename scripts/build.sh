@@ -7,5 +7,8 @@ type="${1:-Release}"
 build="$root/build"
 [ "$type" != Release ] && build="$root/build-${type,,}"
 "$root/scripts/bootstrap.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$type" >/dev/null
+# ccache, when someone installed it, makes rebuilds of several checkouts cheap; nothing needs it.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE="$type" "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
