@@ -91,13 +91,14 @@ nlohmann::json CtlService::DemandRows() {
   for (const TrustedDemandRow& t : TrustAll(city_, store_.Demand(), now)) {
     const DemandRow& r = t.row;
     const Site* s = city_.FindSite(r.site);
+    if (!s) continue;  // a retired site's last figures: no longer the city's demand
     const auto figure = [](const std::optional<double>& v) {
       return v ? nlohmann::json(std::round(*v * 100) / 100) : nlohmann::json(nullptr);
     };
     rows.push_back({{"site", r.site},
-                    {"county", s ? s->county : ""},
+                    {"county", s->county},
                     {"item", r.item},
-                    {"tier", s ? s->tier : 0},
+                    {"tier", s->tier},
                     {"on_hand", r.on_hand},
                     {"daily_use", r.daily_use},
                     {"reported_daily_use", r.daily_use},
@@ -186,6 +187,7 @@ nlohmann::json CtlService::Status() {
   const nlohmann::json loop = {{"longest_cycle_ms_10s", loop_figures_.longest_cycle_ms_10s},
                                {"longest_cycle_ms_60s", loop_figures_.longest_cycle_ms_60s}};
   return {{"city", city_.name()},
+          {"catalogue_version", city_.version()},
           {"at", FormatTime(now)},
           {"events", store_.EventCount()},
           {"loop", loop},

@@ -255,6 +255,8 @@ TEST_F(Catalogue, RetiringASiteCancelsItsOpenOrdersWithTheReasonAndItsStockRetur
     }
   }
   EXPECT_EQ(FindSite(cluster_.CtlJson({"catalogue"}), "ml-chenda-fever"), nullptr);
+  for (const json& row : cluster_.CtlJson({"demand"})) EXPECT_NE(row["site"], "ml-chenda-fever");
+  EXPECT_EQ(cluster_.CtlJson({"allocate", "--dry-run"})["orders"].size(), 0u);
   ASSERT_TRUE(WaitVersion("meilie", 1));
   const CommandResult late = Demand("meilie", "ml-chenda-fever");
   EXPECT_NE(late.exit_code, 0);
