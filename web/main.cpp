@@ -102,9 +102,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  ppe::web::BrokerGateway gateway(config->client, *city);
+  ppe::web::BrokerGateway gateway(config->client, std::move(*city));
   if (auto s = gateway.Start(); !s.ok()) return Fail(s.message());
-  ppe::web::HttpServer server(*config, *city, gateway, login.get());
+  ppe::web::HttpServer server(*config, gateway, login.get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
   gateway.WaitFirstPoll(3000);
   const std::string host = config->listen.host.find(':') != std::string::npos ? "[" + config->listen.host + "]"
