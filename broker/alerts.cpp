@@ -28,15 +28,17 @@ void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& st
     auto it = node_of_county.find(county);
     const NodeProgress* p = it == node_of_county.end() ? nullptr : it->second;
     if (!p) {
-      out->push_back({county, AlertKind::kSilent, "node never connected"});
+      out->push_back({county, AlertKind::kSilent, "node never connected", {}});
       continue;
     }
     if (now - p->last_contact_ms > config.silent_after_s * 1000) {
-      out->push_back({county, AlertKind::kSilent, p->last_contact_ms > 0 ? "silent since " + FormatTime(p->last_contact_ms)
-                                                               : "node never heard from"});
+      const bool heard = p->last_contact_ms > 0;
+      out->push_back({county, AlertKind::kSilent, heard ? "silent since " + FormatTime(p->last_contact_ms) : "node never heard from",
+                      heard ? nlohmann::json{{"since", FormatTime(p->last_contact_ms)}} : nlohmann::json::object()});
     }
     if (p->refused > 0) {
-      out->push_back({county, AlertKind::kRefused, std::to_string(p->refused) + " reports refused (see the node's status)"});
+      out->push_back({county, AlertKind::kRefused, std::to_string(p->refused) + " reports refused (see the node's status)",
+                      {{"count", p->refused}}});
     }
   }
 }
@@ -66,12 +68,16 @@ void CoverAlerts(const City& city, const BrokerConfig& config, const std::vector
   }
   for (const auto& [county, s] : shorts) {
     std::string items;
+    int sites_short = 0;
     for (const auto& [item, sites] : s.sites_of_item) {
       items += (items.empty() ? "" : ", ") + item + " " + std::to_string(sites);
+      sites_short += sites;
     }
     out->push_back({county, AlertKind::kLowCover,
                     "sites under " + Days(config.alert_cover_days) + " days of cover: " + items + " (lowest " +
-                        s.lowest_site + ", " + s.lowest_item + " " + Days(s.lowest) + " d)"});
+                        s.lowest_site + ", " + s.lowest_item + " " + Days(s.lowest) + " d)",
+                    {{"under_days", config.alert_cover_days}, {"count", sites_short}, {"lowest_site", s.lowest_site},
+                     {"lowest_item", s.lowest_item}, {"lowest_days", std::round(s.lowest * 10) / 10}}});
   }
 }
 
@@ -81,11 +87,15 @@ void DemandAlerts(const City& city, const std::vector<TrustedDemandRow>& demand,
   struct Flagged {
     int count = 0;
     std::string sites;
+    nlohmann::json ids = nlohmann::json::array();
   };
   std::map<std::pair<std::string, AlertKind>, Flagged> flagged;
   const auto flag = [&](const std::string& county, AlertKind kind, const std::string& site) {
     Flagged& f = flagged[{county, kind}];
-    if (++f.count <= 3) f.sites += (f.sites.empty() ? "" : ", ") + site;
+    if (++f.count <= 3) {
+      f.sites += (f.sites.empty() ? "" : ", ") + site;
+      f.ids.push_back(site.substr(0, site.find(' ')));
+    }
   };
   for (const auto& [r, trust] : demand) {
     const Site* site = city.FindSite(r.site);
@@ -99,18 +109,20 @@ void DemandAlerts(const City& city, const std::vector<TrustedDemandRow>& demand,
     const auto& [county, kind] = key;
     const std::string sites = f.sites + (f.count > 3 ? ", ..." : "");
     const std::string n = std::to_string(f.count);
+    nlohmann::json facts = {{"count", f.count}, {"sites", f.ids}};
+    if (kind == AlertKind::kStaleDemand) facts["days"] = city.policy().stale_after_days;
     switch (kind) {
       case AlertKind::kCappedDemand:
         out->push_back({county, kind, n + " daily uses capped by headcount ceiling or observed use (" + sites +
-                                          "; see ppe-ctl demand)"});
+                                          "; see ppe-ctl demand)", facts});
         break;
       case AlertKind::kStaleDemand:
         out->push_back({county, kind, n + " demands older than " + Days(city.policy().stale_after_days) +
-                                          " days (" + sites + "); ask the county to count again"});
+                                          " days (" + sites + "); ask the county to count again", facts});
         break;
       default:
         out->push_back({county, kind, n + " sites whose counts contradict what they had and received (" + sites +
-                                          "); check their counts"});
+                                          "); check their counts", facts});
     }
   }
 }
@@ -126,21 +138,31 @@ void ExpiryAlerts(const City& city, const BrokerConfig& config, BrokerStore& sto
       "INDEXED BY batches_dated WHERE expires != '' AND expires <= ?2 AND on_hand > 0 GROUP BY warehouse, item, expires < ?1 "
       "ORDER BY warehouse, item");
   q.Bind(1, today).Bind(2, horizon);
-  std::map<std::pair<std::string, AlertKind>, std::string> lines;
+  struct Line {
+    std::string text;
+    int64_t qty = 0, batches = 0;
+    std::string first;  // the earliest expiry date among them
+  };
+  std::map<std::pair<std::string, AlertKind>, Line> lines;
   while (q.Step()) {
     const Warehouse* w = city.FindWarehouse(q.Text(0));
     const AlertKind kind = q.Int(5) ? AlertKind::kExpired : AlertKind::kExpiring;
-    std::string& line = lines[{w ? w->county : kCityCounty, kind}];
-    line += (line.empty() ? "" : "; ") + q.Text(0) + " " + q.Text(1) + " " + std::to_string(q.Int(2)) + " in " +
-            std::to_string(q.Int(3)) + " batch(es), " + (kind == AlertKind::kExpired ? "expired since " : "first on ") +
-            q.Text(4);
+    Line& line = lines[{w ? w->county : kCityCounty, kind}];
+    line.text += (line.text.empty() ? "" : "; ") + q.Text(0) + " " + q.Text(1) + " " + std::to_string(q.Int(2)) + " in " +
+                 std::to_string(q.Int(3)) + " batch(es), " + (kind == AlertKind::kExpired ? "expired since " : "first on ") +
+                 q.Text(4);
+    line.qty += q.Int(2);
+    line.batches += q.Int(3);
+    if (line.first.empty() || q.Text(4) < line.first) line.first = q.Text(4);
   }
   q.Reset();
   for (const auto& [key, line] : lines) {
     out->push_back({key.first, key.second,
                     key.second == AlertKind::kExpired
-                        ? "expired stock on the shelf (never shipped): " + line
-                        : "stock expiring within " + Days(config.expiry_alert_days) + " days: " + line});
+                        ? "expired stock on the shelf (never shipped): " + line.text
+                        : "stock expiring within " + Days(config.expiry_alert_days) + " days: " + line.text,
+                    {{"qty", line.qty}, {"batches", line.batches}, {"first", line.first},
+                     {"days", config.expiry_alert_days}}});
   }
 }
 
@@ -154,7 +176,8 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
     const bool unshipped = late.Int(3) < now - config.ship_within_s * 1000;
     out->push_back({late.Text(1), unshipped ? AlertKind::kNotShipped : AlertKind::kNotAccepted,
                     "order " + std::to_string(late.Int(0)) + " " + late.Text(2) + " since " +
-                        FormatTime(late.Int(3)) + (unshipped ? ", not shipped" : ", its node has not taken it")});
+                        FormatTime(late.Int(3)) + (unshipped ? ", not shipped" : ", its node has not taken it"),
+                    {{"order", late.Int(0)}, {"since", FormatTime(late.Int(3))}}});
   }
   Statement& short_orders = store.db().Prepare(
       "SELECT id, to_county, to_site, qty, received_qty FROM orders "
@@ -162,7 +185,9 @@ void OrderAlerts(const BrokerConfig& config, BrokerStore& store, int64_t now, st
   while (short_orders.Step()) {
     out->push_back({short_orders.Text(1), AlertKind::kDiscrepancy,
                     "order " + std::to_string(short_orders.Int(0)) + " to " + short_orders.Text(2) + ": shipped " +
-                        std::to_string(short_orders.Int(3)) + ", received " + std::to_string(short_orders.Int(4))});
+                        std::to_string(short_orders.Int(3)) + ", received " + std::to_string(short_orders.Int(4)),
+                    {{"order", short_orders.Int(0)}, {"site", short_orders.Text(2)}, {"shipped", short_orders.Int(3)},
+                     {"received", short_orders.Int(4)}}});
   }
 }
 
@@ -180,7 +205,8 @@ void ConfirmedFigureAlerts(const City& city, BrokerStore& store, int64_t now, st
     out->push_back({county, AlertKind::kConfirmedFigure,
                     q.Text(0) + " " + q.Text(1) + " = " + std::to_string(q.Int(2)) +
                         ", confirmed by the operator although over 100x the previous figure (" +
-                        FormatTime(q.Int(3)) + ")"});
+                        FormatTime(q.Int(3)) + ")",
+                    {{"place", q.Text(0)}, {"item", q.Text(1)}, {"qty", q.Int(2)}, {"at", FormatTime(q.Int(3))}}});
   }
 }
 
@@ -192,8 +218,9 @@ void ConflictAlerts(BrokerStore& store, int64_t now, std::vector<Alert>* out) {
   q.Bind(1, now - int64_t{7 * 24 * 3600} * 1000);
   while (q.Step()) {
     const std::string text = "order " + std::to_string(q.Int(0)) + ": " + q.Text(1);
-    out->push_back({q.Text(2), AlertKind::kOrderConflict, text});
-    if (q.Text(3) != q.Text(2)) out->push_back({q.Text(3), AlertKind::kOrderConflict, text});
+    const nlohmann::json facts = {{"order", q.Int(0)}};
+    out->push_back({q.Text(2), AlertKind::kOrderConflict, text, facts});
+    if (q.Text(3) != q.Text(2)) out->push_back({q.Text(3), AlertKind::kOrderConflict, text, facts});
   }
 }
 
@@ -207,7 +234,8 @@ void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
     out->push_back({unreadable.Text(0), AlertKind::kUnreadable,
                     "report " + std::to_string(unreadable.Int(2)) + " of node " + unreadable.Text(1) +
                         " could not be read at the node; it is set aside there (see its 'ppe-node status'), "
-                        "re-enter it (" + FormatTime(unreadable.Int(3)) + ")"});
+                        "re-enter it (" + FormatTime(unreadable.Int(3)) + ")",
+                    {{"report", unreadable.Int(2)}, {"node", unreadable.Text(1)}}});
   }
   Statement& lost = store.db().Prepare(
       "SELECT county, node, first_seq, last_seq, at_ms FROM lost_reports ORDER BY node, first_seq LIMIT 100");
@@ -215,7 +243,8 @@ void StreamAlerts(BrokerStore& store, std::vector<Alert>* out) {
     out->push_back({lost.Text(0), AlertKind::kLostReports,
                     "reports " + std::to_string(lost.Int(2)) + " to " + std::to_string(lost.Int(3)) + " of node " +
                         lost.Text(1) + " are lost: the store was restored from a copy older than the node keeps "
-                        "what it sent; ask the county to count again (" + FormatTime(lost.Int(4)) + ")"});
+                        "what it sent; ask the county to count again (" + FormatTime(lost.Int(4)) + ")",
+                    {{"first", lost.Int(2)}, {"last", lost.Int(3)}, {"node", lost.Text(1)}}});
   }
 }
 

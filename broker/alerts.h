@@ -2,6 +2,8 @@
 // cover, orders not accepted or shipped in time, delivery discrepancies, confirmed odd figures.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
@@ -36,7 +38,10 @@ const char* AlertKindName(AlertKind kind);
 struct Alert {
   std::string county;  // the county it concerns ("city" for the reserve)
   AlertKind kind;
-  std::string text;    // one line for people
+  std::string text;    // one line for people, in English (ppe-ctl prints it)
+  // The same as figures and ids, per kind (docs/protocol.md), for a screen that says it in its
+  // user's language: ppe-web's Chinese page builds its sentence from these.
+  nlohmann::json facts = nlohmann::json::object();
 };
 
 // Computed from the store as it is now; read-only.

@@ -153,7 +153,7 @@ nlohmann::json CtlService::Status() {
   nlohmann::json all_alerts = nlohmann::json::array();
   for (const Alert& a : CityAlerts(city_, config_, store_, now)) {
     alerts_of[a.county].push_back(a.text);
-    all_alerts.push_back({{"county", a.county}, {"kind", AlertKindName(a.kind)}, {"text", a.text}});
+    all_alerts.push_back({{"county", a.county}, {"kind", AlertKindName(a.kind)}, {"text", a.text}, {"facts", a.facts}});
   }
   nlohmann::json counties = nlohmann::json::array();
   for (const auto& [id, name] : places) {

@@ -59,7 +59,9 @@ json Status(int64_t alpha_stock, double alpha_cover) {
              {"items", json::object()}, {"alerts", json::array()}},
             {{"county", "city"}, {"name", "testville city reserve"}, {"connected", false}, {"last_contact", "-"},
              {"items", json::object()}, {"alerts", json::array()}}}},
-          {"alerts", {{{"county", "alpha"}, {"kind", "low_cover"}, {"text", "sites under 2.0 days of cover"}},
+          {"alerts", {{{"county", "alpha"}, {"kind", "low_cover"}, {"text", "sites under 2.0 days of cover"},
+                       {"facts", {{"under_days", 2}, {"count", 1}, {"lowest_site", "a-hosp"}, {"lowest_item", "mask.n95"},
+                                  {"lowest_days", 0.4}}}},
                       {{"county", "beta"}, {"kind", "silent"}, {"text", "node never connected"}}}}};
 }
 
@@ -271,11 +273,17 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   EXPECT_NE(zh.find("0.4 天"), std::string::npos);
   EXPECT_NE(zh.find("失联的县"), std::string::npos);
   EXPECT_NE(zh.find("保障天数不足"), std::string::npos);  // the alert's kind, in Chinese
+  // ... and its detail, built from the broker's facts with the catalogue's names; an alert with no
+  // facts (a broker one release older) shows the broker's English line, marked as English.
+  EXPECT_NE(zh.find("1 个点位保障不足 2 天；最低：阿尔法医院"), std::string::npos) << zh;
+  EXPECT_EQ(zh.find("sites under 2.0 days of cover"), std::string::npos);
+  EXPECT_NE(zh.find("节点从未连接"), std::string::npos);
   EXPECT_NE(zh.find("/order/4"), std::string::npos);
   const std::string en = CityPage(Lang::kEn, city, s, "", BandEdges{});
   EXPECT_NE(en.find("Silent counties"), std::string::npos);
   EXPECT_NE(en.find("0.4 d"), std::string::npos);
   EXPECT_EQ(en.find("失联"), std::string::npos);
+  EXPECT_NE(en.find("1 site(s) under 2 days of cover; lowest: Alpha Hospital"), std::string::npos) << en;
   const std::string county = CountyPage(Lang::kEn, city, s, "beta", BandEdges{});
   EXPECT_EQ(county.find("<b>Beta</b>"), std::string::npos);
   const std::string alpha = CountyPage(Lang::kZh, city, s, "alpha", BandEdges{});

@@ -169,7 +169,8 @@ CityView BuildCityView(const City& city, const nlohmann::json& status, const std
   if (status.is_object() && status.contains("alerts") && status["alerts"].is_array()) {
     for (const auto& a : status["alerts"]) {
       if (!a.is_object()) continue;
-      view.alerts.push_back({Str(a, "county"), Str(a, "kind"), Str(a, "text")});
+      view.alerts.push_back({Str(a, "county"), Str(a, "kind"), Str(a, "text"),
+                             a.is_object() && a.contains("facts") ? a["facts"] : nlohmann::json::object()});
     }
   }
   std::sort(in_flight.begin(), in_flight.end(), [](const OrderFact& a, const OrderFact& b) { return a.id < b.id; });
@@ -215,7 +216,9 @@ nlohmann::json ToJson(const CityView& view) {
   nlohmann::json counties = nlohmann::json::array();
   for (const CountyView& c : view.counties) counties.push_back(ToJson(c));
   nlohmann::json alerts = nlohmann::json::array();
-  for (const AlertView& a : view.alerts) alerts.push_back({{"county", a.county}, {"kind", a.kind}, {"text", a.text}});
+  for (const AlertView& a : view.alerts) {
+    alerts.push_back({{"county", a.county}, {"kind", a.kind}, {"text", a.text}, {"facts", a.facts}});
+  }
   nlohmann::json orders = nlohmann::json::array();
   for (const OrderFact& o : view.in_flight) orders.push_back(ToJson(o));
   return {{"city", view.city},     {"at", view.at},         {"events", view.events}, {"counties", counties},

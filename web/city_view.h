@@ -40,7 +40,8 @@ nlohmann::json ToJson(const DemandFact& d);
 nlohmann::json ToJson(const OrderFact& o);
 
 struct AlertView {
-  std::string county, kind, text;
+  std::string county, kind, text;  // text: the broker's English line
+  nlohmann::json facts;            // the same as figures and ids (broker/alerts.h), for any language
 };
 
 struct CountyItemView {

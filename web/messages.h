@@ -36,6 +36,11 @@ enum class Msg {
   kAlertSilent, kAlertRefused, kAlertLowCover, kAlertNotAccepted, kAlertNotShipped, kAlertDiscrepancy,
   kAlertConfirmedFigure, kAlertUnreadable, kAlertLostReports, kAlertCappedDemand, kAlertStaleDemand,
   kAlertInconsistentUse, kAlertExpiring, kAlertExpired, kAlertOrderConflict, kAlertOther,
+  // An alert's detail, from the broker's facts: {0}, {1}, ... as listed beside each in the tables.
+  kAlertSilentSince, kAlertNeverConnected, kAlertRefusedDetail, kAlertLowCoverDetail, kAlertCappedDetail,
+  kAlertStaleDetail, kAlertInconsistentDetail, kAlertExpiringDetail, kAlertExpiredDetail, kAlertNotAcceptedDetail,
+  kAlertNotShippedDetail, kAlertDiscrepancyDetail, kAlertConfirmedDetail, kAlertConflictDetail,
+  kAlertUnreadableDetail, kAlertLostDetail,
   // a county, a site
   kCountyHeading, kConnected, kSilent, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
   kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagStale,

@@ -28,13 +28,83 @@ std::string ChangeText(Lang lang, std::optional<double> change, int64_t since_ms
   return Esc(Format(lang, *change > 0 ? Msg::kTrendUp : Msg::kTrendDown, {Days(std::abs(*change)), when}));
 }
 
+// An alert's detail in the page's language, from the broker's facts; nullopt when they lack
+// what the sentence needs (a broker one release older sends none), and the English line is shown.
+std::optional<std::string> AlertDetail(Lang lang, const City& city, const AlertView& a) {
+  const nlohmann::json& f = a.facts;
+  if (!f.is_object()) return std::nullopt;
+  const auto has = [&f](std::initializer_list<const char*> keys) {
+    for (const char* k : keys) {
+      if (!f.contains(k)) return false;
+    }
+    return true;
+  };
+  const auto text = [&f](const char* key) { return f[key].is_string() ? f[key].get<std::string>() : Figure(f[key]); };
+  const auto sites = [&](const char* key) {
+    std::string out;
+    if (!f[key].is_array()) return out;
+    for (const auto& id : f[key]) {
+      if (id.is_string()) out += (out.empty() ? "" : (lang == Lang::kZh ? "、" : ", ")) + SiteName(lang, city, id.get<std::string>());
+    }
+    const int64_t count = f.value("count", int64_t{0});
+    if (count > static_cast<int64_t>(f[key].size())) out += lang == Lang::kZh ? "等" : ", ...";
+    return out;
+  };
+  const auto place = [&](const std::string& id) {
+    return city.FindWarehouse(id) ? WarehouseName(lang, city, id) : SiteName(lang, city, id);
+  };
+  if (a.kind == "silent") {
+    return has({"since"}) ? Format(lang, Msg::kAlertSilentSince, {text("since")}) : std::string(Text(lang, Msg::kAlertNeverConnected));
+  }
+  if (a.kind == "refused" && has({"count"})) return Format(lang, Msg::kAlertRefusedDetail, {text("count")});
+  if (a.kind == "low_cover" && has({"count", "under_days", "lowest_site", "lowest_item", "lowest_days"})) {
+    return Format(lang, Msg::kAlertLowCoverDetail,
+                  {text("count"), text("under_days"), SiteName(lang, city, text("lowest_site")),
+                   ItemName(lang, city, text("lowest_item")), text("lowest_days")});
+  }
+  if (a.kind == "capped_demand" && has({"count", "sites"})) return Format(lang, Msg::kAlertCappedDetail, {text("count"), sites("sites")});
+  if (a.kind == "stale_demand" && has({"count", "sites", "days"})) {
+    return Format(lang, Msg::kAlertStaleDetail, {text("count"), text("days"), sites("sites")});
+  }
+  if (a.kind == "inconsistent_use" && has({"count", "sites"})) {
+    return Format(lang, Msg::kAlertInconsistentDetail, {text("count"), sites("sites")});
+  }
+  if (a.kind == "expiring" && has({"days", "qty", "batches", "first"})) {
+    return Format(lang, Msg::kAlertExpiringDetail, {text("days"), text("qty"), text("batches"), text("first")});
+  }
+  if (a.kind == "expired" && has({"qty", "batches", "first"})) {
+    return Format(lang, Msg::kAlertExpiredDetail, {text("qty"), text("batches"), text("first")});
+  }
+  if ((a.kind == "not_accepted" || a.kind == "not_shipped") && has({"order", "since"})) {
+    return Format(lang, a.kind == "not_accepted" ? Msg::kAlertNotAcceptedDetail : Msg::kAlertNotShippedDetail,
+                  {text("order"), text("since")});
+  }
+  if (a.kind == "discrepancy" && has({"order", "site", "shipped", "received"})) {
+    return Format(lang, Msg::kAlertDiscrepancyDetail,
+                  {text("order"), SiteName(lang, city, text("site")), text("shipped"), text("received")});
+  }
+  if (a.kind == "confirmed_figure" && has({"place", "item", "qty", "at"})) {
+    return Format(lang, Msg::kAlertConfirmedDetail,
+                  {place(text("place")), ItemName(lang, city, text("item")), text("qty"), text("at")});
+  }
+  if (a.kind == "order_conflict" && has({"order"})) return Format(lang, Msg::kAlertConflictDetail, {text("order")});
+  if (a.kind == "unreadable" && has({"report", "node"})) {
+    return Format(lang, Msg::kAlertUnreadableDetail, {text("report"), text("node")});
+  }
+  if (a.kind == "lost_reports" && has({"first", "last", "node"})) {
+    return Format(lang, Msg::kAlertLostDetail, {text("first"), text("last"), text("node")});
+  }
+  return std::nullopt;
+}
+
 std::string AlertsList(Lang lang, const City& city, const std::vector<AlertView>& alerts) {
   if (alerts.empty()) return "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoAlerts)) + "</p>\n";
   std::string out = "<ul class=\"alerts\">";
   for (const AlertView& a : alerts) {
+    const std::optional<std::string> detail = AlertDetail(lang, city, a);
     out += "<li class=\"alert alert-" + Esc(a.kind) + "\"><strong>" + CountyLink(lang, city, a.county) + " · " +
-           Esc(AlertKindName(lang, a.kind)) + "</strong> <span class=\"detail\" lang=\"en\">" + Esc(a.text) +
-           "</span></li>";
+           Esc(AlertKindName(lang, a.kind)) + "</strong> <span class=\"detail\"" + (detail ? "" : " lang=\"en\"") + ">" +
+           Esc(detail ? *detail : a.text) + "</span></li>";
   }
   return out + "</ul>\n";
 }
