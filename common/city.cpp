@@ -175,6 +175,7 @@ Result<City> City::Parse(const std::string& yaml_text, const std::string& origin
   if (!root.IsMap()) return Status::Error(origin + ": a city file must be a YAML map");
   City city;
   Status status = ReadField(root, "city", "city file", &city.name_, true);
+  if (status.ok()) status = ReadField(root, "name", "city file", &city.title_, false);
   if (status.ok()) status = ParseItems(root["items"], &city.items_);
   if (status.ok()) status = ParseTiers(root["tiers"], &city.tiers_);
   if (status.ok()) status = ParsePolicy(root["policy"], &city.policy_);

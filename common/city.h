@@ -69,7 +69,9 @@ class City {
   // Same, from YAML text (tests build cities this way).
   static Result<City> Parse(const std::string& yaml_text, const std::string& origin = "<text>");
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return name_; }  // the city's id ("sanming")
+  // What people call it ("三明市 Sanming City"): the file's `name`, else its id.
+  const std::string& title() const { return title_.empty() ? name_ : title_; }
   const std::vector<Item>& items() const { return items_; }
   const std::vector<County>& counties() const { return counties_; }
   const std::vector<Warehouse>& warehouses() const { return warehouses_; }
@@ -108,6 +110,7 @@ class City {
   Status Index();
 
   std::string name_;
+  std::string title_;
   std::vector<Item> items_;
   std::map<int, std::vector<std::string>> tiers_;
   Policy policy_;

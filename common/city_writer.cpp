@@ -18,6 +18,7 @@ std::string CityYaml(const City& city) {
   out.SetDoublePrecision(10);
   out << YAML::BeginMap;
   out << YAML::Key << "city" << YAML::Value << city.name();
+  if (city.title() != city.name()) out << YAML::Key << "name" << YAML::Value << city.title();
   if (city.has_location()) Location(out, city.city_lat(), city.city_lon());
 
   out << YAML::Key << "items" << YAML::Value << YAML::BeginSeq;

@@ -135,7 +135,7 @@ std::string ItemCell(Lang lang, const CountyItemView& f, const BandEdges& edges,
 
 std::string CityPage(Lang lang, const City& city, const Snapshot& s, const std::string& item, const BandEdges& edges) {
   const CityView& v = s.view;
-  std::string out = "<h1>" + Esc(Format(lang, Msg::kCityHeading, {city.name()})) + "</h1>\n";
+  std::string out = "<h1>" + Esc(Format(lang, Msg::kCityHeading, {PlaceName(lang, city.title())})) + "</h1>\n";
   // The map, with links choosing the item it is coloured by (no script needed).
   out += "<section class=\"map-panel\"><h2>" + Esc(Text(lang, Msg::kMapHeading)) + "</h2>\n<p class=\"caption\">" +
          Esc(Text(lang, Msg::kMapCaption)) + "</p>\n<p class=\"items\">" + Esc(Text(lang, Msg::kMapItem));
