@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <malloc.h>
@@ -24,27 +23,6 @@ namespace {
 int Fail(const std::string& message) {
   std::cerr << "ppe-web: " << message << "\n";
   return 1;
-}
-
-// A password from the terminal (not echoed) or from the first line of stdin.
-std::string ReadPassword() {
-  const bool tty = isatty(STDIN_FILENO);
-  termios old{};
-  if (tty) {
-    std::cerr << "password: " << std::flush;
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string password;
-  std::getline(std::cin, password);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << "\n";
-  }
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  return password;
 }
 
 }  // namespace
@@ -71,7 +49,7 @@ int main(int argc, char** argv) {
   auto config = ppe::web::WebConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status().message());
   if (app.got_subcommand(user)) {
-    const std::string password = ReadPassword();
+    const std::string password = ppe::web::ReadPassword();
     if (auto s = ppe::web::SetUserPassword(config->users_file, user_name, password); !s.ok()) return Fail(s.message());
     std::cout << "user '" << user_name << "' may log in (" << config->users_file << ")\n";
     return 0;
