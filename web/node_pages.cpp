@@ -364,10 +364,18 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
     }
     out += "</ul></section>\n";
   }
+  // The example in this county's own ids, so it can be copied as it is.
+  const auto warehouses = Warehouses(page);
+  const auto sites = Sites(page);
+  const std::string warehouse = warehouses.empty() ? "WAREHOUSE" : warehouses.front().first;
+  const std::string site = sites.empty() ? "SITE" : sites.front().first;
+  const std::string item = page.city->items().empty() ? "ITEM" : page.city->items().front().id;
   out += "<section class=\"entry\"><p class=\"caption\">" + Esc(Text(lang, Msg::kImportNote)) +
-         "</p>\n<pre class=\"example\">type,place,item,quantity,daily_use,source,from\n"
-         "stock,meilie-wh,mask.n95,12000,,,\nreceipt,meilie-wh,mask.n95,5000,,donation,\"Fujian Red Cross, Sanming\"\n"
-         "demand,sm-first-hospital,mask.n95,800,1200,,</pre>\n"
+         "</p>\n<pre class=\"example\">" +
+         Esc("type,place,item,quantity,daily_use,source,from\nstock," + warehouse + "," + item + ",12000,,,\nreceipt," +
+             warehouse + "," + item + ",5000,,donation,\"Fujian Red Cross, Sanming\"\ndemand," + site + "," + item +
+             ",800,1200,,") +
+         "</pre>\n"
          "<form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"entry\">" +
          Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kFieldFile)) +
          "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\" required></div>\n"
