@@ -16,7 +16,6 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "common/logging.h"
 #include "common/table.h"
@@ -29,6 +28,7 @@
 #include "nodes/report_entry.h"
 #include "web/node_web_config.h"
 #include "web/node_web_server.h"
+#include "web/serve_loop.h"
 #include "web/session_login.h"
 
 namespace {
@@ -227,39 +227,14 @@ int ServeWeb(const std::string& config_path, NodeContext& node, ppe::NodeDesk& d
     if (!address.ok()) return Fail(address.status().message());
     config->listen = *address;
   }
-  std::unique_ptr<ppe::web::SessionLogin> login;
-  if (config->NeedsLogin()) {
-    login = std::make_unique<ppe::web::SessionLogin>();
-    if (auto s = login->Load(config->users_file); !s.ok()) return Fail(s.message());
-    if (login->user_count() == 0) {
-      std::cerr << "ppe-node: the page needs a login beyond loopback, and '" << config->users_file
-                << "' names no user: add one with 'ppe-node --config " << config_path << " web --add-user NAME'\n";
-    }
-  }
-  // SIGINT and SIGTERM are taken by one thread of ours, which stops the server in order.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  ppe::web::NodeWebServer server(*config, node.city, desk, login.get());
+  auto login = ppe::web::LoginFor(*config, "ppe-node --config " + config_path + " web --add-user NAME");
+  if (!login.ok()) return Fail(login.status().message());
+  const sigset_t stop_signals = ppe::web::BlockStopSignals();
+  ppe::web::NodeWebServer server(*config, node.city, desk, login->get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
-  const std::string host = config->listen.host.find(':') != std::string::npos ? "[" + config->listen.host + "]"
-                                                                              : config->listen.host;
-  std::cout << "ppe-node web: " << (config->Tls() ? "https" : "http") << "://" << host << ":" << server.port()
-            << "/ (county " << node.config.county << "; " << (login ? "login required" : "no login: loopback only")
-            << ")" << std::endl;
-  std::thread stopper([&server, stop_signals] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    server.Stop();
-  });
-  const bool ok = server.Run();
-  if (stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);  // released by its own sigwait when Run ended otherwise
-    stopper.join();
-  }
+  std::cout << "ppe-node web: " << ppe::web::PageAddress(*config, server.port()) << " (county " << node.config.county
+            << "; " << (*login ? "login required" : "no login: loopback only") << ")" << std::endl;
+  const bool ok = ppe::web::ServeUntilStopped(stop_signals, [&] { return server.Run(); }, [&] { server.Stop(); });
   return ok ? 0 : 1;
 }
 

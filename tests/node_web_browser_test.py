@@ -9,17 +9,14 @@
 #
 # usage: node_web_browser_test.py --source DIR --bin-ctl F --bin-broker F --bin-node F --out DIR
 # Exit 77 (CTest: skipped) only when Chromium or its driver is not installed.
-import argparse
 import json
 import os
-import shutil
 import socket
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_browser_test import SKIP, Deployment, browser, run, wait_for  # noqa: E402
+from web_browser_test import (SKIP, BrowserRun, assert_served_only_from, browser_test_args, run,  # noqa: E402
+                              wait_for, wait_listening)
 
 
 def free_port():
@@ -29,21 +26,9 @@ def free_port():
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for name in ("source", "bin-ctl", "bin-broker", "bin-node", "out"):
-        parser.add_argument("--" + name, required=True)
-    args = parser.parse_args()
-    if not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")):
-        print("SKIPPED: Debian's chromium and chromium-driver are not installed (scripts/bootstrap.sh installs them)")
+    args = browser_test_args(("source", "bin-ctl", "bin-broker", "bin-node", "out"))
+    if args is None:
         return SKIP
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        print("SKIPPED: python3-selenium is not installed (scripts/bootstrap.sh installs it)")
-        return SKIP
-    os.makedirs(args.out, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="ppe-node-web-browser-")
-    d = Deployment(args, tmp)
     driver = None
 
     def shot(name):
@@ -67,20 +52,17 @@ def main():
     def notice():
         return wait_for(lambda: by_id("notice").text, 10, "the success notice")
 
-    try:
+    with BrowserRun(args, "ppe-node-web-browser-") as browser_run:
+        d, tmp = browser_run.d, browser_run.tmp
         # Only the page: no broker, no daemon. It records all the same.
         web_port = free_port()
         d.spawn([args.bin_node, "--config", os.path.join(d.dir, "nodes", "meilie.yaml"), "web",
                  "--listen", "127.0.0.1:%d" % web_port], "meilie-web.out")
         base = "http://127.0.0.1:%d" % web_port
 
-        def web_up():
-            with socket.create_connection(("127.0.0.1", web_port), timeout=1):
-                return True
-        wait_for(web_up, 10, "ppe-node web to listen")
+        wait_listening(web_port, "ppe-node web")
 
-        driver = browser()
-        driver.set_page_load_timeout(20)
+        driver = browser_run.start_browser()
         driver.get(base + "/")
         assert driver.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
         assert "梅列区" in driver.find_element("tag name", "h1").text
@@ -193,19 +175,10 @@ def main():
         wait_for(lambda: driver.find_element("tag name", "html").get_attribute("lang") == "en", 5, "the English page")
         assert "Stock count" in driver.page_source
         shot("entry-en")
-        for path in ("/", "/import", "/orders"):
-            driver.get(base + path)
-            names = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
-            outside = [n for n in names if not n.startswith(base + "/")]
-            assert not outside, (path, outside)
+        assert_served_only_from(driver, base, ("/", "/import", "/orders"))
         by_id("lang-switch").click()
         print("screenshots in " + args.out)
         return 0
-    finally:
-        if driver is not None:
-            driver.quit()
-        d.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

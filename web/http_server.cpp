@@ -24,11 +24,7 @@ std::optional<int64_t> OrderId(const std::string& text) {
 HttpServer::HttpServer(const WebConfig& config, const City& city, BrokerGateway& gateway, SessionLogin* login)
     : config_(config), city_(city), gateway_(gateway), login_(login) {
   edges_.target_days = city.policy().target_days;
-  if (config.Tls()) {
-    server_ = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
+  server_ = MakeServer(config);
   // Every open page polls: a pool larger than the default 8, so idle keep-alive connections of a
   // dozen browsers never hold up a new request.
   server_->new_task_queue = [] { return new httplib::ThreadPool(24); };
@@ -42,18 +38,9 @@ HttpServer::HttpServer(const WebConfig& config, const City& city, BrokerGateway&
 HttpServer::~HttpServer() = default;
 
 Status HttpServer::Bind(const ListenAddress& address) {
-  if (!server_->is_valid()) {
-    return Status::Error("cannot use the TLS certificate '" + config_.tls_cert + "' and key '" + config_.tls_key + "'");
-  }
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-    if (port_ <= 0) return Status::Error("cannot listen on " + address.host + " (any port)");
-  } else if (server_->bind_to_port(address.host, address.port)) {
-    port_ = address.port;
-  } else {
-    return Status::Error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                         ": the address is in use or not this machine's");
-  }
+  auto port = BindServer(*server_, config_, address);
+  if (!port.ok()) return port.status();
+  port_ = *port;
   return Status::Ok();
 }
 

@@ -8,13 +8,12 @@
 
 #include <malloc.h>
 
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "common/city.h"
 #include "web/broker_gateway.h"
 #include "web/http_server.h"
+#include "web/serve_loop.h"
 #include "web/session_login.h"
 #include "web/web_config.h"
 
@@ -62,44 +61,19 @@ int main(int argc, char** argv) {
   auto city = ppe::City::Load(config->client.city);
   if (!city.ok()) return Fail(city.status().message());
 
-  std::unique_ptr<ppe::web::SessionLogin> login;
-  if (config->NeedsLogin()) {
-    login = std::make_unique<ppe::web::SessionLogin>();
-    if (auto s = login->Load(config->users_file); !s.ok()) return Fail(s.message());
-    if (login->user_count() == 0) {
-      spdlog::warn("every page needs a login, and '{}' names no user: add one with 'ppe-web --config {} user add NAME'",
-                   config->users_file, config_path);
-    }
-  }
-
-  // SIGINT and SIGTERM are taken by one thread of ours, which stops the server in order.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  auto login = ppe::web::LoginFor(*config, "ppe-web --config " + config_path + " user add NAME");
+  if (!login.ok()) return Fail(login.status().message());
+  const sigset_t stop_signals = ppe::web::BlockStopSignals();  // before the gateway's threads start
 
   ppe::web::BrokerGateway gateway(config->client, *city);
   if (auto s = gateway.Start(); !s.ok()) return Fail(s.message());
-  ppe::web::HttpServer server(*config, *city, gateway, login.get());
+  ppe::web::HttpServer server(*config, *city, gateway, login->get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
   gateway.WaitFirstPoll(3000);
-  const std::string host = config->listen.host.find(':') != std::string::npos ? "[" + config->listen.host + "]"
-                                                                              : config->listen.host;
-  std::cout << "ppe-web: " << (config->Tls() ? "https" : "http") << "://" << host << ":" << server.port() << "/ ("
-            << (login ? "login required" : "no login: loopback only") << "; broker " << config->client.endpoint.address
+  std::cout << "ppe-web: " << ppe::web::PageAddress(*config, server.port()) << " ("
+            << (*login ? "login required" : "no login: loopback only") << "; broker " << config->client.endpoint.address
             << ")" << std::endl;
-  std::thread stopper([&server, stop_signals] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    server.Stop();
-  });
-  const bool ok = server.Run();
-  if (stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);  // released by its own sigwait when Run ended otherwise
-    stopper.join();
-  }
+  const bool ok = ppe::web::ServeUntilStopped(stop_signals, [&] { return server.Run(); }, [&] { server.Stop(); });
   gateway.Stop();
   return ok ? 0 : 1;
 }

@@ -299,53 +299,44 @@ std::string StatusPanel(Lang lang, const nlohmann::json& s) {
 
 std::string EntryPage(const NodePageContext& page, const FormState& state, const std::string& notice) {
   const Lang lang = page.lang;
+  // The fields every form opens with: where, what, how many.
+  const auto where_what_how_many = [&](const std::string& form, Msg place, const auto& places, Msg quantity) {
+    return Field(page, form, "place", place, Select(form, "place", state, places), state) +
+           Field(page, form, "item", Msg::kFieldItem, Select(form, "item", state, Items(page)), state) +
+           Field(page, form, "quantity", quantity,
+                 TextInput(form, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\" required"), state);
+  };
+  const auto text_field = [&](const std::string& form, const std::string& name, Msg label, const std::string& attributes,
+                              std::optional<Msg> hint = std::nullopt) {
+    return Field(page, form, name, label, TextInput(form, name, state, attributes + " autocomplete=\"off\""), state, hint);
+  };
+  const std::string when = "placeholder=\"2020-02-10 14:00\"";
   std::string out = Heading(page, Msg::kNodeHeading) + notice + "<div class=\"forms\">\n";
 
-  out += FormStart(page, kStockForm, Msg::kFormStock, Msg::kFormStockNote);
-  out += Field(page, kStockForm, "place", Msg::kFieldWarehouse, Select(kStockForm, "place", state, Warehouses(page)), state);
-  out += Field(page, kStockForm, "item", Msg::kFieldItem, Select(kStockForm, "item", state, Items(page)), state);
-  out += Field(page, kStockForm, "quantity", Msg::kFieldCounted,
-               TextInput(kStockForm, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\" required"), state);
-  out += Field(page, kStockForm, "as_of", Msg::kFieldAsOf,
-               TextInput(kStockForm, "as_of", state, "placeholder=\"2020-02-10 14:00\" autocomplete=\"off\""), state,
-               Msg::kFieldAsOfHint);
-  out += FormEnd(page, kStockForm, state, Msg::kSubmitStock) + "</form></section>\n";
+  out += FormStart(page, kStockForm, Msg::kFormStock, Msg::kFormStockNote) +
+         where_what_how_many(kStockForm, Msg::kFieldWarehouse, Warehouses(page), Msg::kFieldCounted) +
+         text_field(kStockForm, "as_of", Msg::kFieldAsOf, when, Msg::kFieldAsOfHint) +
+         FormEnd(page, kStockForm, state, Msg::kSubmitStock) + "</form></section>\n";
 
-  out += FormStart(page, kReceiptForm, Msg::kFormReceipt, Msg::kFormReceiptNote);
-  out += Field(page, kReceiptForm, "place", Msg::kFieldWarehouse, Select(kReceiptForm, "place", state, Warehouses(page)),
-               state);
-  out += Field(page, kReceiptForm, "item", Msg::kFieldItem, Select(kReceiptForm, "item", state, Items(page)), state);
-  out += Field(page, kReceiptForm, "quantity", Msg::kFieldReceived,
-               TextInput(kReceiptForm, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\" required"), state);
-  out += Field(page, kReceiptForm, "source", Msg::kFieldSource,
+  out += FormStart(page, kReceiptForm, Msg::kFormReceipt, Msg::kFormReceiptNote) +
+         where_what_how_many(kReceiptForm, Msg::kFieldWarehouse, Warehouses(page), Msg::kFieldReceived) +
+         Field(page, kReceiptForm, "source", Msg::kFieldSource,
                Select(kReceiptForm, "source", state,
                       {{"production", std::string(Text(lang, Msg::kSourceProduction))},
                        {"donation", std::string(Text(lang, Msg::kSourceDonation))},
                        {"transfer", std::string(Text(lang, Msg::kSourceTransfer))}}),
-               state);
-  out += Field(page, kReceiptForm, "from", Msg::kFieldFrom, TextInput(kReceiptForm, "from", state, "maxlength=\"200\""),
-               state);
-  out += Field(page, kReceiptForm, "reference", Msg::kFieldReference,
-               TextInput(kReceiptForm, "reference", state, "maxlength=\"200\" autocomplete=\"off\""), state);
-  out += Field(page, kReceiptForm, "lot", Msg::kFieldLot,
-               TextInput(kReceiptForm, "lot", state, "maxlength=\"200\" autocomplete=\"off\""), state);
-  out += Field(page, kReceiptForm, "expires", Msg::kFieldExpires,
-               TextInput(kReceiptForm, "expires", state, "placeholder=\"2021-06-30\" autocomplete=\"off\""), state,
-               Msg::kFieldExpiresHint);
-  out += FormEnd(page, kReceiptForm, state, Msg::kSubmitReceipt) + "</form></section>\n";
+               state) +
+         text_field(kReceiptForm, "from", Msg::kFieldFrom, "maxlength=\"200\"") +
+         text_field(kReceiptForm, "reference", Msg::kFieldReference, "maxlength=\"200\"") +
+         text_field(kReceiptForm, "lot", Msg::kFieldLot, "maxlength=\"200\"") +
+         text_field(kReceiptForm, "expires", Msg::kFieldExpires, "placeholder=\"2021-06-30\"", Msg::kFieldExpiresHint) +
+         FormEnd(page, kReceiptForm, state, Msg::kSubmitReceipt) + "</form></section>\n";
 
-  out += FormStart(page, kDemandForm, Msg::kFormDemand, Msg::kFormDemandNote);
-  out += Field(page, kDemandForm, "place", Msg::kFieldSite, Select(kDemandForm, "place", state, Sites(page)), state);
-  out += Field(page, kDemandForm, "item", Msg::kFieldItem, Select(kDemandForm, "item", state, Items(page)), state);
-  out += Field(page, kDemandForm, "quantity", Msg::kFieldOnHand,
-               TextInput(kDemandForm, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\" required"), state);
-  out += Field(page, kDemandForm, "daily_use", Msg::kFieldDailyUse,
-               TextInput(kDemandForm, "daily_use", state, "inputmode=\"decimal\" autocomplete=\"off\""), state,
-               Msg::kFieldDailyUseHint);
-  out += Field(page, kDemandForm, "as_of", Msg::kFieldAsOf,
-               TextInput(kDemandForm, "as_of", state, "placeholder=\"2020-02-10 14:00\" autocomplete=\"off\""), state,
-               Msg::kFieldAsOfHint);
-  out += FormEnd(page, kDemandForm, state, Msg::kSubmitDemand) + "</form></section>\n";
+  out += FormStart(page, kDemandForm, Msg::kFormDemand, Msg::kFormDemandNote) +
+         where_what_how_many(kDemandForm, Msg::kFieldSite, Sites(page), Msg::kFieldOnHand) +
+         text_field(kDemandForm, "daily_use", Msg::kFieldDailyUse, "inputmode=\"decimal\"", Msg::kFieldDailyUseHint) +
+         text_field(kDemandForm, "as_of", Msg::kFieldAsOf, when, Msg::kFieldAsOfHint) +
+         FormEnd(page, kDemandForm, state, Msg::kSubmitDemand) + "</form></section>\n";
   return out + "</div>\n";
 }
 

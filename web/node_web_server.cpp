@@ -41,11 +41,7 @@ void SeeOther(httplib::Response& res, const std::string& location) {
 
 NodeWebServer::NodeWebServer(const NodeWebConfig& config, const City& city, NodeDesk& desk, SessionLogin* login)
     : config_(config), city_(city), desk_(desk), login_(login) {
-  if (config.Tls()) {
-    server_ = std::make_unique<httplib::SSLServer>(config.tls_cert.c_str(), config.tls_key.c_str());
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
+  server_ = MakeServer(config);
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_keep_alive_timeout(3);
   server_->set_read_timeout(10);
@@ -57,18 +53,9 @@ NodeWebServer::NodeWebServer(const NodeWebConfig& config, const City& city, Node
 NodeWebServer::~NodeWebServer() = default;
 
 Status NodeWebServer::Bind(const ListenAddress& address) {
-  if (!server_->is_valid()) {
-    return Status::Error("cannot use the TLS certificate '" + config_.tls_cert + "' and key '" + config_.tls_key + "'");
-  }
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(address.host);
-    if (port_ <= 0) return Status::Error("cannot listen on " + address.host + " (any port)");
-  } else if (server_->bind_to_port(address.host, address.port)) {
-    port_ = address.port;
-  } else {
-    return Status::Error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
-                         ": the address is in use or not this machine's");
-  }
+  auto port = BindServer(*server_, config_, address);
+  if (!port.ok()) return port.status();
+  port_ = *port;
   return Status::Ok();
 }
 

@@ -60,6 +60,27 @@ void NoStore(httplib::Response& res) {
 
 bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0; }
 
+std::unique_ptr<httplib::Server> MakeServer(const PageSettings& settings) {
+  if (settings.Tls()) return std::make_unique<httplib::SSLServer>(settings.tls_cert.c_str(), settings.tls_key.c_str());
+  return std::make_unique<httplib::Server>();
+}
+
+Result<int> BindServer(httplib::Server& server, const PageSettings& settings, const ListenAddress& address) {
+  if (!server.is_valid()) {
+    return Status::Error("cannot use the TLS certificate '" + settings.tls_cert + "' and key '" + settings.tls_key + "'");
+  }
+  if (address.port == 0) {
+    const int port = server.bind_to_any_port(address.host);
+    if (port <= 0) return Status::Error("cannot listen on " + address.host + " (any port)");
+    return port;
+  }
+  if (!server.bind_to_port(address.host, address.port)) {
+    return Status::Error("cannot listen on " + address.host + ":" + std::to_string(address.port) +
+                         ": the address is in use or not this machine's");
+  }
+  return address.port;
+}
+
 PageShell::PageShell(httplib::Server& server, const PageSettings& settings, SessionLogin* login, Render render)
     : server_(server),
       settings_(settings),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "web/host_check.h"
@@ -36,6 +37,11 @@ std::string Short(const std::string& text);
 // No caching, nothing from another origin, no framing.
 void NoStore(httplib::Response& res);
 bool IsApi(const httplib::Request& req);
+
+// The HTTP server for these settings: HTTPS when they name a certificate and key.
+std::unique_ptr<httplib::Server> MakeServer(const PageSettings& settings);
+// Binds `server` to `address` (port 0: any free one); the port, or why it could not.
+Result<int> BindServer(httplib::Server& server, const PageSettings& settings, const ListenAddress& address);
 
 class PageShell {
  public:
