@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <regex>
+#include <set>
 
 #include "nodes/node_store.h"
 #include "tests/cluster.h"
@@ -368,6 +370,84 @@ TEST_F(CountyPage, AnOrderIsShippedAndReceivedThroughItsFormsAsTheCommandsDecide
   EXPECT_EQ(row["received_qty"], qty - 50);
   const CommandResult check = cluster_.Ctl({"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+}
+
+}  // namespace
+}  // namespace ppe::testing
+
+namespace ppe::testing {
+namespace {
+
+// web_listen's port in a node config ("" when none).
+int WebPort(const std::string& config) {
+  std::smatch m;
+  const std::string text = ReadFile(config);
+  return std::regex_search(text, m, std::regex("web_listen: 127\\.0\\.0\\.1:([0-9]+)")) ? std::stoi(m[1]) : 0;
+}
+
+TEST(CountyPageInit, EveryNodeGetsItsOwnPortAfterTheBrokersAndPpeWebsAndALaterOneTheNext) {
+  Cluster cluster;
+  std::set<int> ports;
+  const std::vector<std::string> nodes = {"meilie", "sanyuan", "yongan", "mingxi", "qingliu", "ninghua", "datian",
+                                          "youxi", "shaxian", "jiangle", "taining", "jianning", "city"};
+  for (const std::string& node : nodes) {
+    const int port = WebPort(cluster.NodeConfig(node));
+    EXPECT_GE(port, cluster.port() + 3) << node;
+    ports.insert(port);
+  }
+  EXPECT_EQ(ports.size(), nodes.size());  // no two nodes share one
+  EXPECT_EQ(*ports.begin(), cluster.port() + 3);
+  EXPECT_EQ(*ports.rbegin(), cluster.port() + 3 + static_cast<int>(nodes.size()) - 1);
+  const CommandResult add = RunCommand({PPE_CTL, "keys", "add", "meilie-2", "--role", "node", "--county", "meilie",
+                                        "--dir", cluster.dir()});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(WebPort(cluster.NodeConfig("meilie-2")), *ports.rbegin() + 1);
+}
+
+TEST(CountyPageLogin, BeyondLoopbackOrWhenAskedEveryPageNeedsALoginWhoseFormCarriesTheToken) {
+  Cluster cluster;
+  const std::string config = cluster.NodeConfig("meilie");
+  std::string yaml = ReadFile(config);
+  yaml = std::regex_replace(yaml, std::regex("web_login: auto"), "web_login: always");
+  { std::ofstream(config, std::ios::trunc) << yaml; }
+  const std::string add = std::string("printf 'lanterns-in-sanming\\n' | ") + PPE_NODE + " --config " + config +
+                          " web --add-user zhang";
+  ASSERT_EQ(std::system(add.c_str()), 0);
+  WebProcess page({PPE_NODE, "--config", config, "web", "--listen", "127.0.0.1:0"}, cluster.dir() + "/web.out",
+                  "ppe-node web: http");
+  ASSERT_GT(page.port(), 0) << page.log();
+  auto c = page.Client();
+  auto form = c.Get("/");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 401);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(form->body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]+)\""))) << form->body;
+  const std::string token = m[1];
+  std::string cookie;
+  for (size_t i = 0; i < form->get_header_value_count("Set-Cookie"); ++i) {
+    const std::string set = form->get_header_value("Set-Cookie", i);
+    if (set.rfind("ppe_csrf=", 0) == 0) cookie = set.substr(0, set.find(';'));
+  }
+  const httplib::Headers headers = {{"Cookie", cookie}};
+  const std::string login = "user=zhang&password=lanterns-in-sanming&next=/";
+  EXPECT_EQ(c.Post("/login", headers, login, "application/x-www-form-urlencoded")->status, 403);  // no token
+  EXPECT_EQ(c.Post("/login", headers, "csrf=" + token + "&user=zhang&password=guess", "application/x-www-form-urlencoded")
+                ->status,
+            401);
+  auto in = c.Post("/login", headers, "csrf=" + token + "&" + login, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(in);
+  ASSERT_EQ(in->status, 303);
+  const std::string session = in->get_header_value("Set-Cookie");
+  const httplib::Headers signed_in = {{"Cookie", cookie + "; " + session.substr(0, session.find(';'))}};
+  auto home = c.Get("/", signed_in);
+  ASSERT_TRUE(home);
+  EXPECT_EQ(home->status, 200);
+  EXPECT_TRUE(Contains(home->body, "当前用户：zhang"));
+  // Signed in, a POST still needs the token; with it, it records.
+  const std::string stock = "place=meilie-wh&item=mask.n95&quantity=10";
+  EXPECT_EQ(c.Post("/stock", signed_in, stock, "application/x-www-form-urlencoded")->status, 403);
+  EXPECT_EQ(c.Post("/stock", signed_in, "csrf=" + token + "&" + stock, "application/x-www-form-urlencoded")->status, 303);
+  EXPECT_EQ(c.Post("/stock", headers, "csrf=" + token + "&" + stock, "application/x-www-form-urlencoded")->status, 401);
 }
 
 }  // namespace

@@ -332,6 +332,7 @@ std::string EntryPage(const NodePageContext& page, const FormState& state, const
          text_field(kReceiptForm, "expires", Msg::kFieldExpires, "placeholder=\"2021-06-30\"", Msg::kFieldExpiresHint) +
          FormEnd(page, kReceiptForm, state, Msg::kSubmitReceipt) + "</form></section>\n";
 
+  if (Sites(page).empty()) return out + "</div>\n";  // the city reserve's node: a warehouse, no sites
   out += FormStart(page, kDemandForm, Msg::kFormDemand, Msg::kFormDemandNote) +
          where_what_how_many(kDemandForm, Msg::kFieldSite, Sites(page), Msg::kFieldOnHand) +
          text_field(kDemandForm, "daily_use", Msg::kFieldDailyUse, "inputmode=\"decimal\"", Msg::kFieldDailyUseHint) +
