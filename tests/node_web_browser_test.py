@@ -12,6 +12,7 @@
 import json
 import os
 import socket
+import time
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -30,6 +31,10 @@ def main():
     if args is None:
         return SKIP
     driver = None
+    started = time.monotonic()
+
+    def step(what):  # how long each part took, for a run that is slow somewhere
+        print("%5.1f s  %s" % (time.monotonic() - started, what), flush=True)
 
     def shot(name):
         driver.save_screenshot(os.path.join(args.out, "node-" + name + ".png"))
@@ -63,12 +68,14 @@ def main():
         wait_listening(web_port, "ppe-node web")
 
         driver = browser_run.start_browser()
+        step("chromium started")
         driver.get(base + "/")
         assert driver.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
         assert "梅列区" in driver.find_element("tag name", "h1").text
         assert by_id("lang-switch").text == "English"
         assert "后台服务（ppe-node run）未运行" in by_id("link-status").text, by_id("link-status").text
         shot("entry-zh")
+        step("the page in Chinese")
 
         # A field error: said beside the field, in Chinese; nothing recorded.
         fill("stock-quantity", "12a")
@@ -78,6 +85,7 @@ def main():
         assert by_id("stock-quantity").get_attribute("value") == "12a"
         assert status()["outbox_pending"] == 0
         shot("field-error")
+        step("a field error")
 
         # A count 100x the last: asked for on the page, recorded only once confirmed.
         driver.find_element("css selector", "#stock-item option[value='mask.surgical']").click()
@@ -95,6 +103,7 @@ def main():
         submit("stock-submit")
         assert "900,000" in notice()
         assert status()["outbox_pending"] == 2
+        step("a confirmation")
 
         # A POST from a script without the page's token (what another site could send): 403, nothing recorded.
         code = driver.execute_async_script(
@@ -118,6 +127,7 @@ def main():
         assert "一行也没有导入" in refused and "第 3 行" in refused and "mask.kn95" in refused, refused
         assert status()["outbox_pending"] == 2
         shot("csv-refused")
+        step("a CSV refused")
 
         # As Excel saves it, while the broker is down: it lands in the outbox.
         good = os.path.join(tmp, "good.csv")
@@ -132,6 +142,7 @@ def main():
         assert "已导入 3 行" in notice()
         assert status()["outbox_pending"] == 5
         shot("csv-imported")
+        step("a CSV imported")
 
         # The broker and the daemon come back: each report reaches the broker exactly once.
         d.spawn([args.bin_broker, "--config", os.path.join(d.dir, "broker.yaml")], "broker.out")
@@ -142,6 +153,7 @@ def main():
         assert n95["on_hand"] == 17000, n95  # the count, then the donation: once each
         trace = d.ctl_json("trace", "--donor", "Fujian Red Cross, Sanming")
         assert trace["received"] == 5000, trace
+        step("the outbox at the broker, once")
         driver.get(base + "/")
         assert "已连接市级调度中心" in by_id("link-status").text, by_id("link-status").text
 
@@ -157,6 +169,7 @@ def main():
         pick = driver.find_element("css selector", "#orders-ship ul.pick").text
         assert "批号 L2003" in pick and "有效期至 2030-06-30" in pick, pick
         shot("orders")
+        step("the order on the page")
         submit("ship-%d" % oid)
         assert ("调拨单 %d 发货" % oid) in notice()
         fill("receive-%d-quantity" % oid, str(qty - 100))
@@ -168,6 +181,7 @@ def main():
         row = next(o for o in d.ctl_json("orders") if o["id"] == oid)
         assert row["status"] == "received" and row["received_qty"] == qty - 100, row
         run([args.bin_ctl, "--config", os.path.join(d.dir, "ctl.yaml"), "check"])
+        step("shipped, received, checked")
 
         # English one click away; nothing fetched from anywhere but this page.
         driver.get(base + "/")

@@ -54,8 +54,8 @@ enum class Msg {
   kErrUnknownItem, kErrUnknownOrder, kErrBadStatus, kErrBadTime, kErrMethod, kBackHome,
   // login
   kLoginHeading, kLoginUser, kLoginPassword, kLoginSubmit, kLoginWrong, kLoginNeeded,
-  // shared by both pages
-  kErrTooLarge, kErrCsrf,
+  // shared by both pages; the separators of a list ("，"), after a label ("："), two sentences in a row
+  kErrTooLarge, kErrCsrf, kSepList, kSepLabel, kTwoSentences,
   // the county page (ppe-node web): its frame and link status
   kNodeAppTitle, kNodeNavEntry, kNodeNavImport, kNodeNavOrders, kNodeBackHome, kNodeHeading, kNodeStatusHeading,
   kNodeDaemonRunning, kNodeDaemonStopped, kNodeConnected, kNodeDisconnected, kNodePending, kNodeLastAck, kNodeNoAck,

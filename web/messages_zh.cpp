@@ -166,6 +166,9 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kLoginNeeded, "请先登录"},
     {Msg::kErrTooLarge, "上传的内容太大（上限 8 MB）：请拆分文件"},
     {Msg::kErrCsrf, "拒绝提交：这个表单不是从本页面提交的，或页面已过期（程序重启过）。什么也没有记录。请返回页面重新填写后提交。"},
+    {Msg::kSepList, "，"},
+    {Msg::kSepLabel, "："},
+    {Msg::kTwoSentences, "{0}{1}"},  // no space after a 。
     {Msg::kNodeAppTitle, "县级仓库物资登记"},
     {Msg::kNodeNavEntry, "登记"},
     {Msg::kNodeNavImport, "导入表格"},

@@ -176,7 +176,7 @@ std::string FormEnd(const NodePageContext& page, const std::string& form, const 
     const bool beside_field = !where.empty() && state.error->field != EntryField::kReason;
     out += "<p class=\"form-error\" id=\"" + form + "-error\" role=\"alert\">" +
            Esc(Text(page.lang, Msg::kFormNotRecorded)) +
-           (beside_field ? "" : "：" + Esc(ProblemText(page.lang, *page.city, *state.error))) + "</p>\n";
+           (beside_field ? "" : Esc(Text(page.lang, Msg::kSepLabel)) + Esc(ProblemText(page.lang, *page.city, *state.error))) + "</p>\n";
   }
   return out + "<button type=\"submit\" id=\"" + form + "-submit\">" + Esc(Text(page.lang, submit)) + "</button>\n";
 }
@@ -228,9 +228,9 @@ std::string ProblemLine(Lang lang, const City& city, const EntryError& e) {
   std::string where;
   if (e.line > 0) where = Format(lang, Msg::kImportLine, {std::to_string(e.line)});
   if (e.field != EntryField::kNone && e.field != EntryField::kFile && e.problem != EntryProblem::kMissing) {
-    where += (where.empty() ? "" : lang == Lang::kZh ? "，" : ", ") + std::string(Text(lang, FieldLabel(e.field)));
+    where += (where.empty() ? "" : std::string(Text(lang, Msg::kSepList))) + std::string(Text(lang, FieldLabel(e.field)));
   }
-  return where.empty() ? ProblemText(lang, city, e) : where + (lang == Lang::kZh ? "：" : ": ") + ProblemText(lang, city, e);
+  return where.empty() ? ProblemText(lang, city, e) : where + std::string(Text(lang, Msg::kSepLabel)) + ProblemText(lang, city, e);
 }
 
 std::string ReportSummary(Lang lang, const City& city, const wire::Report& r) {
@@ -243,10 +243,10 @@ std::string ReportSummary(Lang lang, const City& city, const wire::Report& r) {
                          : r.receipt().source() == wire::TRANSFER ? Msg::kSourceTransfer
                                                                   : Msg::kSourceProduction;
       std::string how(Text(lang, source));
-      if (!r.receipt().from().empty()) how += (lang == Lang::kZh ? "，" : ", ") + r.receipt().from();
-      if (!r.receipt().lot().empty()) how += (lang == Lang::kZh ? "，" : ", ") + std::string(Text(lang, Msg::kFieldLot)) + " " + r.receipt().lot();
+      if (!r.receipt().from().empty()) how += std::string(Text(lang, Msg::kSepList)) + r.receipt().from();
+      if (!r.receipt().lot().empty()) how += std::string(Text(lang, Msg::kSepList)) + std::string(Text(lang, Msg::kFieldLot)) + " " + r.receipt().lot();
       if (!r.receipt().expires().empty()) {
-        how += (lang == Lang::kZh ? "，" : ", ") + std::string(Text(lang, Msg::kFieldExpires)) + " " + r.receipt().expires();
+        how += std::string(Text(lang, Msg::kSepList)) + std::string(Text(lang, Msg::kFieldExpires)) + " " + r.receipt().expires();
       }
       return Format(lang, Msg::kSumReceipt, {WarehouseName(lang, city, r.receipt().warehouse()),
                                              ItemName(lang, city, r.receipt().item()), Count(r.receipt().quantity()), how});
@@ -385,7 +385,7 @@ std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>
   // Said at the top too: the order's row may no longer offer the form that was sent.
   if (state.error) {
     out += "<p class=\"form-error\" id=\"order-error\" role=\"alert\">" + Esc(Text(lang, Msg::kFormNotRecorded)) +
-           (lang == Lang::kZh ? "：" : ": ") + Esc(ProblemText(lang, city, *state.error)) + "</p>\n";
+           Esc(Text(lang, Msg::kSepLabel)) + Esc(ProblemText(lang, city, *state.error)) + "</p>\n";
   }
   out += "<p class=\"caption\">" + Esc(Text(lang, Msg::kOrdersNote)) + "</p>\n";
   // A step form of one order: the token, the order, and its mistake if it was the one sent.

@@ -94,7 +94,6 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
   if (!flash) return "";
   const std::string pending = Count(static_cast<int64_t>(desk_.store().Link().pending()));
   std::string text;
-  const std::string gap = lang == Lang::kZh ? "" : " ";  // between sentences: none after a 。
   if (flash->step.repeat) {
     text = Format(lang, Msg::kStepRepeat,
                   {std::to_string(flash->order), StatusName(lang, flash->step.shown_status.substr(
@@ -103,15 +102,19 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
     text = Format(lang, Msg::kImported, {Count(static_cast<int64_t>(flash->count)), std::to_string(flash->first_seq),
                                          std::to_string(flash->last_seq), pending});
     if (flash->encoding != "UTF-8" && flash->encoding != "UTF-8 with a byte-order mark" && !flash->encoding.empty()) {
-      text += gap + Format(lang, Msg::kImportConverted, {flash->encoding});
+      text = Format(lang, Msg::kTwoSentences, {text, Format(lang, Msg::kImportConverted, {flash->encoding})});
     }
   } else if (!flash->reports.empty()) {
     text = Format(lang, Msg::kRecorded, {ReportSummary(lang, city_, flash->reports.front()),
                                          std::to_string(flash->last_seq), pending});
-    if (flash->step.implied_shipment) text += gap + Format(lang, Msg::kImpliedShipment, {std::to_string(flash->order)});
+    if (flash->step.implied_shipment) {
+      text = Format(lang, Msg::kTwoSentences,
+                    {text, Format(lang, Msg::kImpliedShipment, {std::to_string(flash->order)})});
+    }
     if (flash->reports.front().has_order_step() && flash->reports.front().order_step().step() == wire::RECEIVE &&
         flash->step.received != flash->step.ordered) {
-      text += gap + Format(lang, Msg::kDiscrepancy, {Count(flash->step.ordered), Count(flash->step.received)});
+      text = Format(lang, Msg::kTwoSentences,
+                    {text, Format(lang, Msg::kDiscrepancy, {Count(flash->step.ordered), Count(flash->step.received)})});
     }
   }
   return text.empty() ? "" : SuccessNotice(text);
