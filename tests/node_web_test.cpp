@@ -151,6 +151,10 @@ TEST_F(CountyPage, FormsRecordTheReportsTheCommandsRecordWithTheBrokerDownAndThe
   EXPECT_EQ(r->status, 422);
   EXPECT_TRUE(Contains(r->body, "id=\"stock-quantity-error\" role=\"alert\">“12a” 不是整数")) << r->body;
   EXPECT_TRUE(Contains(r->body, "value=\"12a\"")) << "what was typed is shown again";
+  r = Post(c, b, "/stock", {{"place", "meilie-wh"}, {"item", "mask.n95"}, {"quantity", ""}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_TRUE(Contains(r->body, "id=\"stock-quantity-error\" role=\"alert\">请填写数量")) << r->body;
   const httplib::Headers english = {{"Cookie", b.cookie + "; ppe_lang=en"}};
   r = c.Post("/receipt", english,
              Form({{"csrf", b.token}, {"place", "meilie-wh"}, {"item", "mask.n95"}, {"quantity", "10"},
@@ -229,6 +233,11 @@ TEST_F(CountyPage, ACsvWithABadRowIsRefusedWholeNamingTheRowAndAnExcelFileIsRead
   EXPECT_TRUE(Contains(r->body, "一行也没有导入")) << r->body;
   EXPECT_TRUE(Contains(r->body, "第 3 行，物资：没有物资 “mask.kn95”")) << r->body;
   EXPECT_TRUE(Outbox().empty());
+  // No file chosen.
+  r = c.Post("/import", b.Headers(), httplib::MultipartFormDataItems{{"csrf", b.token, "", ""}, {"file", "", "", ""}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422);
+  EXPECT_TRUE(Contains(r->body, "请选择要上传的 CSV 文件")) << r->body;
 
   // As Excel saves it: a byte-order mark, CRLF, a donor with a comma in quotes.
   r = Upload(c, b,

@@ -299,12 +299,13 @@ std::string StatusPanel(Lang lang, const nlohmann::json& s) {
 
 std::string EntryPage(const NodePageContext& page, const FormState& state, const std::string& notice) {
   const Lang lang = page.lang;
-  // The fields every form opens with: where, what, how many.
+  // The fields every form opens with: where, what, how many. No `required` on any input: the
+  // browser would refuse an empty one in its own language, not ours, and beside no field.
   const auto where_what_how_many = [&](const std::string& form, Msg place, const auto& places, Msg quantity) {
     return Field(page, form, "place", place, Select(form, "place", state, places), state) +
            Field(page, form, "item", Msg::kFieldItem, Select(form, "item", state, Items(page)), state) +
            Field(page, form, "quantity", quantity,
-                 TextInput(form, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\" required"), state);
+                 TextInput(form, "quantity", state, "inputmode=\"numeric\" autocomplete=\"off\""), state);
   };
   const auto text_field = [&](const std::string& form, const std::string& name, Msg label, const std::string& attributes,
                               std::optional<Msg> hint = std::nullopt) {
@@ -341,9 +342,13 @@ std::string EntryPage(const NodePageContext& page, const FormState& state, const
   return out + "</div>\n";
 }
 
-std::string ImportPage(const NodePageContext& page, const std::vector<EntryError>& problems, const std::string& notice) {
+std::string ImportPage(const NodePageContext& page, const std::vector<EntryError>& problems, const std::string& notice,
+                       std::optional<Msg> page_error) {
   const Lang lang = page.lang;
   std::string out = Heading(page, Msg::kImportHeading) + notice;
+  if (page_error) {
+    out += "<p class=\"form-error\" id=\"import-error\" role=\"alert\">" + Esc(Text(lang, *page_error)) + "</p>\n";
+  }
   if (!problems.empty()) {
     const bool only_confirm = std::all_of(problems.begin(), problems.end(),
                                           [](const EntryError& e) { return e.confirmable(); });
@@ -370,7 +375,7 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
          "</pre>\n"
          "<form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"entry\">" +
          Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kFieldFile)) +
-         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\" required></div>\n"
+         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\"></div>\n"
          "<label class=\"confirm\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" id=\"import-confirm\"> " +
          Esc(Text(lang, Msg::kImportConfirmAll)) + "</label>\n<button type=\"submit\" id=\"import-submit\">" +
          Esc(Text(lang, Msg::kImportSubmit)) + "</button></form></section>\n";

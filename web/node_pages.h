@@ -57,9 +57,10 @@ std::string ReportSummary(Lang lang, const City& city, const wire::Report& repor
 std::string StatusPanel(Lang lang, const nlohmann::json& status);
 // The three forms; `state` fills the one that was sent. `notice` is HTML shown above (a success).
 std::string EntryPage(const NodePageContext& page, const FormState& state, const std::string& notice);
-// The upload form and, after a refused file, every problem it had (line by line).
+// The upload form and, after a refused file, every problem it had (line by line); `page_error`:
+// what was wrong with the upload itself (no file chosen).
 std::string ImportPage(const NodePageContext& page, const std::vector<EntryError>& problems,
-                       const std::string& notice);
+                       const std::string& notice, std::optional<Msg> page_error = std::nullopt);
 // Orders to pick and ship (with their batch lines), and orders coming to the county's sites.
 std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders,
                        const OrderFormState& state, const std::string& notice);

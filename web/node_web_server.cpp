@@ -253,6 +253,12 @@ void NodeWebServer::Routes() {
       return shell->ErrorPage(req, res, c, 403, std::string(Text(c.lang, Msg::kErrCsrf)));
     }
     const httplib::MultipartFormData file = req.get_file_value("file");
+    if (file.filename.empty() && file.content.empty()) {
+      res.status = 422;
+      return page(req, res, c, "/import", Msg::kImportHeading, [](const NodePageContext& p, const std::string&) {
+        return ImportPage(p, {}, "", Msg::kImportNoFile);
+      });
+    }
     const bool confirm = req.has_file("confirm") && !req.get_file_value("confirm").content.empty();
     CsvImportResult result;
     Result<Recorded> done = Status::Error("");
