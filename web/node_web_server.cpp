@@ -75,6 +75,16 @@ bool NodeWebServer::TokenValid(const httplib::Request& req, const std::string& t
   return csrf_.Valid(CookieValue(req, kCsrfCookie), token);
 }
 
+NodeWebServer::Flash NodeWebServer::FlashOf(const Recorded& done) {
+  Flash flash;
+  flash.reports = done.reports;
+  flash.count = done.reports.size();
+  flash.first_seq = done.first_seq;
+  flash.last_seq = done.last_seq;
+  flash.encoding = done.encoding;
+  return flash;
+}
+
 uint64_t NodeWebServer::Remember(Flash flash) {
   flash.id = next_flash_++;
   if (flash.reports.size() > 3) flash.reports.resize(3);
@@ -233,13 +243,8 @@ void NodeWebServer::Routes() {
           return EntryPage(p, state, "");
         });
       }
-      Flash flash;
-      flash.reports = done->reports;
-      flash.count = done->reports.size();
-      flash.first_seq = done->first_seq;
-      flash.last_seq = done->last_seq;
       std::lock_guard<std::mutex> lock(mutex_);
-      SeeOther(res, "/?done=" + std::to_string(Remember(std::move(flash))));
+      SeeOther(res, "/?done=" + std::to_string(Remember(FlashOf(*done))));
     });
   }
 
@@ -272,14 +277,8 @@ void NodeWebServer::Routes() {
       return page(req, res, c, "/import", Msg::kImportHeading,
                   [problems](const NodePageContext& p, const std::string&) { return ImportPage(p, problems, ""); });
     }
-    Flash flash;
-    flash.reports = done->reports;
-    flash.count = done->reports.size();
-    flash.first_seq = done->first_seq;
-    flash.last_seq = done->last_seq;
-    flash.encoding = done->encoding;
     std::lock_guard<std::mutex> lock(mutex_);
-    SeeOther(res, "/import?done=" + std::to_string(Remember(std::move(flash))));
+    SeeOther(res, "/import?done=" + std::to_string(Remember(FlashOf(*done))));
   });
 
   s.Post(R"(/orders/([0-9]{1,15})/([a-z]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
@@ -304,13 +303,9 @@ void NodeWebServer::Routes() {
       });
     }
     Flash flash;
+    if (!taken->repeat) flash = FlashOf(Recorded{taken->seq, taken->seq, taken->pending, {taken->report}, ""});
     flash.order = id;
     flash.step = *taken;
-    if (!taken->repeat) {
-      flash.reports = {taken->report};
-      flash.count = 1;
-      flash.first_seq = flash.last_seq = taken->seq;
-    }
     std::lock_guard<std::mutex> lock(mutex_);
     SeeOther(res, "/orders?done=" + std::to_string(Remember(std::move(flash))));
   });

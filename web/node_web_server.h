@@ -46,6 +46,7 @@ class NodeWebServer {
   // This browser's CSRF id from its cookie, or a new one set on `res`; the token for forms.
   std::string FormToken(const httplib::Request& req, httplib::Response& res) const;
   bool TokenValid(const httplib::Request& req, const std::string& token) const;
+  static Flash FlashOf(const Recorded& done);
   uint64_t Remember(Flash flash);
   std::string Notice(const httplib::Request& req, Lang lang);
 
