@@ -12,6 +12,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <iostream>
 
 #include "broker/alerts.h"
 #include "common/certificate.h"
@@ -79,8 +80,8 @@ class BookEvents : public OrderEventSource {
 
 }  // namespace
 
-BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
-    : city_(city),
+BrokerServer::BrokerServer(City city, const BrokerConfig& config)
+    : city_(std::move(city)),
       config_(config),
       context_(2),  // two I/O threads: CURVE on a 10 MB reply to ppe-ctl holds up only the connections on its own
       router_(context_, zmq::socket_type::router),
@@ -88,7 +89,7 @@ BrokerServer::BrokerServer(const City& city, const BrokerConfig& config)
 
 BrokerServer::~BrokerServer() = default;
 
-Status BrokerServer::Start() {
+Status BrokerServer::Start(bool apply_city_file) {
   // Read once: a test arms it for the broker it starts, never for one started later.
   auto fault = ParseFault(std::getenv("PPE_FAULT"));
   if (!fault.ok()) return fault.status();
@@ -96,9 +97,18 @@ Status BrokerServer::Start() {
   auto store = BrokerStore::Open(config_.store);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  catalogue_ = std::make_unique<CatalogueBook>(*store_, city_);
+  auto catalogue = catalogue_->Load(config_.city, apply_city_file);
+  if (!catalogue.ok()) return catalogue.status();
+  for (const std::string& note : catalogue->notes) spdlog::info("catalogue: {}", note);
+  if (!catalogue->warning.empty()) {
+    spdlog::warn("catalogue: {}", catalogue->warning);
+    std::cerr << "ppe-broker: " << catalogue->warning << "\n";
+  }
+  catalogue_->TakeAdopted();  // nothing to spread yet: every node gets it on its hello
   reader_ = std::make_unique<FrameReader>(city_);
   orders_ = std::make_unique<OrderBook>(city_, *store_);
-  ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_);
+  ctl_ = std::make_unique<CtlService>(city_, config_, *store_, *orders_, catalogue_.get());
   reads_ = std::make_unique<ReadService>(city_, config_, context_);
   PPE_RETURN_IF_ERROR(reads_->Start(config_.store));
   PPE_RETURN_IF_ERROR(checkpointer_.Start(config_.store));
@@ -156,7 +166,7 @@ Status BrokerServer::CancelOrdersOutsideCity() {
   PPE_RETURN_IF_ERROR(store_->Begin());
   std::vector<std::string> shipped;
   const Identity broker{"broker", Role::kCoordinator, ""};
-  auto cancelled = orders_->CancelOutsideCity(broker, NowMs(), &shipped);
+  auto cancelled = orders_->CancelOutside(city_, " is no longer in the city file", broker, NowMs(), &shipped);
   Status s = cancelled.ok() ? store_->Commit() : cancelled.status();
   if (!s.ok()) {
     store_->Rollback();
@@ -442,6 +452,7 @@ void BrokerServer::HandleMessage(const std::string& routing_id, CycleBudget& bud
     case wire::Envelope::kHello:
     case wire::Envelope::kHeartbeat:
     case wire::Envelope::kOrderAck:
+    case wire::Envelope::kCatalogueAck:
       if (who->role == Role::kNode) return HandleNodeContact(*who, routing_id, envelope);
       break;
     case wire::Envelope::kReports: {
@@ -523,6 +534,7 @@ void BrokerServer::FinishCycle() {
     wire::Envelope reply;
     *reply.mutable_reply() = ctl_->Handle(pending.who, pending.request);
     reply.mutable_reply()->set_id(pending.request.id());
+    SpreadCatalogueChange();  // before any later request reads the catalogue
     Send(pending.routing_id, reply);
   }
   requests_.clear();

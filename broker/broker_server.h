@@ -1,7 +1,8 @@
 // BrokerServer: the broker's one event loop. Each cycle reads what arrived, applies it in one
 // transaction, commits, and only then sends acknowledgements, replies and order deliveries.
 // One class, three files by flow: broker_server.cpp (the loop, budgets, persist-then-acknowledge),
-// report_intake.cpp (reports in and their acks), order_delivery.cpp (order deliveries out).
+// report_intake.cpp (reports in and their acks), order_delivery.cpp (deliveries out: orders and
+// catalogue changes).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "broker/broker_store.h"
+#include "broker/catalogue_book.h"
 #include "broker/connection_limit.h"
 #include "broker/ctl_service.h"
 #include "broker/dispatch_log.h"
@@ -33,13 +35,15 @@ namespace ppe {
 
 class BrokerServer {
  public:
-  // `city` and `config` must outlive the server.
-  BrokerServer(const City& city, const BrokerConfig& config);
+  // `city` is the city file's catalogue: the store's live one replaces it at Start unless the
+  // file is applied (catalogue_book.h). `config` must outlive the server.
+  BrokerServer(City city, const BrokerConfig& config);
   ~BrokerServer();
 
-  // Opens the store (refused if damaged), cancels the orders the city file no longer allows,
-  // loads the keys, binds ZAP first, then the ROUTER and the feed, and catches the dispatch log up.
-  Status Start();
+  // Opens the store (refused if damaged), checks the city file against the live catalogue
+  // (`apply_city_file`: the file wins), cancels the orders the catalogue no longer allows, loads
+  // the keys, binds ZAP first, then the ROUTER and the feed, and catches the dispatch log up.
+  Status Start(bool apply_city_file = false);
   // Serves until `stop` is set; reloads the key folder whenever `reload` is set (SIGHUP).
   void Run(const std::atomic<bool>& stop, std::atomic<bool>& reload);
 
@@ -63,6 +67,11 @@ class BrokerServer {
     uint64_t sent = 0;
     int64_t last_push_ms = 0;
     int64_t last_replay_ms = -1'000'000;
+    // The catalogue stream, for nodes that take it (their hello says what they hold; an older
+    // node's says nothing and it is sent none).
+    bool takes_catalogue = false;
+    uint64_t catalogue_held = 0, catalogue_sent = 0;
+    int64_t catalogue_push_ms = 0;
   };
   // A `ppe-ctl backup` under way: stepped between cycles, answered when the file is whole.
   struct BackupJob {
@@ -97,6 +106,11 @@ class BrokerServer {
   void AcknowledgeCommitted();
   void PublishOrderEvents();
   void PushDeliveries();
+  // Notes what a node's hello, heartbeat or catalogue ack says it holds of the catalogue.
+  void NoteCatalogueHeld(CountyLink& link, const wire::Envelope& envelope);
+  // After a ctl command: a change the catalogue adopted goes to the read service and every node.
+  void SpreadCatalogueChange();
+  void PushCatalogue();
   Status CancelOrdersOutsideCity();
   void ArmFault();
   void BeginBackup(const PendingRequest& pending);
@@ -120,7 +134,7 @@ class BrokerServer {
   void RaiseDescriptorLimit();
   Refusal CheckPlausible(const wire::Report& report);
 
-  const City& city_;
+  City city_;  // the live catalogue; only catalogue_ replaces it, on the loop's thread
   const BrokerConfig& config_;
   zmq::context_t context_;
   std::unique_ptr<KeyRing> ring_;
@@ -128,6 +142,7 @@ class BrokerServer {
   zmq::socket_t router_;
   zmq::socket_t feed_;
   std::unique_ptr<BrokerStore> store_;
+  std::unique_ptr<CatalogueBook> catalogue_;
   std::unique_ptr<FrameReader> reader_;
   std::unique_ptr<OrderBook> orders_;
   std::unique_ptr<CtlService> ctl_;

@@ -157,6 +157,18 @@ const std::vector<std::string>& BrokerMigrations() {
         id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, at_ms INTEGER NOT NULL,
         step TEXT NOT NULL, who TEXT NOT NULL, note TEXT NOT NULL);
       )sql",
+      // 9: the live catalogue (broker/catalogue_book.h): the city file it was last seeded from
+      // (as `catalogue --yaml` writes it) at its version, and every change since, with who, when,
+      // what it found and what it left; `change` is the change as nodes get it.
+      R"sql(
+      CREATE TABLE catalogue_seed (
+        id INTEGER PRIMARY KEY CHECK (id = 1), yaml TEXT NOT NULL, version INTEGER NOT NULL,
+        file TEXT NOT NULL, at_ms INTEGER NOT NULL);
+      CREATE TABLE catalogue_changes (
+        version INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, by TEXT NOT NULL, kind TEXT NOT NULL,
+        subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL, reason TEXT NOT NULL,
+        change BLOB NOT NULL);
+      )sql",
   };
   return migrations;
 }

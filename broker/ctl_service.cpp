@@ -40,10 +40,6 @@ wire::Reply ErrorReply(wire::ErrorCode code, std::string text) {
   return reply;
 }
 
-namespace {
-
-}  // namespace
-
 nlohmann::json CtlService::Sites() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const Site& s : city_.sites()) {
@@ -95,13 +91,14 @@ nlohmann::json CtlService::DemandRows() {
   for (const TrustedDemandRow& t : TrustAll(city_, store_.Demand(), now)) {
     const DemandRow& r = t.row;
     const Site* s = city_.FindSite(r.site);
+    if (!s) continue;  // a retired site's last figures: no longer the city's demand
     const auto figure = [](const std::optional<double>& v) {
       return v ? nlohmann::json(std::round(*v * 100) / 100) : nlohmann::json(nullptr);
     };
     rows.push_back({{"site", r.site},
-                    {"county", s ? s->county : ""},
+                    {"county", s->county},
                     {"item", r.item},
-                    {"tier", s ? s->tier : 0},
+                    {"tier", s->tier},
                     {"on_hand", r.on_hand},
                     {"daily_use", r.daily_use},
                     {"reported_daily_use", r.daily_use},
@@ -190,6 +187,7 @@ nlohmann::json CtlService::Status() {
   const nlohmann::json loop = {{"longest_cycle_ms_10s", loop_figures_.longest_cycle_ms_10s},
                                {"longest_cycle_ms_60s", loop_figures_.longest_cycle_ms_60s}};
   return {{"city", city_.name()},
+          {"catalogue_version", city_.version()},
           {"at", FormatTime(now)},
           {"events", store_.EventCount()},
           {"loop", loop},
@@ -242,8 +240,6 @@ Result<nlohmann::json> CtlService::ExplainSite(const std::string& site_id, const
   return answer;
 }
 
-namespace {
-
 wire::Reply Answer(const nlohmann::json& result) {
   wire::Reply reply;
   reply.set_ok(true);
@@ -255,19 +251,17 @@ wire::Reply Answer(Result<nlohmann::json> result, wire::ErrorCode code) {
   return result.ok() ? Answer(*result) : ErrorReply(code, result.status().message());
 }
 
-std::string Text(const nlohmann::json& args, const char* key) {
+std::string ArgText(const nlohmann::json& args, const char* key) {
   return args.contains(key) && args[key].is_string() ? args[key].get<std::string>() : std::string();
 }
 
-int64_t Number(const nlohmann::json& args, const char* key) {
+int64_t ArgNumber(const nlohmann::json& args, const char* key) {
   return args.contains(key) && args[key].is_number_integer() ? args[key].get<int64_t>() : int64_t{0};
 }
 
 wire::Reply NeedCoordinator(const Identity& who, const char* what) {
   return ErrorReply(wire::FORBIDDEN, std::string("a ") + RoleName(who.role) + " key cannot " + what);
 }
-
-}  // namespace
 
 // The one table of ppe-ctl's commands: the name on the wire, whether it only reads (the read
 // service may answer it on its own thread), and what runs it. docs/protocol.md lists them.
@@ -284,7 +278,11 @@ const std::vector<CtlService::Command>& CtlService::Commands() {
       {"trace", true, &CtlService::RunTrace},
       {"donations", true, &CtlService::RunDonations},
       {"site_history", true, &CtlService::RunSiteHistory},
-      {"catalogue", true, &CtlService::RunCatalogue},
+      {"catalogue", true, &CtlService::RunCatalogue},  // this and the next four: ctl_catalogue.cpp
+      {"site_add", false, &CtlService::RunSiteAdd},
+      {"site_set", false, &CtlService::RunSiteSet},
+      {"site_retire", false, &CtlService::RunSiteRetire},
+      {"policy_set", false, &CtlService::RunPolicySet},
       {"allocate", false, &CtlService::RunAllocate},  // its dry run only reads: see ReadsOnly
       {"cancel", false, &CtlService::RunCancel},
   };
@@ -322,12 +320,12 @@ wire::Reply CtlService::Handle(const Identity& who, const wire::Request& request
 
 OrderFilter CtlService::FilterOf(const nlohmann::json& args) {
   OrderFilter filter;
-  filter.county = Text(args, "county");
-  filter.site = Text(args, "site");
-  filter.item = Text(args, "item");
-  filter.status = Text(args, "status");
-  filter.since_ms = Number(args, "since_ms");
-  filter.until_ms = Number(args, "until_ms");
+  filter.county = ArgText(args, "county");
+  filter.site = ArgText(args, "site");
+  filter.item = ArgText(args, "item");
+  filter.status = ArgText(args, "status");
+  filter.since_ms = ArgNumber(args, "since_ms");
+  filter.until_ms = ArgNumber(args, "until_ms");
   return filter;
 }
 
@@ -349,17 +347,17 @@ wire::Reply CtlService::RunStock(const Identity&, const nlohmann::json& args) {
 
 wire::Reply CtlService::RunExplain(const Identity&, const nlohmann::json& args) {
   if (args.contains("site")) {
-    const std::string site = Text(args, "site");
-    return Answer(ExplainSite(site, Text(args, "item")), city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
+    const std::string site = ArgText(args, "site");
+    return Answer(ExplainSite(site, ArgText(args, "item")), city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
   }
-  const int64_t order = Number(args, "order");
+  const int64_t order = ArgNumber(args, "order");
   nlohmann::json result = orders_.Explain(order);
   if (result.is_null()) return ErrorReply(wire::UNKNOWN_ORDER, "unknown order " + std::to_string(order));
   return Answer(result);
 }
 
 wire::Reply CtlService::RunTrace(const Identity&, const nlohmann::json& args) {
-  const std::string donor = Text(args, "donor"), batch = Text(args, "batch"), reference = Text(args, "reference");
+  const std::string donor = ArgText(args, "donor"), batch = ArgText(args, "batch"), reference = ArgText(args, "reference");
   if (!donor.empty() + !batch.empty() + !reference.empty() != 1) {
     return ErrorReply(wire::MALFORMED, "trace takes one of --donor NAME, --batch ID or --reference REF");
   }
@@ -368,36 +366,12 @@ wire::Reply CtlService::RunTrace(const Identity&, const nlohmann::json& args) {
 }
 
 wire::Reply CtlService::RunSiteHistory(const Identity&, const nlohmann::json& args) {
-  const std::string site = Text(args, "site");
-  return Answer(SiteHistory(store_.db(), city_, site, Text(args, "item"), NowMs()),
+  const std::string site = ArgText(args, "site");
+  return Answer(SiteHistory(store_.db(), city_, site, ArgText(args, "item"), NowMs()),
                 city_.FindSite(site) ? wire::UNKNOWN_ITEM : wire::UNKNOWN_SITE);
 }
 
 // The catalogue the broker runs with: its parts as JSON, and `yaml`, a city file `init` accepts.
-wire::Reply CtlService::RunCatalogue(const Identity&, const nlohmann::json&) {
-  nlohmann::json items = nlohmann::json::array(), counties = nlohmann::json::array(),
-                 warehouses = nlohmann::json::array(), tiers = nlohmann::json::object();
-  for (const Item& i : city_.items()) {
-    items.push_back({{"id", i.id}, {"name", i.name}, {"unit", i.unit}, {"lot", i.lot},
-                     {"substitutes_for", i.substitutes_for}, {"per_head_daily", i.per_head_daily}});
-  }
-  for (const auto& [tier, kinds] : city_.tiers()) tiers[std::to_string(tier)] = kinds;
-  for (const County& c : city_.counties()) {
-    counties.push_back({{"id", c.id}, {"name", c.name}, {"location", {c.lat, c.lon}}});
-  }
-  for (const Warehouse& w : city_.warehouses()) {
-    warehouses.push_back({{"id", w.id}, {"county", w.county}, {"name", w.name}});
-  }
-  const Policy& p = city_.policy();
-  const nlohmann::json policy = {{"target_days", p.target_days},         {"min_order_days", p.min_order_days},
-                                 {"road_factor", p.road_factor},         {"use_ceiling", p.use_ceiling},
-                                 {"observed_margin", p.observed_margin}, {"stale_after_days", p.stale_after_days},
-                                 {"reserve_warehouse", p.reserve_warehouse}, {"release_to_tiers", p.release_to_tiers}};
-  return Answer({{"city", city_.name()}, {"items", items},           {"tiers", tiers},
-                 {"policy", policy},     {"counties", counties},     {"warehouses", warehouses},
-                 {"sites", Sites()},     {"yaml", CityYaml(city_)}});
-}
-
 wire::Reply CtlService::RunAllocate(const Identity& who, const nlohmann::json& args) {
   if (DryRun(args)) {  // the broker hands these to the read service
     return ErrorReply(wire::INTERNAL, "a dry run reached the committing path; nothing was planned");
@@ -410,9 +384,9 @@ wire::Reply CtlService::RunAllocate(const Identity& who, const nlohmann::json& a
 
 wire::Reply CtlService::RunCancel(const Identity& who, const nlohmann::json& args) {
   if (who.role != Role::kCoordinator) return NeedCoordinator(who, "cancel orders");
-  const int64_t order = Number(args, "order");
+  const int64_t order = ArgNumber(args, "order");
   if (::ppe::Status s = store_.Begin(); !s.ok()) return ErrorReply(wire::INTERNAL, s.message());
-  const Refusal refusal = orders_.Cancel(who, order, Text(args, "reason"), NowMs());
+  const Refusal refusal = orders_.Cancel(who, order, ArgText(args, "reason"), NowMs());
   ::ppe::Status s = refusal.refused() ? ::ppe::Status::Error(refusal.text) : store_.Commit();
   if (!s.ok()) {
     store_.Rollback();

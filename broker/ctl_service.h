@@ -1,14 +1,17 @@
 // CtlService: answers ppe-ctl requests, from one table of commands (ctl_service.cpp), as JSON
-// with the spec's field names, and enforces each command's role.
+// with the spec's field names, and enforces each command's role. The catalogue's commands are in
+// ctl_catalogue.cpp.
 // The broker's loop runs the commands that write; one more instance, over a reading connection,
 // runs the read-only ones and dry-run plans on the read service's thread (read_service.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "broker/broker_store.h"
+#include "broker/catalogue_book.h"
 #include "broker/order_book.h"
 #include "common/city.h"
 #include "common/deployment.h"
@@ -24,11 +27,21 @@ wire::Reply ErrorReply(wire::ErrorCode code, std::string text);
 bool Flag(const nlohmann::json& args, const char* key);
 // Whether a request's arguments ask for a dry run (a plan shown, nothing stored).
 bool DryRun(const nlohmann::json& args);
+// A request's string or integer argument; "" or 0 when absent or of another type.
+std::string ArgText(const nlohmann::json& args, const char* key);
+int64_t ArgNumber(const nlohmann::json& args, const char* key);
+wire::Reply Answer(const nlohmann::json& result);
+wire::Reply Answer(Result<nlohmann::json> result, wire::ErrorCode code);
+// FORBIDDEN, naming the key's role and what it may not do.
+wire::Reply NeedCoordinator(const Identity& who, const char* what);
 
 class CtlService {
  public:
-  CtlService(const City& city, const BrokerConfig& config, BrokerStore& store, OrderBook& orders)
-      : city_(city), config_(config), store_(store), orders_(orders) {}
+  // `catalogue` is the loop's, for the commands that change it; the read service's instance has
+  // none (it runs only commands that read).
+  CtlService(const City& city, const BrokerConfig& config, BrokerStore& store, OrderBook& orders,
+             CatalogueBook* catalogue = nullptr)
+      : city_(city), config_(config), store_(store), orders_(orders), catalogue_(catalogue) {}
 
   // Runs one request; a refusal is a Reply with ok=false and a readable error. Commands that
   // write (allocate, cancel) run in their own transaction, committed before the reply.
@@ -67,6 +80,14 @@ class CtlService {
   wire::Reply RunDonations(const Identity& who, const nlohmann::json& args);
   wire::Reply RunSiteHistory(const Identity& who, const nlohmann::json& args);
   wire::Reply RunCatalogue(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunSiteAdd(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunSiteSet(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunSiteRetire(const Identity& who, const nlohmann::json& args);
+  wire::Reply RunPolicySet(const Identity& who, const nlohmann::json& args);
+  // Stages `change` as `who`, runs `also` in the same transaction (a retire's cancellations),
+  // commits, adopts, and answers with the change and what `also` returned.
+  wire::Reply ChangeCatalogue(const Identity& who, wire::CatalogueChange change,
+                              const std::function<Result<nlohmann::json>()>& also);
   wire::Reply RunAllocate(const Identity& who, const nlohmann::json& args);
   wire::Reply RunCancel(const Identity& who, const nlohmann::json& args);
 
@@ -82,6 +103,7 @@ class CtlService {
   const BrokerConfig& config_;
   BrokerStore& store_;
   OrderBook& orders_;
+  CatalogueBook* catalogue_;
   LoopFigures loop_figures_;
 };
 

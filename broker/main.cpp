@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   CLI::App app{"ppe-broker: the city broker of the PPE supply service"};
   std::string config_path;
   app.add_option("--config", config_path, "broker.yaml written by 'ppe-ctl init'")->required();
+  bool apply_city_file = false;
+  app.add_flag("--apply-city-file", apply_city_file,
+               "make the city file the live catalogue even over changes made since (ppe-ctl site, policy): "
+               "its sites and policy become changes every node gets");
   std::string log_level;
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error (overrides config)");
   CLI11_PARSE(app, argc, argv);
@@ -57,8 +61,8 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGHUP, [](int) { g_reload = true; });
 
-  ppe::BrokerServer server(*city, *config);
-  if (auto s = server.Start(); !s.ok()) {
+  ppe::BrokerServer server(std::move(*city), *config);
+  if (auto s = server.Start(apply_city_file); !s.ok()) {
     spdlog::critical("{}", s.message());
     std::cerr << "ppe-broker: " << s.message() << "\n";
     return 1;

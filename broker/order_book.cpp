@@ -292,8 +292,8 @@ Refusal OrderBook::Cancel(const Identity& who, int64_t order_id, const std::stri
   return s.ok() ? Refusal{} : Refuse(wire::INTERNAL, s.message());
 }
 
-Result<int64_t> OrderBook::CancelOutsideCity(const Identity& who, int64_t now_ms,
-                                             std::vector<std::string>* shipped_outside) {
+Result<int64_t> OrderBook::CancelOutside(const City& catalogue, const std::string& why, const Identity& who,
+                                         int64_t now_ms, std::vector<std::string>* shipped_outside) {
   struct Open {
     int64_t id;
     std::string warehouse, site;
@@ -309,10 +309,10 @@ Result<int64_t> OrderBook::CancelOutsideCity(const Identity& who, int64_t now_ms
   int64_t cancelled = 0;
   for (const Open& o : open) {
     std::string reason;
-    if (!city_.FindSite(o.site)) {
-      reason = "site " + o.site + " is no longer in the city file";
-    } else if (!city_.FindWarehouse(o.warehouse)) {
-      reason = "warehouse " + o.warehouse + " is no longer in the city file";
+    if (!catalogue.FindSite(o.site)) {
+      reason = "site " + o.site + why;
+    } else if (!catalogue.FindWarehouse(o.warehouse)) {
+      reason = "warehouse " + o.warehouse + why;
     } else {
       continue;
     }

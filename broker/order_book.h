@@ -45,11 +45,11 @@ class OrderBook {
   // A coordinator's cancel of an order not yet shipped.
   Refusal Cancel(const Identity& who, int64_t order_id, const std::string& reason, int64_t now_ms);
   // Cancels, through Cancel and as `who`, every order not yet shipped whose site or source
-  // warehouse the city file no longer names ("site X is no longer in the city file"). Shipped
-  // ones stay open (the goods are on the road; their county still receives them): listed in
-  // `shipped_outside`. Returns how many were cancelled.
-  Result<int64_t> CancelOutsideCity(const Identity& who, int64_t now_ms,
-                                    std::vector<std::string>* shipped_outside);
+  // warehouse `catalogue` does not name, the reason saying which and `why` ("site X" + why).
+  // Shipped ones stay open (the goods are on the road; their county still receives them): listed
+  // in `shipped_outside`. Returns how many were cancelled.
+  Result<int64_t> CancelOutside(const City& catalogue, const std::string& why, const Identity& who,
+                                int64_t now_ms, std::vector<std::string>* shipped_outside);
 
   // The county node holds every delivery up to `up_to`; the source's copy makes an order accepted.
   Status Acknowledge(const std::string& county, uint64_t up_to, int64_t now_ms);

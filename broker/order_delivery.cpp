@@ -1,5 +1,6 @@
-// Deliveries out: each county's gap-free queue of order states, pushed after the commit that
-// made them, a window at a time, replayed on hello and re-pushed when stale. Part of BrokerServer.
+// Deliveries out: each county's gap-free queue of order states, and the city-wide stream of
+// catalogue changes, each pushed after the commit that made it, a window at a time, replayed on
+// hello and re-pushed when stale. Part of BrokerServer.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,10 @@ constexpr uint64_t kDeliveryWindow = 1024;
 constexpr int64_t kReplayEveryMs = 1000;
 // Deliveries not acknowledged this long after a push are pushed again.
 constexpr int64_t kRedeliverAfterMs = 3000;
+// Catalogue changes are few (sites added in a day): a frame carries this many, and a node is
+// sent at most a window of them past what it acknowledged.
+constexpr size_t kCatalogueChangesPerFrame = 64;
+constexpr uint64_t kCatalogueWindow = 256;
 
 }  // namespace
 
@@ -29,6 +34,8 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
   CountyLink& link = links_[who.county];
   link.routing_id = routing_id;
   link.key = who.name;
+  NoteCatalogueHeld(link, envelope);
+  if (envelope.has_catalogue_ack()) return;
   if (envelope.has_order_ack()) {
     if (Status s = orders_->Acknowledge(who.county, envelope.order_ack().up_to_seq(), now); !s.ok()) {
       spdlog::error("store failure on an order ack from {}: {}", who.name, s.message());
@@ -116,5 +123,58 @@ void BrokerServer::PushDeliveries() {
     }
   }
   to_push_.clear();
+  PushCatalogue();
+}
+
+void BrokerServer::NoteCatalogueHeld(CountyLink& link, const wire::Envelope& envelope) {
+  const uint64_t version = catalogue_->version();
+  if (envelope.has_catalogue_ack()) {
+    link.takes_catalogue = true;
+    link.catalogue_held = std::max(link.catalogue_held, envelope.catalogue_ack().up_to_version());
+    return;
+  }
+  if (envelope.has_hello()) {
+    link.takes_catalogue = envelope.hello().has_catalogue_held();
+    link.catalogue_held = link.catalogue_sent = envelope.hello().catalogue_held();  // replay from there
+    return;
+  }
+  if (!envelope.has_heartbeat() || !envelope.heartbeat().has_catalogue_held()) return;
+  // A heartbeat says what the node holds: a change pushed a while ago and still missing is pushed
+  // again (a frame may have been dropped), and a broker restarted without a hello resumes here.
+  link.takes_catalogue = true;
+  link.catalogue_held = envelope.heartbeat().catalogue_held();
+  const bool stale = MonotonicMs() - link.catalogue_push_ms > kRedeliverAfterMs;
+  if (link.catalogue_held < version && (link.catalogue_sent <= link.catalogue_held || stale)) {
+    link.catalogue_sent = link.catalogue_held;
+  }
+}
+
+void BrokerServer::SpreadCatalogueChange() {
+  if (!catalogue_->TakeAdopted()) return;
+  reads_->PublishCity(city_);
+  spdlog::info("catalogue version {}: pushed to every connected node", catalogue_->version());
+}
+
+void BrokerServer::PushCatalogue() {
+  const uint64_t version = catalogue_->version();
+  const int64_t now = MonotonicMs();
+  for (auto& [county, link] : links_) {
+    if (!link.takes_catalogue || link.routing_id.empty() || link.catalogue_sent >= version) continue;
+    if (!ring_->ByName(link.key)) continue;  // revoked
+    const uint64_t limit = std::min(version, link.catalogue_held + kCatalogueWindow);
+    while (link.catalogue_sent < limit) {
+      wire::Envelope envelope;
+      const size_t room = std::min<uint64_t>(kCatalogueChangesPerFrame, limit - link.catalogue_sent);
+      if (Status s = catalogue_->ChangesAfter(link.catalogue_sent, room, envelope.mutable_catalogue()); !s.ok()) {
+        spdlog::error("reading catalogue changes for {}: {}", county, s.message());
+        break;
+      }
+      const auto& changes = envelope.catalogue().changes();
+      if (changes.empty()) break;
+      Send(link.routing_id, envelope);
+      link.catalogue_sent = changes.rbegin()->version();
+      link.catalogue_push_ms = now;
+    }
+  }
 }
 }  // namespace ppe

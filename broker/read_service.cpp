@@ -73,6 +73,11 @@ void ReadService::LogAlerts(std::map<std::string, NodeProgress> progress) {
   Submit(std::move(job));
 }
 
+void ReadService::PublishCity(City city) {
+  std::lock_guard lock(mutex_);
+  next_city_ = std::move(city);
+}
+
 std::vector<ReadService::Done> ReadService::TakeDone() {
   zmq::message_t nudge;
   while (done_pull_.recv(nudge, zmq::recv_flags::dontwait)) {
@@ -93,6 +98,11 @@ void ReadService::Work() {
       if (stopping_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      if (next_city_) {
+        // Under the lock: the loop may publish again meanwhile. Nothing holds a Site* across jobs.
+        city_ = std::move(*next_city_);
+        next_city_.reset();
+      }
     }
     if (job.request.command() == kLogAlerts) {
       LogNewAlerts(job);

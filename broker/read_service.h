@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -49,7 +50,7 @@ class ReadService {
     std::shared_ptr<const std::string> envelope;
   };
 
-  // `city`, `config` and `context` must outlive the service.
+  // `config` and `context` must outlive the service; it keeps a copy of `city`, its own.
   ReadService(const City& city, const BrokerConfig& config, zmq::context_t& context);
   ~ReadService();  // finishes the request under way, drops the rest, joins
 
@@ -61,6 +62,8 @@ class ReadService {
   // Logs, once each, the alerts that appeared since the last call (broker log, warn), computed
   // on the service's thread with the loop's node progress; dropped when the queue is full.
   void LogAlerts(std::map<std::string, NodeProgress> progress);
+  // The catalogue changed: every request submitted after this call is answered with `city`.
+  void PublishCity(City city);
   // Readable (ZMQ_POLLIN) when a request is answered: for the loop's poll.
   zmq::socket_t& done_socket() { return done_pull_; }
   // The answered requests, oldest first; clears the socket's signals.
@@ -72,7 +75,7 @@ class ReadService {
   void LogNewAlerts(const Job& job);
   wire::Reply Plan(const Job& job);
 
-  const City& city_;
+  City city_;  // the thread's; replaced from next_city_ between requests
   const BrokerConfig& config_;
   zmq::socket_t done_pull_, done_push_;  // inproc: the thread's "answered" nudges to the loop
   std::unique_ptr<BrokerStore> store_;
@@ -82,6 +85,7 @@ class ReadService {
   std::condition_variable wake_;
   std::deque<Job> jobs_;
   std::vector<Done> done_;
+  std::optional<City> next_city_;  // under mutex_: published by the loop, taken with the next job
   std::set<std::string> logged_alerts_;  // the thread's only
   bool stopping_ = false;
   std::thread thread_;

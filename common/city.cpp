@@ -220,6 +220,19 @@ Result<City> City::Build(std::string name, std::vector<Item> items,
   return city;
 }
 
+Result<City> City::Changed(std::vector<Site> sites, Policy policy, uint64_t version) const {
+  City city = *this;
+  for (Site& s : sites) {
+    if (!s.tier_override) s.tier = 0;  // follows its kind, which may have changed
+  }
+  city.sites_ = std::move(sites);
+  city.policy_ = std::move(policy);
+  city.version_ = version;
+  Status status = city.Index();
+  if (!status.ok()) return status;
+  return city;
+}
+
 // Checks every cross-reference and resolves site tiers; the city is unusable if this fails.
 Status City::Index() {
   PPE_RETURN_IF_ERROR(IndexIds(items_, "item", &item_index_));
@@ -257,6 +270,7 @@ Status City::Index() {
       return Status::Error("site '" + s.id + "': unknown county '" + s.county + "'");
     }
     if (s.headcount < 0) return Status::Error("site '" + s.id + "': negative headcount");
+    s.tier_override = s.tier != 0;
     if (s.tier == 0) {
       auto it = tier_of_kind.find(s.kind);
       if (it == tier_of_kind.end()) {

@@ -1,5 +1,6 @@
-// City: the immutable model of one city file (items, tiers, policy, counties, warehouses, sites).
-// Loaded once and validated as a whole; every lookup by id is O(1) and never invents an entity.
+// City: the model of one catalogue (items, tiers, policy, counties, warehouses, sites), as a city
+// file gave it or at a later version of the live catalogue; always validated as a whole; every
+// lookup by id is O(1) and never invents an entity. A value: a change makes a new City.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,7 @@ struct Site {
   std::string kind;
   int64_t headcount = 0;
   int tier = 0;  // resolved: the override if given, else the tier of its kind
+  bool tier_override = false;  // the tier was given for this site, not taken from its kind
 };
 
 struct Policy {
@@ -89,6 +91,13 @@ class City {
   double city_lon() const { return city_lon_; }
   bool has_location() const { return has_location_; }  // the file gave the city's own location
 
+  // The live catalogue's version this city is at: 0 as a city file gave it, then one more for
+  // each change (common/catalogue_change.h).
+  uint64_t version() const { return version_; }
+  // A copy with other sites and policy at `version`, validated like a file; a site's tier
+  // resolves from its kind unless tier_override is set.
+  Result<City> Changed(std::vector<Site> sites, Policy policy, uint64_t version) const;
+
   // Builds a city from parts already in memory (generators, tests); validates like Parse.
   static Result<City> Build(std::string name, std::vector<Item> items,
                             std::map<int, std::vector<std::string>> tiers, Policy policy,
@@ -108,6 +117,7 @@ class City {
   double city_lat_ = 0;
   double city_lon_ = 0;
   bool has_location_ = false;
+  uint64_t version_ = 0;
   std::unordered_map<std::string, size_t> item_index_, county_index_, warehouse_index_, site_index_;
 };
 

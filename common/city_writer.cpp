@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <unordered_map>
 
 namespace ppe {
 
@@ -33,11 +32,7 @@ std::string CityYaml(const City& city) {
   out << YAML::EndSeq;
 
   out << YAML::Key << "tiers" << YAML::Value << YAML::BeginMap;
-  std::unordered_map<std::string, int> tier_of_kind;
-  for (const auto& [tier, kinds] : city.tiers()) {
-    out << YAML::Key << tier << YAML::Value << YAML::Flow << kinds;
-    for (const std::string& kind : kinds) tier_of_kind[kind] = tier;
-  }
+  for (const auto& [tier, kinds] : city.tiers()) out << YAML::Key << tier << YAML::Value << YAML::Flow << kinds;
   out << YAML::EndMap;
 
   const Policy& p = city.policy();
@@ -79,8 +74,7 @@ std::string CityYaml(const City& city) {
     out << YAML::Key << "county" << YAML::Value << s.county << YAML::Key << "name" << YAML::Value << s.name;
     out << YAML::Key << "kind" << YAML::Value << s.kind << YAML::Key << "headcount" << YAML::Value << s.headcount;
     // The tier only when it overrides its kind's, as the file said it.
-    const auto kind_tier = tier_of_kind.find(s.kind);
-    if (kind_tier == tier_of_kind.end() || kind_tier->second != s.tier) out << YAML::Key << "tier" << YAML::Value << s.tier;
+    if (s.tier_override) out << YAML::Key << "tier" << YAML::Value << s.tier;
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

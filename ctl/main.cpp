@@ -274,10 +274,46 @@ int main(int argc, char** argv) {
     list->add_flag("--csv", out.csv, "print CSV");
   }
 
-  bool as_yaml = false;
-  auto* catalogue = app.add_subcommand("catalogue", "the catalogue the broker runs with: items, tiers, policy, places");
+  bool as_yaml = false, changes = false;
+  auto* catalogue = app.add_subcommand("catalogue", "the live catalogue the broker runs with: items, tiers, policy, places");
   catalogue->add_flag("--yaml", as_yaml, "print it as a city file (ppe-ctl init --city accepts it)");
+  catalogue->add_flag("--changes", changes, "its ledger instead: every change, newest first, with who, when, before, after");
   catalogue->add_flag("--json", out.json, "print JSON");
+
+  // The live catalogue's changes (coordinator): each reaches every county's node within seconds.
+  std::string site_id, site_county, site_kind, site_name;
+  int64_t headcount = 0, tier = 0;
+  auto* site_cmd = app.add_subcommand("site", "add, change or retire a frontline site while everything runs (coordinator)");
+  site_cmd->require_subcommand(1);
+  auto* site_add = site_cmd->add_subcommand("add", "a new site; its county's node can report for it within seconds");
+  auto* site_set = site_cmd->add_subcommand("set", "change a site's headcount, kind, tier or name");
+  auto* site_retire = site_cmd->add_subcommand("retire", "a site no longer served: its open orders are cancelled");
+  for (CLI::App* sub : {site_add, site_set, site_retire}) {
+    sub->add_option("ID", site_id, "the site's id")->required();
+    sub->add_flag("--json", out.json, "print JSON: the change and its version");
+  }
+  site_add->add_option("--county", site_county, "its county id")->required();
+  for (CLI::App* sub : {site_add, site_set}) {
+    auto* kind = sub->add_option("--kind", site_kind, "its kind (hospital, fever_clinic, ...: the catalogue's tiers list them)");
+    auto* people = sub->add_option("--headcount", headcount, "people it serves (the ceiling on its daily use)");
+    auto* name = sub->add_option("--name", site_name, "its name, as people know it");
+    sub->add_option("--tier", tier, "its own tier instead of its kind's (1 is served first)");
+    if (sub == site_add) {
+      kind->required();
+      people->required();
+      name->required();
+    }
+  }
+  std::string retire_reason;
+  site_retire->add_option("--reason", retire_reason, "why: it goes with every cancelled order")->required();
+  std::string policy_key, policy_value;
+  auto* policy = app.add_subcommand("policy", "change an allocation policy value (coordinator)");
+  policy->require_subcommand(1);
+  auto* policy_set = policy->add_subcommand("set", "target_days, min_order_days, use_ceiling, observed_margin, "
+                                                   "stale_after_days or road_factor; the next round uses it");
+  policy_set->add_option("KEY", policy_key, "the policy key")->required();
+  policy_set->add_option("VALUE", policy_value, "its new value")->required();
+  policy_set->add_flag("--json", out.json, "print JSON: the change and its version");
 
   bool batches = false;
   stock->add_flag("--batches", batches, "one row per batch: source, donor, reference, lot, expiry, what is left");
@@ -364,7 +400,8 @@ int main(int argc, char** argv) {
   ppe::BrokerClient client(*config);
   if (auto s = client.Connect(); !s.ok()) return Fail(s.message());
 
-  const std::string command = app.get_subcommands().front()->get_name();
+  std::string command = app.get_subcommands().front()->get_name();
+  if (command == "site" || command == "policy") command += "_" + app.get_subcommands().front()->get_subcommands().front()->get_name();
   nlohmann::json args = nlohmann::json::object();
   auto since_ms = ParseTime(since);
   auto until_ms = ParseTime(until);
@@ -387,6 +424,26 @@ int main(int argc, char** argv) {
     if (!trace_donor.empty()) args["donor"] = trace_donor;
     if (!trace_batch.empty()) args["batch"] = trace_batch;
     if (!trace_reference.empty()) args["reference"] = trace_reference;
+  }
+  if (changes) args["changes"] = true;
+  if (app.got_subcommand(site_cmd)) {
+    // Typed at a console that may be GBK: decoded and checked here, as a node does with its own.
+    for (auto [key, text] : {std::pair{"name", &site_name}, std::pair{"reason", &retire_reason}}) {
+      if (text->empty()) continue;
+      auto clean = ppe::CleanLine(*text, std::string("--") + key, 200);
+      if (!clean.ok()) return Fail(clean.status().message());
+      args[key] = *clean;
+    }
+    args["id"] = site_id;
+    if (!site_county.empty()) args["county"] = site_county;
+    if (!site_kind.empty()) args["kind"] = site_kind;
+    CLI::App* sub = site_cmd->get_subcommands().front();
+    if (sub != site_retire && sub->count("--headcount")) args["headcount"] = headcount;
+    if (sub != site_retire && sub->count("--tier")) args["tier"] = tier;
+  }
+  if (app.got_subcommand(policy)) {
+    args["key"] = policy_key;
+    args["value"] = policy_value;
   }
   if (!backup_file.empty()) {
     // The broker writes the file, on its own machine: it needs a path that does not depend on its
@@ -459,11 +516,26 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (command.rfind("site_", 0) == 0 || command == "policy_set") {
+    if (out.json) return (std::cout << result->dump(2) << "\n", 0);
+    std::cout << "catalogue version " << (*result)["version"] << ": " << (*result)["change"].get<std::string>();
+    if (result->contains("cancelled_orders")) {
+      std::cout << "; " << (*result)["cancelled_orders"] << " open order(s) to it cancelled, their stock back in the pool";
+      for (const auto& shipped : (*result)["shipped_orders_still_open"]) std::cout << "\n  " << shipped.get<std::string>();
+    }
+    std::cout << "\nevery county's node gets it when connected ('ppe-node status' shows the version it holds)\n";
+    return 0;
+  }
+  if (command == "catalogue" && changes) {
+    if (out.json) return (std::cout << result->dump(2) << "\n", 0);
+    return PrintRows(*result, {{"version", ""}, {"at", ""}, {"by", ""}, {"kind", ""}, {"subject", ""}, {"before", ""},
+                               {"after", ""}, {"reason", ""}}, out);
+  }
   if (command == "catalogue") {
     if (as_yaml) return (std::cout << (*result)["yaml"].get<std::string>(), 0);
     if (out.json) return (std::cout << result->dump(2) << "\n", 0);
     const nlohmann::json& c = *result;
-    std::cout << "city " << c["city"].get<std::string>() << ": " << c["items"].size() << " items, " << c["counties"].size()
+    std::cout << "city " << c["city"].get<std::string>() << ", catalogue version " << c["version"] << ": " << c["items"].size() << " items, " << c["counties"].size()
               << " counties, " << c["warehouses"].size() << " warehouses, " << c["sites"].size()
               << " sites (--yaml writes it as a city file)\n";
     return PrintRows(c["sites"], {{"id", ""}, {"county", ""}, {"name", ""}, {"kind", ""}, {"tier", ""},

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/catalogue_change.h"
 #include "common/logging.h"
 #include "common/table.h"
 #include "common/clock.h"
@@ -47,6 +48,31 @@ struct NodeContext {
   std::unique_ptr<ppe::NodeStore> store;
 };
 
+// The city this node validates against: its city file with every catalogue change the broker
+// delivered. A change that cannot apply to this file (a county or kind the file lacks) is left
+// out and said, never a reason to stop recording reports.
+ppe::City LiveCity(ppe::City file_city, ppe::NodeStore& store) {
+  auto changes = store.CatalogueChanges();
+  if (!changes.ok()) {
+    std::cerr << "ppe-node: warning: " << changes.status().message() << "; using the city file alone\n";
+    return file_city;
+  }
+  if (changes->empty()) return file_city;
+  if (auto all = ppe::ApplyCatalogueChanges(file_city, *changes); all.ok()) return std::move(*all);
+  ppe::City city = std::move(file_city);
+  for (const ppe::wire::CatalogueChange& change : *changes) {
+    auto next = ppe::ApplyCatalogueChanges(city, {change});
+    if (next.ok()) {
+      city = std::move(*next);
+    } else {
+      std::cerr << "ppe-node: warning: catalogue version " << change.version() << " (" << ppe::DescribeCatalogueChange(change)
+                << ") does not fit this node's city file: " << next.status().message()
+                << "; left out. Copy the broker's catalogue here: ppe-ctl catalogue --yaml\n";
+    }
+  }
+  return city;
+}
+
 ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   auto config = ppe::NodeConfig::Load(config_path);
   if (!config.ok()) {
@@ -57,7 +83,8 @@ ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   if (!city.ok()) return city.status();
   auto store = ppe::NodeStore::Open(config->store);
   if (!store.ok()) return store.status();
-  return NodeContext{std::move(*config), std::move(*city), std::move(*store)};
+  auto live = LiveCity(std::move(*city), **store);
+  return NodeContext{std::move(*config), std::move(live), std::move(*store)};
 }
 
 // The operator at the command line confirms by repeating it; CSV import says its own way.
@@ -328,7 +355,7 @@ int main(int argc, char** argv) {
                   "add a user who may log in (needed when the page listens beyond loopback), or set a user's "
                   "password, read from stdin; then exit");
 
-  auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack");
+  auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack, catalogue version");
   status->add_flag("--json", json, "print JSON");
 
   try {
@@ -395,7 +422,8 @@ int main(int argc, char** argv) {
               << "outbox_pending  " << s["outbox_pending"] << "\n"
               << "last_ack        " << s["last_ack"] << " at " << s["last_ack_at"].get<std::string>()
               << "\n"
-              << "refused         " << s["refused"] << "\n";
+              << "refused         " << s["refused"] << "\n"
+              << "catalogue       version " << s["catalogue_version"] << " (changes the broker delivered)\n";
     for (const auto& r : s["recent_refusals"]) {
       std::cout << "  report " << r["seq"] << " (" << ppe::EscapeControl(r["report"].get<std::string>())
                 << "): " << ppe::EscapeControl(r["error"].get<std::string>()) << "\n";

@@ -203,6 +203,7 @@ nlohmann::json NodeDesk::LinkStatus() {
           {"daemon_running", daemon},
           {"connected", daemon && link.connected},
           {"outbox_pending", link.pending()},
+          {"catalogue_version", store_.CatalogueHeld()},
           {"last_ack", link.last_ack},
           {"last_ack_at", FormatTime(link.last_ack_ms)},
           {"recorded", link.recorded_head},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "common/catalogue_change.h"
 #include "common/wire.h"
 
 namespace ppe {
@@ -202,6 +203,20 @@ void NodeLink::Handle(const wire::Envelope& envelope, int64_t now) {
       Send(ack);
       return;
     }
+    case wire::Envelope::kCatalogue: {
+      auto held = store_.StoreCatalogue(envelope.catalogue());
+      if (!held.ok()) {
+        spdlog::error("cannot store catalogue changes: {}", held.status().message());
+        return;
+      }
+      for (const wire::CatalogueChange& change : envelope.catalogue().changes()) {
+        if (change.version() <= *held) spdlog::info("catalogue version {}: {}", change.version(), DescribeCatalogueChange(change));
+      }
+      wire::Envelope ack;
+      ack.mutable_catalogue_ack()->set_up_to_version(*held);
+      Send(ack);
+      return;
+    }
     case wire::Envelope::kError:
       spdlog::error("broker: {}", envelope.error().text());
       if (envelope.error().code() == wire::RATE_LIMITED) {
@@ -256,6 +271,7 @@ void NodeLink::Tick(int64_t now) {
     wire::Envelope heartbeat;
     heartbeat.mutable_heartbeat()->set_recorded_head(head_);
     heartbeat.mutable_heartbeat()->set_orders_held(store_.OrdersHeld());
+    heartbeat.mutable_heartbeat()->set_catalogue_held(store_.CatalogueHeld());
     Send(heartbeat);
   } else {
     SendHello();
@@ -268,6 +284,7 @@ void NodeLink::SendHello() {
   hello.mutable_hello()->set_software_version(kVersion);
   hello.mutable_hello()->set_recorded_head(store_.RecordedHead());
   hello.mutable_hello()->set_orders_held(store_.OrdersHeld());
+  hello.mutable_hello()->set_catalogue_held(store_.CatalogueHeld());
   hello.mutable_hello()->set_oldest_held(store_.OldestHeld());
   Send(hello);
 }

@@ -76,6 +76,11 @@ const std::vector<std::string>& NodeMigrations() {
         expires TEXT NOT NULL, donor TEXT NOT NULL, qty INTEGER NOT NULL,
         PRIMARY KEY (order_id, line)) WITHOUT ROWID;
       )sql",
+      R"sql(
+      -- The live catalogue's changes the broker delivered (CatalogueChange, as sent), gap-free
+      -- from 1: the node's city is its city file with these applied, in order.
+      CREATE TABLE catalogue_changes (version INTEGER PRIMARY KEY, change BLOB NOT NULL);
+      )sql",
   };
   return migrations;
 }
@@ -435,6 +440,42 @@ Result<uint64_t> NodeStore::StoreDeliveries(const wire::OrderDelivery& delivery)
     return s;
   }
   return held;
+}
+
+Result<uint64_t> NodeStore::StoreCatalogue(const wire::CatalogueDelivery& delivery) {
+  uint64_t held = CatalogueHeld();
+  PPE_RETURN_IF_ERROR(db_->Begin());
+  Statement& insert = db_->Prepare("INSERT INTO catalogue_changes (version, change) VALUES (?1, ?2)");
+  for (const wire::CatalogueChange& change : delivery.changes()) {
+    if (change.version() <= held) continue;       // already held
+    if (change.version() != held + 1) break;      // a gap: the broker resends from where we are
+    Status s = insert.Reset().Bind(1, static_cast<int64_t>(change.version())).BindBlob(2, change.SerializeAsString()).Run();
+    if (!s.ok()) {
+      db_->Rollback();
+      return s;
+    }
+    held = change.version();
+  }
+  PPE_RETURN_IF_ERROR(db_->Commit());
+  return held;
+}
+
+uint64_t NodeStore::CatalogueHeld() { return db_->QueryInt("SELECT COALESCE(MAX(version), 0) FROM catalogue_changes"); }
+
+Result<std::vector<wire::CatalogueChange>> NodeStore::CatalogueChanges() {
+  std::vector<wire::CatalogueChange> changes;
+  Statement& q = db_->Prepare("SELECT version, change FROM catalogue_changes ORDER BY version");
+  while (q.Step()) {
+    if (!changes.emplace_back().ParseFromString(q.Text(1))) {
+      const int64_t version = q.Int(0);
+      q.Reset();
+      return Status::Error("catalogue change " + std::to_string(version) + " in this node's store cannot be read");
+    }
+  }
+  Status s = q.status();
+  q.Reset();
+  if (!s.ok()) return s;
+  return changes;
 }
 
 uint64_t NodeStore::OrdersHeld() { return db_->QueryInt("SELECT orders_held FROM link WHERE id = 1"); }

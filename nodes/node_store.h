@@ -1,5 +1,6 @@
 // NodeStore: a county node's own SQLite store: the outbox of reports (kept until the broker
-// acknowledges them, and after, as the node's journal), refusals, and the link's last known state.
+// acknowledges them, and after, as the node's journal), refusals, the link's last known state,
+// the orders delivered to it and the live catalogue's changes.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +110,11 @@ class NodeStore {
   // order's batch lines with its own, as it replaces the rest of the order.
   Result<uint64_t> StoreDeliveries(const wire::OrderDelivery& delivery);
   uint64_t OrdersHeld();
+  // Stores the catalogue changes that follow the ones held, in one transaction; returns the
+  // version now held (the CatalogueAck). The broker's word: stored whether or not they apply.
+  Result<uint64_t> StoreCatalogue(const wire::CatalogueDelivery& delivery);
+  uint64_t CatalogueHeld();
+  Result<std::vector<wire::CatalogueChange>> CatalogueChanges();
   std::vector<NodeOrder> Orders(bool open_only);
 
   SqliteDb& db() { return *db_; }

@@ -155,9 +155,11 @@ pid_t Cluster::Spawn(const std::vector<std::string>& argv, const std::string& lo
   return pid;
 }
 
-void Cluster::StartBroker(const std::vector<std::string>& env) {
+void Cluster::StartBroker(const std::vector<std::string>& env, const std::vector<std::string>& args) {
   ASSERT_LT(broker_pid_, 0) << "broker already running";
-  broker_pid_ = Spawn({PPE_BROKER, "--config", dir_ + "/broker.yaml"}, dir_ + "/broker.out", env);
+  std::vector<std::string> argv = {PPE_BROKER, "--config", dir_ + "/broker.yaml"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  broker_pid_ = Spawn(argv, dir_ + "/broker.out", env);
   // Serving once a ctl call answers.
   ASSERT_TRUE(WaitFor([&] { return Ctl({"stock", "--json"}).exit_code == 0; }, 15000))
       << ReadFile(dir_ + "/broker.out");

@@ -53,8 +53,9 @@ class Cluster {
   int port() const { return port_; }
   std::string NodeConfig(const std::string& node) const { return dir_ + "/nodes/" + node + ".yaml"; }
 
-  // env: extra NAME=VALUE for the broker only (e.g. PPE_FAULT=kill-after-commit:3).
-  void StartBroker(const std::vector<std::string>& env = {});
+  // env: extra NAME=VALUE for the broker only (e.g. PPE_FAULT=kill-after-commit:3); args: more
+  // of its command line (--apply-city-file).
+  void StartBroker(const std::vector<std::string>& env = {}, const std::vector<std::string>& args = {});
   // Waits up to timeout_ms for the broker to exit by itself (a fault it was armed with); its
   // waitpid status, or -1 when it is still running (it is then left running).
   int WaitBrokerExit(int timeout_ms);

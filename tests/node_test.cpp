@@ -312,14 +312,14 @@ TEST_F(NodeStoreTest, AStoreFromBeforeCountTimesOpensAndKeepsWorking) {
   Append({StockReport("sanyuan-wh", 1)});
   const int version = store_->db().schema_version();
   // Put the store back as the release before wrote it: last_figure without the two columns, and
-  // (a later migration) no order_batches.
+  // (later migrations) no order_batches and no catalogue_changes.
   ASSERT_TRUE(store_->db()
                   .Exec("DROP TABLE last_figure; "
                         "CREATE TABLE last_figure (place TEXT NOT NULL, item TEXT NOT NULL, "
                         "quantity INTEGER NOT NULL, PRIMARY KEY (place, item)) WITHOUT ROWID; "
                         "INSERT INTO last_figure VALUES ('sanyuan-wh', 'mask.n95', 500), "
-                        "('sy-rail', 'mask.n95', 40); DROP TABLE order_batches; "
-                        "UPDATE schema_version SET version = " + std::to_string(version - 2))
+                        "('sy-rail', 'mask.n95', 40); DROP TABLE order_batches; DROP TABLE catalogue_changes; "
+                        "UPDATE schema_version SET version = " + std::to_string(version - 3))
                   .ok());
   Reopen();
   EXPECT_EQ(store_->db().schema_version(), version);
@@ -430,8 +430,8 @@ TEST_F(NodeStoreTest, AStoreFromBeforeOrderBatchesOpensAndKeepsItsOrders) {
   ASSERT_TRUE(store_->StoreDeliveries(delivery).ok());
   const int version = store_->db().schema_version();
   ASSERT_TRUE(store_->db()
-                  .Exec("DROP TABLE order_batches; UPDATE schema_version SET version = " +
-                        std::to_string(version - 1))
+                  .Exec("DROP TABLE order_batches; DROP TABLE catalogue_changes; UPDATE schema_version SET version = " +
+                        std::to_string(version - 2))
                   .ok());
   Reopen();
   EXPECT_EQ(store_->db().schema_version(), version);

@@ -13,7 +13,8 @@ add_executable(ppe_unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/trusted_demand_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/batch_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/batch_property_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/order_lifecycle_test.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/order_lifecycle_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/catalogue_change_test.cpp)
 target_link_libraries(ppe_unit_tests PRIVATE ppe_broker_core ppe_node_core GTest::gtest_main)
 target_compile_definitions(ppe_unit_tests PRIVATE PPE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 gtest_discover_tests(ppe_unit_tests DISCOVERY_TIMEOUT 60)

@@ -163,6 +163,29 @@ TEST_F(WebDashboard, AnOrderIsExplainedASiteChartedAndTheLogFilteredAsPpeCtlDoes
   EXPECT_EQ(cluster_.CtlJson({"orders"}).size(), orders.size());
 }
 
+TEST_F(WebDashboard, ASiteAddedOrRetiredLiveShowsWithoutARestartAndTheFileIsNotRead) {
+  // Changed before ppe-web starts (its city file knows nothing of it), then while it runs.
+  ASSERT_EQ(cluster_.Ctl({"site", "add", "ml-liexi-fever", "--county", "meilie", "--kind", "fever_clinic",
+                          "--headcount", "30", "--name", "列西发热哨点 Liexi fever post"}).exit_code, 0);
+  WebProcess web(cluster_.dir() + "/web.yaml", cluster_.dir() + "/web.out");
+  ASSERT_GT(web.port(), 0) << web.log();
+  auto c = web.Client();
+  ASSERT_TRUE(WaitFor([&] { auto r = c.Get("/api/site/ml-liexi-fever"); return r && r->status == 200; }, 5000));
+  auto page = c.Get("/site/ml-liexi-fever");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("列西发热哨点"), std::string::npos);
+
+  ASSERT_EQ(cluster_.Ctl({"site", "add", "ml-hotel", "--county", "meilie", "--kind", "community", "--headcount", "200",
+                          "--name", "梅列隔离酒店 Meilie quarantine hotel"}).exit_code, 0);
+  ASSERT_EQ(cluster_.Ctl({"site", "retire", "ml-liexi-fever", "--reason", "closed"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] {
+    auto added = c.Get("/api/site/ml-hotel"), retired = c.Get("/api/site/ml-liexi-fever");
+    return added && added->status == 200 && retired && retired->status == 404;
+  }, 5000));
+  const json status = Json(c.Get("/api/status"));
+  EXPECT_EQ(status["catalogue_version"], 3);
+}
+
 TEST_F(WebDashboard, BadRequestsGetAClear4xxPageAndTheServerKeepsServing) {
   WebProcess web(cluster_.dir() + "/web.yaml", cluster_.dir() + "/web.out");
   ASSERT_GT(web.port(), 0) << web.log();

@@ -38,8 +38,12 @@ std::string StableStatus(nlohmann::json status) {
 
 }  // namespace
 
-BrokerGateway::BrokerGateway(const ClientConfig& config, const City& city)
-    : config_(config), city_(city), snapshot_(std::make_shared<Snapshot>()) {}
+BrokerGateway::BrokerGateway(const ClientConfig& config, City city)
+    : config_(config), catalogue_(std::make_shared<const City>(std::move(city))) {
+  auto first = std::make_shared<Snapshot>();
+  first->city = catalogue_;
+  snapshot_ = std::move(first);
+}
 
 BrokerGateway::~BrokerGateway() { Stop(); }
 
@@ -86,6 +90,17 @@ void BrokerGateway::PollLoop() {
   }
 }
 
+Result<std::shared_ptr<const City>> BrokerGateway::ReadCatalogue() {
+  auto reply = poll_client_->Call("catalogue", nlohmann::json::object(), 15000);
+  if (!reply.ok()) return reply.status();
+  const std::string yaml = reply->value("yaml", std::string());
+  auto parsed = City::Parse(yaml, "the broker's catalogue");
+  if (!parsed.ok()) return parsed.status();
+  auto at = parsed->Changed(parsed->sites(), parsed->policy(), reply->value("version", uint64_t{0}));
+  if (!at.ok()) return at.status();
+  return std::make_shared<const City>(std::move(*at));
+}
+
 void BrokerGateway::PollOnce() {
   auto previous = Current();
   auto next = std::make_shared<Snapshot>();
@@ -100,6 +115,15 @@ void BrokerGateway::PollOnce() {
   };
   auto status = poll_client_->Call("status", nlohmann::json::object(), 5000);
   if (!status.ok()) return fail(status.status().message());
+  // The live catalogue: read once at the start (this process's city file may be older than the
+  // broker's catalogue) and again whenever its version moves (a site added, a policy set).
+  if (!catalogue_read_ || status->value("catalogue_version", uint64_t{0}) != catalogue_->version()) {
+    auto catalogue = ReadCatalogue();
+    if (!catalogue.ok()) return fail(catalogue.status().message());
+    catalogue_ = std::move(*catalogue);
+    catalogue_read_ = true;
+  }
+  next->city = catalogue_;
   // Demand rows are the largest reply (a province: 50,000 rows): read again only when the ledger
   // moved, and no more often than the last read took, three times over (a quarter of the broker's
   // read thread at most).
@@ -156,11 +180,12 @@ void BrokerGateway::PollOnce() {
     orders_fetched_ms_ = MonotonicMs();
   }
   const int64_t wall = NowMs();
-  next->view = BuildCityView(city_, *status, *next->demand, *in_flight_, &trend_, wall);
+  next->view = BuildCityView(*catalogue_, *status, *next->demand, *in_flight_, &trend_, wall);
   trend_.Record(wall, CoverFigures(next->view));
   uint64_t h = Mix(14695981039346656037ull, StableStatus(*status));
   h = Mix(h, std::to_string(demand_hash_));
   h = Mix(h, std::to_string(orders_hash_));
+  h = Mix(h, std::to_string(catalogue_->version()));
   // Silence comes with time alone: the connected flags are in the stable status already.
   next->version = previous->version + (h != last_hash_ || !previous->error.empty() ? 1 : 0);
   last_hash_ = h;

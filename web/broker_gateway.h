@@ -30,6 +30,9 @@ struct Snapshot {
   int64_t fetched_ms = 0;  // 0: never read
   std::string error;       // why the last poll failed ("" when it did not)
   nlohmann::json status;   // ppe-ctl status --json
+  // The broker's live catalogue (ppe-web's city file until the first poll read it): the names,
+  // sites and policy the pages show. Never null.
+  std::shared_ptr<const City> city;
   // Shared by the snapshots between two reads of the rows (a province's are megabytes).
   std::shared_ptr<const std::vector<DemandFact>> demand = std::make_shared<const std::vector<DemandFact>>();
   CityView view;
@@ -40,14 +43,17 @@ class BrokerGateway {
   static constexpr int kPollMs = 1000;
   static constexpr int64_t kPlanReuseMs = 15000;
 
-  // `config` and `city` must outlive the gateway.
-  BrokerGateway(const ClientConfig& config, const City& city);
+  // `config` must outlive the gateway; `city` (the city file) stands for the catalogue until the
+  // broker's is read.
+  BrokerGateway(const ClientConfig& config, City city);
   ~BrokerGateway();
 
   Status Start();  // connects both clients and starts polling
   void Stop();
 
   std::shared_ptr<const Snapshot> Current() const;
+  // The current snapshot's catalogue: hold it for the whole page, so one page shows one version.
+  std::shared_ptr<const City> Catalogue() const { return Current()->city; }
   // Waits (bounded) for the first poll to finish, so the first page shows figures.
   void WaitFirstPoll(int timeout_ms);
 
@@ -60,9 +66,12 @@ class BrokerGateway {
  private:
   void PollLoop();
   void PollOnce();
+  // The broker's catalogue, as `catalogue` answers it, at its version.
+  Result<std::shared_ptr<const City>> ReadCatalogue();
 
   const ClientConfig& config_;
-  const City& city_;
+  std::shared_ptr<const City> catalogue_;  // the poller's
+  bool catalogue_read_ = false;            // from the broker, not yet only the city file
   std::unique_ptr<BrokerClient> poll_client_, ask_client_;
   std::mutex ask_mutex_;
   mutable std::mutex snapshot_mutex_;

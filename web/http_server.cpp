@@ -19,11 +19,17 @@ std::optional<int64_t> OrderId(const std::string& text) {
   return std::stoll(text);
 }
 
+// The map's bands: the broker's alert threshold and the live policy's target.
+BandEdges EdgesOf(const City& city) {
+  BandEdges edges;
+  edges.target_days = city.policy().target_days;
+  return edges;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(const WebConfig& config, const City& city, BrokerGateway& gateway, SessionLogin* login)
-    : config_(config), city_(city), gateway_(gateway), login_(login) {
-  edges_.target_days = city.policy().target_days;
+HttpServer::HttpServer(const WebConfig& config, BrokerGateway& gateway, SessionLogin* login)
+    : config_(config), gateway_(gateway), login_(login) {
   server_ = MakeServer(config);
   // Every open page polls: a pool larger than the default 8, so idle keep-alive connections of a
   // dozen browsers never hold up a new request.
@@ -101,39 +107,43 @@ void HttpServer::Routes() {
 
   // The city.
   s.Get("/", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const std::string item = req.get_param_value("item");
-    if (!item.empty() && !city_.FindItem(item)) {
+    if (!item.empty() && !catalogue->FindItem(item)) {
       return error_page(req, res, c, 404, Format(c.lang, Msg::kErrUnknownItem, {Short(item)}));
     }
     auto snap = gateway_.Current();
     if (snap->fetched_ms == 0) res.status = 503;
     page(req, res, c, Section::kCity, std::string(Text(c.lang, Msg::kNavCity)),
-         CityPage(c.lang, city_, *snap, item, edges_), snap.get());
+         CityPage(c.lang, *catalogue, *snap, item, EdgesOf(*catalogue)), snap.get());
   });
   s.Get(R"(/county/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const std::string id = req.matches[1];
-    if (!city_.FindCounty(id) && id != kCityCounty) {
+    if (!catalogue->FindCounty(id) && id != kCityCounty) {
       return error_page(req, res, c, 404, Format(c.lang, Msg::kErrUnknownCounty, {Short(id)}));
     }
     auto snap = gateway_.Current();
-    page(req, res, c, Section::kCity, CountyName(c.lang, city_, id), CountyPage(c.lang, city_, *snap, id, edges_),
+    page(req, res, c, Section::kCity, CountyName(c.lang, *catalogue, id), CountyPage(c.lang, *catalogue, *snap, id, EdgesOf(*catalogue)),
          snap.get());
   });
   s.Get(R"(/site/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const std::string id = req.matches[1];
-    if (!city_.FindSite(id)) return error_page(req, res, c, 404, Format(c.lang, Msg::kErrUnknownSite, {Short(id)}));
+    if (!catalogue->FindSite(id)) return error_page(req, res, c, 404, Format(c.lang, Msg::kErrUnknownSite, {Short(id)}));
     auto snap = gateway_.Current();
     auto history = gateway_.AskJson("site_history", {{"site", id}});
     if (!history.ok()) return broker_failed(req, res, c, history.status(), Msg::kErrUnknownSite, id);
     auto orders = gateway_.AskJson("orders", {{"site", id}});
     if (!orders.ok()) return broker_failed(req, res, c, orders.status(), Msg::kErrUnknownSite, id);
-    page(req, res, c, Section::kCity, SiteName(c.lang, city_, id),
-         SitePage(c.lang, city_, *snap, id, *history, *orders, NowMs()), snap.get());
+    page(req, res, c, Section::kCity, SiteName(c.lang, *catalogue, id),
+         SitePage(c.lang, *catalogue, *snap, id, *history, *orders, NowMs()), snap.get());
   });
   s.Get(R"(/order/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const auto id = OrderId(req.matches[1]);
     if (!id) return error_page(req, res, c, 404, Format(c.lang, Msg::kErrUnknownOrder, {Short(req.matches[1])}));
@@ -141,7 +151,7 @@ void HttpServer::Routes() {
     auto order = gateway_.AskJson("explain", {{"order", *id}});
     if (!order.ok()) return broker_failed(req, res, c, order.status(), Msg::kErrUnknownOrder, std::to_string(*id));
     page(req, res, c, Section::kLog, Format(c.lang, Msg::kOrderHeading, {std::to_string(*id)}),
-         OrderPage(c.lang, city_, *order), snap.get());
+         OrderPage(c.lang, *catalogue, *order), snap.get());
   });
   const auto filter_of = [](const httplib::Request& req) {
     LogFilter f;
@@ -154,34 +164,37 @@ void HttpServer::Routes() {
     return f;
   };
   s.Get("/log", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const LogFilter f = filter_of(req);
     nlohmann::json args;
-    if (auto bad = LogArgs(city_, f, &args)) {
+    if (auto bad = LogArgs(*catalogue, f, &args)) {
       return error_page(req, res, c, bad->http_status, Format(c.lang, bad->msg, {Short(bad->arg)}));
     }
     auto snap = gateway_.Current();
     auto events = gateway_.AskJson("log", args);
     if (!events.ok()) return broker_failed(req, res, c, events.status(), Msg::kErrBadRequest, "");
-    page(req, res, c, Section::kLog, std::string(Text(c.lang, Msg::kLogHeading)), LogPage(c.lang, city_, *events, f),
+    page(req, res, c, Section::kLog, std::string(Text(c.lang, Msg::kLogHeading)), LogPage(c.lang, *catalogue, *events, f),
          snap.get());
   });
   s.Get("/donations", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     auto snap = gateway_.Current();
     auto report = gateway_.AskJson("donations", nlohmann::json::object(), 60000);
     if (!report.ok()) return broker_failed(req, res, c, report.status(), Msg::kErrBadRequest, "");
     page(req, res, c, Section::kDonations, std::string(Text(c.lang, Msg::kDonationsHeading)),
-         DonationsPage(c.lang, city_, *report), snap.get());
+         DonationsPage(c.lang, *catalogue, *report), snap.get());
   });
   s.Get("/plan", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     auto snap = gateway_.Current();
     auto text = gateway_.Plan();
     if (!text.ok()) return broker_failed(req, res, c, text.status(), Msg::kErrBadRequest, "");
     auto plan = ReadPlan(**text);
     if (!plan.ok()) return error_page(req, res, c, 503, Format(c.lang, Msg::kBrokerDown, {plan.status().message()}));
-    page(req, res, c, Section::kPlan, std::string(Text(c.lang, Msg::kPlanHeading)), PlanPage(c.lang, city_, *plan),
+    page(req, res, c, Section::kPlan, std::string(Text(c.lang, Msg::kPlanHeading)), PlanPage(c.lang, *catalogue, *plan),
          snap.get());
   });
 
@@ -207,14 +220,16 @@ void HttpServer::Routes() {
     json(res, rows.dump());
   });
   s.Get(R"(/api/county/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const std::string id = req.matches[1];
-    if (!city_.FindCounty(id) && id != kCityCounty) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownCounty, {Short(id)}));
+    if (!catalogue->FindCounty(id) && id != kCityCounty) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownCounty, {Short(id)}));
     json(res, CountyJson(*gateway_.Current(), id).dump());
   });
   s.Get(R"(/api/site/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     const std::string id = req.matches[1];
-    const Site* site = city_.FindSite(id);
+    const Site* site = catalogue->FindSite(id);
     if (!site) return api_error(res, 404, Format(Lang::kEn, Msg::kErrUnknownSite, {Short(id)}));
     auto history = gateway_.AskJson("site_history", {{"site", id}});
     if (!history.ok()) return broker_failed(req, res, c, history.status(), Msg::kErrUnknownSite, id);
@@ -242,9 +257,10 @@ void HttpServer::Routes() {
     json(res, *text);
   });
   s.Get("/api/log", [=, this](const httplib::Request& req, httplib::Response& res) {
+    const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
     const RequestContext c = ctx(req);
     nlohmann::json args;
-    if (auto bad = LogArgs(city_, filter_of(req), &args)) {
+    if (auto bad = LogArgs(*catalogue, filter_of(req), &args)) {
       return api_error(res, bad->http_status, Format(Lang::kEn, bad->msg, {Short(bad->arg)}));
     }
     auto text = gateway_.Ask("log", args);

@@ -23,7 +23,8 @@ namespace ppe::web {
 class HttpServer {
  public:
   // `login` is null when no login is needed; everything must outlive the server.
-  HttpServer(const WebConfig& config, const City& city, BrokerGateway& gateway, SessionLogin* login);
+  // Pages render with the catalogue of the gateway's snapshot (the broker's live one).
+  HttpServer(const WebConfig& config, BrokerGateway& gateway, SessionLogin* login);
   ~HttpServer();
 
   // Binds (port 0: any free one); the error says why it could not.
@@ -37,10 +38,8 @@ class HttpServer {
   void Routes();
 
   const WebConfig& config_;
-  const City& city_;
   BrokerGateway& gateway_;
   SessionLogin* login_;
-  BandEdges edges_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<PageShell> shell_;  // Host, login, error pages: shared with the county page
   int port_ = 0;

@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
   if (!login.ok()) return Fail(login.status().message());
   const sigset_t stop_signals = ppe::web::BlockStopSignals();  // before the gateway's threads start
 
-  ppe::web::BrokerGateway gateway(config->client, *city);
+  ppe::web::BrokerGateway gateway(config->client, std::move(*city));
   if (auto s = gateway.Start(); !s.ok()) return Fail(s.message());
-  ppe::web::HttpServer server(*config, *city, gateway, login->get());
+  ppe::web::HttpServer server(*config, gateway, login->get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
   gateway.WaitFirstPoll(3000);
   std::cout << "ppe-web: " << ppe::web::PageAddress(*config, server.port()) << " ("
