@@ -17,7 +17,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "common/catalogue_change.h"
 #include "common/logging.h"
 #include "common/table.h"
 #include "common/clock.h"
@@ -48,31 +47,6 @@ struct NodeContext {
   std::unique_ptr<ppe::NodeStore> store;
 };
 
-// The city this node validates against: its city file with every catalogue change the broker
-// delivered. A change that cannot apply to this file (a county or kind the file lacks) is left
-// out and said, never a reason to stop recording reports.
-ppe::City LiveCity(ppe::City file_city, ppe::NodeStore& store) {
-  auto changes = store.CatalogueChanges();
-  if (!changes.ok()) {
-    std::cerr << "ppe-node: warning: " << changes.status().message() << "; using the city file alone\n";
-    return file_city;
-  }
-  if (changes->empty()) return file_city;
-  if (auto all = ppe::ApplyCatalogueChanges(file_city, *changes); all.ok()) return std::move(*all);
-  ppe::City city = std::move(file_city);
-  for (const ppe::wire::CatalogueChange& change : *changes) {
-    auto next = ppe::ApplyCatalogueChanges(city, {change});
-    if (next.ok()) {
-      city = std::move(*next);
-    } else {
-      std::cerr << "ppe-node: warning: catalogue version " << change.version() << " (" << ppe::DescribeCatalogueChange(change)
-                << ") does not fit this node's city file: " << next.status().message()
-                << "; left out. Copy the broker's catalogue here: ppe-ctl catalogue --yaml\n";
-    }
-  }
-  return city;
-}
-
 ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   auto config = ppe::NodeConfig::Load(config_path);
   if (!config.ok()) {
@@ -83,7 +57,7 @@ ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   if (!city.ok()) return city.status();
   auto store = ppe::NodeStore::Open(config->store);
   if (!store.ok()) return store.status();
-  auto live = LiveCity(std::move(*city), **store);
+  auto live = ppe::LiveCity(std::move(*city), **store);
   return NodeContext{std::move(*config), std::move(live), std::move(*store)};
 }
 
@@ -237,9 +211,9 @@ int RunDaemon(NodeContext& node) {
   return 0;
 }
 
-// 'ppe-node web': the county page, writing through `desk` as the commands do; runs until SIGINT or
+// 'ppe-node web': the county page, writing through a NodeDesk as the commands do; runs until SIGINT or
 // SIGTERM, alongside the daemon or without it.
-int ServeWeb(const std::string& config_path, NodeContext& node, ppe::NodeDesk& desk, const std::string& listen,
+int ServeWeb(const std::string& config_path, NodeContext& node, const std::string& listen,
              const std::string& add_user) {
   auto config = ppe::web::NodeWebConfig::Load(config_path, node.config.node, !listen.empty());
   if (!config.ok()) return Fail(config.status().message());
@@ -257,7 +231,11 @@ int ServeWeb(const std::string& config_path, NodeContext& node, ppe::NodeDesk& d
   auto login = ppe::web::LoginFor(*config, "ppe-node --config " + config_path + " web --add-user NAME");
   if (!login.ok()) return Fail(login.status().message());
   const sigset_t stop_signals = ppe::web::BlockStopSignals();
-  ppe::web::NodeWebServer server(*config, node.city, desk, login->get());
+  // The page follows the catalogue changes the daemon receives while it runs (a site the city
+  // adds can be reported for at once), so it starts from the file and applies them itself.
+  auto file_city = ppe::City::Load(node.config.city);
+  if (!file_city.ok()) return Fail(file_city.status().message());
+  ppe::web::NodeWebServer server(*config, node.config, std::move(*file_city), *node.store, login->get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
   std::cout << "ppe-node web: " << ppe::web::PageAddress(*config, server.port()) << " (county " << node.config.county
             << "; " << (*login ? "login required" : "no login: loopback only") << ")" << std::endl;
@@ -373,7 +351,7 @@ int main(int argc, char** argv) {
   ppe::NodeDesk desk(node->config, node->city, *node->store);
 
   if (app.got_subcommand("run")) return RunDaemon(*node);
-  if (app.got_subcommand(web)) return ServeWeb(config_path, *node, desk, listen, web_user);
+  if (app.got_subcommand(web)) return ServeWeb(config_path, *node, listen, web_user);
   if (app.got_subcommand(stock)) return Recorded(desk.Stock({warehouse, item, quantity, as_of}, confirm, kHowToConfirm));
   if (app.got_subcommand(demand)) {
     return Recorded(desk.Demand({site, item, on_hand, daily_use, as_of}, confirm, kHowToConfirm));

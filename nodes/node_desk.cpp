@@ -1,7 +1,9 @@
 #include "nodes/node_desk.h"
 
 #include <cstdlib>
+#include <iostream>
 
+#include "common/catalogue_change.h"
 #include "common/clock.h"
 #include "common/text_encoding.h"
 
@@ -12,6 +14,28 @@ namespace {
 constexpr int64_t kClockSkewAlertMs = 5 * 60 * 1000;
 
 }  // namespace
+
+City LiveCity(City file_city, NodeStore& store) {
+  auto changes = store.CatalogueChanges();
+  if (!changes.ok()) {
+    std::cerr << "ppe-node: warning: " << changes.status().message() << "; using the city file alone\n";
+    return file_city;
+  }
+  if (changes->empty()) return file_city;
+  if (auto all = ApplyCatalogueChanges(file_city, *changes); all.ok()) return std::move(*all);
+  City city = std::move(file_city);
+  for (const wire::CatalogueChange& change : *changes) {
+    auto next = ApplyCatalogueChanges(city, {change});
+    if (next.ok()) {
+      city = std::move(*next);
+    } else {
+      std::cerr << "ppe-node: warning: catalogue version " << change.version() << " (" << DescribeCatalogueChange(change)
+                << ") does not fit this node's city file: " << next.status().message()
+                << "; left out. Copy the broker's catalogue here: ppe-ctl catalogue --yaml\n";
+    }
+  }
+  return city;
+}
 
 NodeDesk::NodeDesk(const NodeConfig& config, const City& city, NodeStore& store)
     : config_(config), store_(store), entry_(city, Identity{config.node, Role::kNode, config.county}) {}

@@ -49,6 +49,11 @@ struct StepTaken {
   int64_t ordered = 0, received = 0;
 };
 
+// The city this node validates against: its city file with every catalogue change the broker
+// delivered. A change that cannot apply to this file (a county or kind the file lacks) is left
+// out and said (on stderr), never a reason to stop recording reports.
+City LiveCity(City file_city, NodeStore& store);
+
 class NodeDesk {
  public:
   // `how_to_confirm` ends every message asking for a confirmation: the commands say "repeat the

@@ -381,6 +381,29 @@ TEST_F(CountyPage, AnOrderIsShippedAndReceivedThroughItsFormsAsTheCommandsDecide
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
+TEST_F(CountyPage, ASiteTheCityAddsWhileThePageRunsCanBeReportedForAtOnce) {
+  cluster_.StartBroker();
+  cluster_.StartNode("meilie");
+  auto page = StartPage();
+  auto c = page->Client();
+  const Browser b = Open(c);
+  EXPECT_FALSE(Contains(c.Get("/", b.Headers())->body, "value=\"ml-hotel\""));
+  ASSERT_EQ(cluster_.Ctl({"site", "add", "ml-hotel", "--county", "meilie", "--kind", "community", "--headcount", "200",
+                          "--name", "梅列隔离酒店 Meilie quarantine hotel"})
+                .exit_code,
+            0);
+  ASSERT_TRUE(WaitFor([&] { return cluster_.NodeStatus("meilie").value("catalogue_version", 0) >= 1; }, 10000));
+  auto home = c.Get("/", b.Headers());
+  ASSERT_TRUE(home);
+  EXPECT_TRUE(Contains(home->body, "<option value=\"ml-hotel\">梅列隔离酒店 (ml-hotel)</option>")) << home->body;
+  EXPECT_TRUE(Contains(home->body, "目录版本 1"));
+  auto r = Post(c, b, "/demand", {{"place", "ml-hotel"}, {"item", "mask.n95"}, {"quantity", "50"}, {"daily_use", "40"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 303) << r->body;
+  ASSERT_TRUE(cluster_.WaitDrained("meilie"));
+  EXPECT_EQ(cluster_.NodeStatus("meilie")["refused"], 0);
+}
+
 }  // namespace
 }  // namespace ppe::testing
 

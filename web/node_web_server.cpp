@@ -39,8 +39,10 @@ void SeeOther(httplib::Response& res, const std::string& location) {
 
 }  // namespace
 
-NodeWebServer::NodeWebServer(const NodeWebConfig& config, const City& city, NodeDesk& desk, SessionLogin* login)
-    : config_(config), city_(city), desk_(desk), login_(login) {
+NodeWebServer::NodeWebServer(const NodeWebConfig& config, const NodeConfig& node, City file_city, NodeStore& store,
+                             SessionLogin* login)
+    : config_(config), node_(node), file_city_(std::move(file_city)), store_(store), login_(login) {
+  FollowCatalogue();
   server_ = MakeServer(config);
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_keep_alive_timeout(3);
@@ -85,6 +87,14 @@ NodeWebServer::Flash NodeWebServer::FlashOf(const Recorded& done) {
   return flash;
 }
 
+void NodeWebServer::FollowCatalogue() {
+  const uint64_t held = store_.CatalogueHeld();
+  if (catalogue_held_ == held && desk_) return;
+  city_ = std::make_unique<City>(LiveCity(file_city_, store_));
+  desk_ = std::make_unique<NodeDesk>(node_, *city_, store_);
+  catalogue_held_ = held;
+}
+
 uint64_t NodeWebServer::Remember(Flash flash) {
   flash.id = next_flash_++;
   if (flash.reports.size() > 3) flash.reports.resize(3);
@@ -102,7 +112,7 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
     if (f.id == *id) flash = &f;
   }
   if (!flash) return "";
-  const std::string pending = Count(static_cast<int64_t>(desk_.store().Link().pending()));
+  const std::string pending = Count(static_cast<int64_t>(store_.Link().pending()));
   std::string text;
   if (flash->step.repeat) {
     text = Format(lang, Msg::kStepRepeat,
@@ -115,7 +125,7 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
       text = Format(lang, Msg::kTwoSentences, {text, Format(lang, Msg::kImportConverted, {flash->encoding})});
     }
   } else if (!flash->reports.empty()) {
-    text = Format(lang, Msg::kRecorded, {ReportSummary(lang, city_, flash->reports.front()),
+    text = Format(lang, Msg::kRecorded, {ReportSummary(lang, *city_, flash->reports.front()),
                                          std::to_string(flash->last_seq), pending});
     if (flash->step.implied_shipment) {
       text = Format(lang, Msg::kTwoSentences,
@@ -165,11 +175,13 @@ void NodeWebServer::Routes() {
   const auto page = [this, frame](const httplib::Request& req, httplib::Response& res, const RequestContext& c,
                                   const std::string& current, Msg title,
                                   const std::function<std::string(const NodePageContext&, const std::string&)>& render) {
-    const NodePageContext context{c.lang, &city_, desk_.config().county, FormToken(req, res)};
+    const std::string token = FormToken(req, res);
     std::string body;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      body = StatusPanel(c.lang, desk_.LinkStatus()) + render(context, Notice(req, c.lang));
+      FollowCatalogue();
+      const NodePageContext context{c.lang, city_.get(), node_.county, token};
+      body = StatusPanel(c.lang, desk_->LinkStatus()) + render(context, Notice(req, c.lang));
     }
     NoStore(res);
     res.set_content(frame(req, c, std::string(Text(c.lang, title)), body, current), kHtml);
@@ -202,13 +214,13 @@ void NodeWebServer::Routes() {
   s.Get("/orders", [=, this](const httplib::Request& req, httplib::Response& res) {
     page(req, res, shell->Context(req), "/orders", Msg::kNodeNavOrders,
          [this](const NodePageContext& p, const std::string& notice) {
-           return OrdersPage(p, desk_.store().Orders(true), OrderFormState{}, notice);
+           return OrdersPage(p, store_.Orders(true), OrderFormState{}, notice);
          });
   });
   s.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mutex_);
     NoStore(res);
-    res.set_content(desk_.LinkStatus().dump(), "application/json; charset=utf-8");
+    res.set_content(desk_->LinkStatus().dump(), "application/json; charset=utf-8");
   });
 
   // The three forms: one NodeDesk call each, as the commands make it.
@@ -223,15 +235,16 @@ void NodeWebServer::Routes() {
       Result<Recorded> done = Status::Error("");
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        FollowCatalogue();
         if (form == std::string(kStockForm)) {
-          done = desk_.Stock({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("as_of")}, confirm, kPageConfirm,
+          done = desk_->Stock({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("as_of")}, confirm, kPageConfirm,
                              &why);
         } else if (form == std::string(kReceiptForm)) {
-          done = desk_.Receipt({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("source"), f.Get("from"),
+          done = desk_->Receipt({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("source"), f.Get("from"),
                                 f.Get("reference"), f.Get("lot"), f.Get("expires")},
                                confirm, kPageConfirm, &why);
         } else {
-          done = desk_.Demand({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("daily_use"), f.Get("as_of")},
+          done = desk_->Demand({f.Get("place"), f.Get("item"), f.Get("quantity"), f.Get("daily_use"), f.Get("as_of")},
                               confirm, kPageConfirm, &why);
         }
       }
@@ -269,7 +282,8 @@ void NodeWebServer::Routes() {
     Result<Recorded> done = Status::Error("");
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      done = desk_.Import(file.content, file.filename.empty() ? "upload" : Short(file.filename), confirm, &result);
+      FollowCatalogue();
+      done = desk_->Import(file.content, file.filename.empty() ? "upload" : Short(file.filename), confirm, &result);
     }
     if (!done.ok()) {
       res.status = 422;
@@ -292,14 +306,15 @@ void NodeWebServer::Routes() {
     Result<StepTaken> taken = Status::Error("");
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      taken = desk_.Step(id, *step, *step == OrderStep::kReceive ? fields->Get("quantity") : "",
+      FollowCatalogue();
+      taken = desk_->Step(id, *step, *step == OrderStep::kReceive ? fields->Get("quantity") : "",
                          *step == OrderStep::kReject ? fields->Get("reason") : "", &why);
     }
     if (!taken.ok()) {
       res.status = why.problem == EntryProblem::kUnknownOrder ? 404 : 422;
       const OrderFormState state{id, std::string(req.matches[2]), *fields, why};
       return page(req, res, c, "/orders", Msg::kNodeNavOrders, [this, state](const NodePageContext& p, const std::string&) {
-        return OrdersPage(p, desk_.store().Orders(true), state, "");
+        return OrdersPage(p, store_.Orders(true), state, "");
       });
     }
     Flash flash;

@@ -5,6 +5,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/city.h"
@@ -21,8 +22,11 @@ namespace ppe::web {
 
 class NodeWebServer {
  public:
-  // `login` null: no login needed. Everything must outlive the server.
-  NodeWebServer(const NodeWebConfig& config, const City& city, NodeDesk& desk, SessionLogin* login);
+  // `file_city`: the node's city file, to which the catalogue changes in `store` are applied, again
+  // whenever the daemon has stored more. `login` null: no login needed. The references must
+  // outlive the server.
+  NodeWebServer(const NodeWebConfig& config, const NodeConfig& node, City file_city, NodeStore& store,
+                SessionLogin* login);
   ~NodeWebServer();
 
   Status Bind(const ListenAddress& address);  // port 0: any free one
@@ -50,12 +54,20 @@ class NodeWebServer {
   uint64_t Remember(Flash flash);
   std::string Notice(const httplib::Request& req, Lang lang);
 
+  // The live city and the desk checking against it, made again when the store holds a newer
+  // catalogue version (called with mutex_ held).
+  void FollowCatalogue();
+
   const NodeWebConfig& config_;
-  const City& city_;
-  NodeDesk& desk_;
+  const NodeConfig& node_;
+  const City file_city_;
+  NodeStore& store_;
+  std::unique_ptr<City> city_;
+  std::unique_ptr<NodeDesk> desk_;
+  std::optional<uint64_t> catalogue_held_;
   SessionLogin* login_;
   CsrfGuard csrf_;
-  std::mutex mutex_;  // the desk and its store: one request at a time (SQLite, one connection)
+  std::mutex mutex_;  // the city, the desk and the store: one request at a time (SQLite, one connection)
   std::deque<Flash> flashes_;
   uint64_t next_flash_ = 1;
   std::unique_ptr<httplib::Server> server_;
