@@ -70,8 +70,9 @@ std::string ClientConfigText(const std::string& file, const std::string& key_nam
          "key: keys/" + key_name + ".key_secret\n";
 }
 
-// DIR/nodes/NODE.yaml for ppe-node.
-std::string NodeConfigText(const std::string& node, const std::string& county, const BrokerAccess& broker) {
+// DIR/nodes/NODE.yaml for ppe-node; web_port: where its county page ('ppe-node web') listens.
+std::string NodeConfigText(const std::string& node, const std::string& county, const BrokerAccess& broker,
+                           int web_port) {
   return "# ppe-node --config nodes/" + node + ".yaml run\n"
          "node: " + node + "\n"
          "county: " + county + "\n"
@@ -84,7 +85,39 @@ std::string NodeConfigText(const std::string& node, const std::string& county, c
          "log_file: ../logs/" + node + ".log\n"
          "heartbeat_ms: 1000\n"
          "# acknowledged reports are kept this long, to resend to a broker restored from a backup\n"
-         "keep_acked_days: 30\n";
+         "keep_acked_days: 30\n"
+         "# the county page: ppe-node --config nodes/" + node + ".yaml web  (docs/node-web.md)\n"
+         "web_listen: 127.0.0.1:" + std::to_string(web_port) + "   # beyond loopback, the page needs a login\n"
+         "web_login: auto                 # auto: only beyond loopback; always: on loopback too\n"
+         "web_users: " + node + "-web-users       # name:hash lines, 'ppe-node --config ... web --add-user NAME'\n";
+}
+
+// The county pages' ports: N+3, N+4, ... one per node in the order init writes them (the city
+// file's counties, then the city's own node), after the broker's N, its feed's N+1 and ppe-web's
+// N+2, so no two of one deployment's programs ever share a port.
+constexpr int kFirstNodeWebOffset = 3;
+
+// A node added later ('ppe-ctl key add --role node') takes the port after the highest one the
+// deployment's node configs already name (at least N+3).
+int NextNodeWebPort(const fs::path& nodes_dir, int port_base) {
+  int highest = port_base + kFirstNodeWebOffset - 1;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(nodes_dir, ec)) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      const std::string key = "web_listen: ";
+      if (line.rfind(key, 0) != 0) continue;
+      const size_t colon = line.find(':', key.size());
+      if (colon == std::string::npos) continue;
+      try {
+        highest = std::max(highest, std::stoi(line.substr(colon + 1)));
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  return highest + 1;
 }
 
 // DIR/web.yaml for ppe-web: a viewer's access to the broker (its own key) and where the dashboard
@@ -123,8 +156,12 @@ Status CheckKeyName(const std::string& name) {
 Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   auto city = City::Load(o.city_file);
   if (!city.ok()) return city.status();
-  if (o.port_base < 1 || o.port_base > 65533) {
-    return Status::Error("--port-base must be 1..65533 (N: broker, N+1: live feed, N+2: ppe-web)");
+  // N: broker, N+1: live feed, N+2: ppe-web, N+3...: the county pages, one per node.
+  const int ports = kFirstNodeWebOffset + static_cast<int>(city->counties().size()) + 1;
+  if (o.port_base < 1 || o.port_base > 65536 - ports) {
+    return Status::Error("--port-base must be 1.." + std::to_string(65536 - ports) +
+                         " (N: broker, N+1: live feed, N+2: ppe-web, N+3 to N+" + std::to_string(ports - 1) +
+                         ": the county pages)");
   }
   const fs::path dir(o.out_dir);
   std::error_code ec;
@@ -195,9 +232,11 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> nodes;  // node id, county
   for (const County& c : city->counties()) nodes.emplace_back(c.id, c.id);
   nodes.emplace_back(kCityCounty, kCityCounty);
+  int web_port = o.port_base + kFirstNodeWebOffset;
   for (const auto& [node, county] : nodes) {
     PPE_RETURN_IF_ERROR(MakeKey(keys, node, "node", county));
-    PPE_RETURN_IF_ERROR(WriteText(dir / "nodes" / (node + ".yaml"), NodeConfigText(node, county, broker)));
+    PPE_RETURN_IF_ERROR(
+        WriteText(dir / "nodes" / (node + ".yaml"), NodeConfigText(node, county, broker, web_port++)));
   }
   out << "initialised " << city->name() << " in " << o.out_dir << ":\n"
       << "  broker.yaml      ppe-broker, listening on " << listen << " (feed " << feed << ")"
@@ -206,7 +245,8 @@ Status WriteDeployment(const InitOptions& o, std::ostream& out) {
       << "  viewer.yaml      read-only, for logistics staff\n"
       << "  web.yaml         ppe-web, the dashboard: http://127.0.0.1:" << o.port_base + 2 << "/\n"
       << "  nodes/           " << nodes.size() << " node configs (" << city->counties().size()
-      << " counties and the city reserve)\n"
+      << " counties and the city reserve); county pages ('ppe-node ... web') on http://127.0.0.1:"
+      << o.port_base + kFirstNodeWebOffset << "/ to :" << web_port - 1 << "/\n"
       << "  keys/            " << nodes.size() + 4 << " certificates (NAME.key public, NAME.key_secret private)\n"
       << "next: ppe-broker --config " << (dir / "broker.yaml").string() << "\n"
       << "      ppe-node --config " << (dir / "nodes" / (nodes.front().first + ".yaml")).string()
@@ -252,7 +292,16 @@ Status AddKey(const KeyOptions& o, std::ostream& out) {
   const std::string city_file = fs::relative(config->city, dir, ec).string();
   const BrokerAccess broker{city_file, DialAddress(config->listen), DialAddress(config->feed), config->secure};
   PPE_RETURN_IF_ERROR(MakeKey(keys, o.name, node ? "node" : o.role, county));
-  const std::string config_text = node ? NodeConfigText(o.name, county, broker)
+  int port_base = 0;
+  if (node) {
+    const size_t colon = config->listen.rfind(':');
+    try {
+      port_base = std::stoi(config->listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      return Status::Error("cannot read the broker's port from its listen address '" + config->listen + "'");
+    }
+  }
+  const std::string config_text = node ? NodeConfigText(o.name, county, broker, NextNodeWebPort(dir / "nodes", port_base))
                                        : ClientConfigText(o.name + ".yaml", o.name, o.role, broker);
   PPE_RETURN_IF_ERROR(WriteText(config_file, config_text));
   out << "added " << o.role << " key '" << o.name << "'" << (node ? " for county " + county : "") << ":\n"

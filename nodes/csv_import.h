@@ -14,6 +14,7 @@ namespace ppe {
 struct CsvImportResult {
   std::vector<wire::Report> reports;
   std::vector<std::string> errors;  // "line 7: unknown item 'mask.kn95' ..."
+  std::vector<EntryError> problems; // the same, one for one, as data (with the line) for the page
   std::string encoding;             // what the file was in ("UTF-8", "GBK/GB18030", ...)
 };
 
@@ -37,6 +38,9 @@ using LastFigureLookup =
 // (confirmed), for the broker, which checks again.
 CsvImportResult ImportCsv(const std::string& path, const ReportEntry& entry, const LastFigureLookup& last,
                           bool confirm_all);
+// The same for a file's bytes (an upload); `name` is how errors call the file ("'counts.csv'").
+CsvImportResult ImportCsvBytes(const std::string& bytes, const std::string& name, const ReportEntry& entry,
+                               const LastFigureLookup& last, bool confirm_all);
 
 // One CSV record (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks).
 struct CsvRecord {
@@ -44,7 +48,8 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 
-// Splits decoded text into records; an error names the line of a quote that is never closed.
-Result<std::vector<CsvRecord>> ParseCsv(const std::string& text);
+// Splits decoded text into records; an error names the line of a quote that is never closed (and
+// `why`, when given, says so as data).
+Result<std::vector<CsvRecord>> ParseCsv(const std::string& text, EntryError* why = nullptr);
 
 }  // namespace ppe

@@ -13,24 +13,27 @@
 #include <cstdlib>
 #include <cstring>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
-#include "common/catalogue_change.h"
 #include "common/logging.h"
 #include "common/table.h"
 #include "common/clock.h"
 #include "common/text_encoding.h"
 #include "nodes/csv_import.h"
+#include "nodes/node_desk.h"
 #include "nodes/node_link.h"
 #include "nodes/node_store.h"
 #include "nodes/report_entry.h"
+#include "web/node_web_config.h"
+#include "web/node_web_server.h"
+#include "web/serve_loop.h"
+#include "web/session_login.h"
 
 namespace {
 
 std::atomic<bool> g_stop{false};
-
-// A clock further off than this dates counts wrongly enough to show in status.
-constexpr int64_t kClockSkewAlertMs = 5 * 60 * 1000;
 
 int Fail(const std::string& message) {
   std::cerr << "ppe-node: " << message << "\n";
@@ -42,34 +45,7 @@ struct NodeContext {
   ppe::NodeConfig config;
   ppe::City city;
   std::unique_ptr<ppe::NodeStore> store;
-
-  ppe::Identity identity() const { return {config.node, ppe::Role::kNode, config.county}; }
 };
-
-// The city this node validates against: its city file with every catalogue change the broker
-// delivered. A change that cannot apply to this file (a county or kind the file lacks) is left
-// out and said, never a reason to stop recording reports.
-ppe::City LiveCity(ppe::City file_city, ppe::NodeStore& store) {
-  auto changes = store.CatalogueChanges();
-  if (!changes.ok()) {
-    std::cerr << "ppe-node: warning: " << changes.status().message() << "; using the city file alone\n";
-    return file_city;
-  }
-  if (changes->empty()) return file_city;
-  if (auto all = ppe::ApplyCatalogueChanges(file_city, *changes); all.ok()) return std::move(*all);
-  ppe::City city = std::move(file_city);
-  for (const ppe::wire::CatalogueChange& change : *changes) {
-    auto next = ppe::ApplyCatalogueChanges(city, {change});
-    if (next.ok()) {
-      city = std::move(*next);
-    } else {
-      std::cerr << "ppe-node: warning: catalogue version " << change.version() << " (" << ppe::DescribeCatalogueChange(change)
-                << ") does not fit this node's city file: " << next.status().message()
-                << "; left out. Copy the broker's catalogue here: ppe-ctl catalogue --yaml\n";
-    }
-  }
-  return city;
-}
 
 ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   auto config = ppe::NodeConfig::Load(config_path);
@@ -81,73 +57,18 @@ ppe::Result<NodeContext> OpenNode(const std::string& config_path) {
   if (!city.ok()) return city.status();
   auto store = ppe::NodeStore::Open(config->store);
   if (!store.ok()) return store.status();
-  auto live = LiveCity(std::move(*city), **store);
+  auto live = ppe::LiveCity(std::move(*city), **store);
   return NodeContext{std::move(*config), std::move(live), std::move(*store)};
 }
 
 // The operator at the command line confirms by repeating it; CSV import says its own way.
 constexpr const char* kHowToConfirm = "repeat the command with --confirm";
 
-int Record(NodeContext& node, std::vector<ppe::wire::Report> reports, bool quiet = false) {
-  auto last = node.store->Append(reports);
-  if (!last.ok()) return Fail(last.status().message());
-  const ppe::LinkState link = node.store->Link();
-  if (!quiet) {
-    std::cout << "recorded " << ppe::Summarize(reports.back()) << " as report " << *last << "; "
-              << link.pending() << " waiting for the broker\n";
-  }
+int Recorded(const ppe::Result<ppe::Recorded>& done) {
+  if (!done.ok()) return Fail(done.status().message());
+  std::cout << "recorded " << ppe::Summarize(done->reports.back()) << " as report " << done->last_seq << "; "
+            << done->pending << " waiting for the broker\n";
   return 0;
-}
-
-nlohmann::json StatusJson(NodeContext& node) {
-  const ppe::LinkState link = node.store->Link();
-  const int64_t stale_after = 3 * node.config.heartbeat_ms + 2000;
-  const bool daemon = ppe::NowMs() - link.daemon_seen_ms <= stale_after;
-  nlohmann::json refusals = nlohmann::json::array();
-  for (const ppe::Refused& r : node.store->Refusals(10)) {
-    refusals.push_back({{"seq", r.seq}, {"report", r.summary}, {"error", r.text},
-                        {"at", ppe::FormatTime(r.at_ms)}});
-  }
-  nlohmann::json set_aside = nlohmann::json::array();
-  for (const ppe::SetAsideRow& r : node.store->SetAsideRows()) {
-    set_aside.push_back({{"seq", r.seq}, {"reason", r.reason}, {"at", ppe::FormatTime(r.at_ms)}});
-  }
-  nlohmann::json alerts = nlohmann::json::array();
-  if (!set_aside.empty()) {
-    alerts.push_back(std::to_string(set_aside.size()) +
-                     " reports could not be read back from the outbox and were set aside (the rest "
-                     "were sent); re-enter them: see set_aside");
-  }
-  if (link.advanced_to > 0) {
-    alerts.push_back("the broker had applied reports up to " + std::to_string(link.advanced_to) +
-                     " from this node's key, but this store had recorded only up to " +
-                     std::to_string(link.advanced_from) + " (at " + ppe::FormatTime(link.advanced_ms) +
-                     "): it was put back to an older copy, or another store runs under this key. New "
-                     "reports are numbered from " + std::to_string(link.advanced_to + 1) +
-                     "; reports " + std::to_string(link.advanced_from + 1) + " to " +
-                     std::to_string(link.advanced_to) +
-                     " are the broker's, not in this store: check this county's figures ('ppe-ctl stock')");
-  }
-  if (std::abs(link.clock_skew_ms) > kClockSkewAlertMs) {
-    alerts.push_back("this computer's clock is " + std::to_string(std::abs(link.clock_skew_ms) / 60000) +
-                     " minutes " + (link.clock_skew_ms < 0 ? "ahead of" : "behind") +
-                     " the broker's: counts are dated wrong; set the clock");
-  }
-  return {{"node", node.config.node},
-          {"county", node.config.county},
-          {"broker", node.config.endpoint.address},
-          {"daemon_running", daemon},
-          {"connected", daemon && link.connected},
-          {"outbox_pending", link.pending()},
-          {"catalogue_version", node.store->CatalogueHeld()},
-          {"last_ack", link.last_ack},
-          {"last_ack_at", ppe::FormatTime(link.last_ack_ms)},
-          {"recorded", link.recorded_head},
-          {"refused", link.refused},
-          {"recent_refusals", refusals},
-          {"set_aside", set_aside},
-          {"clock_skew_s", link.clock_skew_ms / 1000},
-          {"alerts", alerts}};
 }
 
 nlohmann::json OrderJson(const ppe::NodeOrder& o, const std::string& county) {
@@ -177,80 +98,25 @@ std::string PickLine(const nlohmann::json& b) {
 
 // The operator's step on an order: checked against what this node knows of the order, so a
 // wrong or repeated step is answered at once; the broker checks again when it arrives.
-int OrderStep(NodeContext& node, int64_t id, ppe::wire::OrderStepKind step, const std::string& qty_text,
+int OrderStep(ppe::NodeDesk& desk, int64_t id, ppe::OrderStep step, const std::string& qty_text,
               const std::string& reason) {
-  const std::string county = node.config.county;
-  const ppe::NodeOrder* order = nullptr;
-  const std::vector<ppe::NodeOrder> orders = node.store->Orders(false);
-  for (const auto& o : orders) {
-    if (o.id == id) order = &o;
-  }
+  auto taken = desk.Step(id, step, qty_text, reason);
+  if (!taken.ok()) return Fail(taken.status().message());
   const std::string name = "order " + std::to_string(id);
-  if (!order) {
-    return Fail(name + " is not known at this node: it does not name " + county +
-                ", or has not been delivered yet (is the daemon running? see 'ppe-node orders')");
+  if (taken->repeat) {
+    std::cout << name << " is already " << taken->shown_status << "; nothing to do\n";
+    return 0;
   }
-  const ppe::OrderStep kind = *ppe::FromWire(step);
-  const bool shipping_side = kind != ppe::OrderStep::kReceive;
-  const char* verb = ppe::OrderStepVerb(kind);
-  const std::string& side_county = shipping_side ? order->from_county : order->to_county;
-  if (side_county != county) {
-    return Fail(name + (shipping_side ? " ships from " : " goes to ") + side_county + "; only " +
-                side_county + "'s node can " + verb + " it");
-  }
-  // Decided as the broker will decide it (common/order_lifecycle), on the order as this node
-  // knows it: what the broker last said, then this node's own step still on its way there.
-  const auto delivered = ppe::ParseOrderStatus(order->status);
-  if (!delivered) return Fail(name + " has a status this release does not know: " + order->status);
-  ppe::OrderStatus known = *delivered;
-  if (order->pending) {
-    const ppe::StepDecision pending = ppe::DecideStep(known, *order->pending);
-    if (pending.outcome != ppe::StepOutcome::kRefused) known = pending.next;
-  }
-  const std::string shown = std::string(ppe::OrderStatusName(known)) + (known != *delivered ? " (pending)" : "");
-  const ppe::StepDecision decision = ppe::DecideStep(known, kind);
-  switch (decision.outcome) {
-    case ppe::StepOutcome::kRepeat:
-      std::cout << name << " is already " << shown << "; nothing to do\n";
-      return 0;
-    case ppe::StepOutcome::kConflict:
-    case ppe::StepOutcome::kRefused:
-      // This node knows the step contradicts what happened: it is not recorded. Conflicts arise
-      // only where the news crossed on the way, and the broker resolves those.
-      return Fail(name + " is " + shown + "; it can no longer be " + ppe::OrderStepDone(kind));
-    case ppe::StepOutcome::kApply:
-    case ppe::StepOutcome::kShipAndReceive:
-      break;
-  }
-  ppe::wire::Report report;
-  report.set_recorded_at_ms(ppe::NowMs());
-  auto* m = report.mutable_order_step();
-  m->set_order_id(id);
-  m->set_step(step);
-  if (step == ppe::wire::RECEIVE) {
-    int64_t qty = order->qty;
-    if (!qty_text.empty()) {
-      auto parsed = ppe::ParseQuantity("--qty", qty_text);
-      if (!parsed.ok()) return Fail(parsed.status().message());
-      qty = *parsed;
-    }
-    m->set_quantity(qty);
-  }
-  if (step == ppe::wire::REJECT) {
-    auto clean = ppe::CleanLine(reason, "--reason", ppe::kMaxTextLength);
-    if (!clean.ok()) return Fail(clean.status().message());
-    if (clean->empty()) return Fail("a rejection needs --reason TEXT (why this order cannot be shipped)");
-    m->set_reason(*clean);
-  }
-  const int rc = Record(node, {report});
-  if (rc == 0 && decision.outcome == ppe::StepOutcome::kShipAndReceive) {
+  std::cout << "recorded " << taken->summary << " as report " << taken->seq << "; " << taken->pending
+            << " waiting for the broker\n";
+  if (taken->implied_shipment) {
     std::cout << name << " received before the news of its shipping reached this node: the broker records "
                  "the shipment it implies\n";
   }
-  if (rc == 0 && step == ppe::wire::RECEIVE && m->quantity() != order->qty) {
-    std::cout << "discrepancy: shipped " << order->qty << ", received " << m->quantity() << " (recorded)\n";
+  if (step == ppe::OrderStep::kReceive && taken->received != taken->ordered) {
+    std::cout << "discrepancy: shipped " << taken->ordered << ", received " << taken->received << " (recorded)\n";
   }
-  return rc;
+  return 0;
 }
 
 const std::vector<ppe::Column> kOrderColumns = {
@@ -345,6 +211,38 @@ int RunDaemon(NodeContext& node) {
   return 0;
 }
 
+// 'ppe-node web': the county page, writing through a NodeDesk as the commands do; runs until SIGINT or
+// SIGTERM, alongside the daemon or without it.
+int ServeWeb(const std::string& config_path, NodeContext& node, const std::string& listen,
+             const std::string& add_user) {
+  auto config = ppe::web::NodeWebConfig::Load(config_path, node.config.node, !listen.empty());
+  if (!config.ok()) return Fail(config.status().message());
+  if (!add_user.empty()) {
+    const std::string password = ppe::web::ReadPassword();
+    if (auto s = ppe::web::SetUserPassword(config->users_file, add_user, password); !s.ok()) return Fail(s.message());
+    std::cout << "user '" << add_user << "' may log in to the county page (" << config->users_file << ")\n";
+    return 0;
+  }
+  if (!listen.empty()) {
+    auto address = ppe::web::ParseListen(listen);
+    if (!address.ok()) return Fail(address.status().message());
+    config->listen = *address;
+  }
+  auto login = ppe::web::LoginFor(*config, "ppe-node --config " + config_path + " web --add-user NAME");
+  if (!login.ok()) return Fail(login.status().message());
+  const sigset_t stop_signals = ppe::web::BlockStopSignals();
+  // The page follows the catalogue changes the daemon receives while it runs (a site the city
+  // adds can be reported for at once), so it starts from the file and applies them itself.
+  auto file_city = ppe::City::Load(node.config.city);
+  if (!file_city.ok()) return Fail(file_city.status().message());
+  ppe::web::NodeWebServer server(*config, node.config, std::move(*file_city), *node.store, login->get());
+  if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
+  std::cout << "ppe-node web: " << ppe::web::PageAddress(*config, server.port()) << " (county " << node.config.county
+            << "; " << (*login ? "login required" : "no login: loopback only") << ")" << std::endl;
+  const bool ok = ppe::web::ServeUntilStopped(stop_signals, [&] { return server.Run(); }, [&] { server.Stop(); });
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -426,6 +324,15 @@ int main(int argc, char** argv) {
   reject->add_option("ORDER", order_id, "order id")->required();
   reject->add_option("--reason", reason, "why")->required();
 
+  std::string listen, web_user;
+  auto* web = app.add_subcommand(
+      "web", "serve the county's own page: counts, receipts, demand, CSV upload, orders to ship and receive; "
+             "works with the daemon and the broker down (docs/node-web.md)");
+  web->add_option("--listen", listen, "ADDR:PORT (default: the config's web_listen, 127.0.0.1; port 0: any free one)");
+  web->add_option("--add-user", web_user,
+                  "add a user who may log in (needed when the page listens beyond loopback), or set a user's "
+                  "password, read from stdin; then exit");
+
   auto* status = app.add_subcommand("status", "outbox_pending, connected, last_ack, catalogue version");
   status->add_flag("--json", json, "print JSON");
 
@@ -441,54 +348,45 @@ int main(int argc, char** argv) {
 
   auto node = OpenNode(config_path);
   if (!node.ok()) return Fail(node.status().message());
-  const ppe::ReportEntry entry(node->city, node->identity());
+  ppe::NodeDesk desk(node->config, node->city, *node->store);
 
   if (app.got_subcommand("run")) return RunDaemon(*node);
-  if (app.got_subcommand(stock) || app.got_subcommand(demand)) {
-    auto report = app.got_subcommand(stock) ? entry.Stock(warehouse, item, quantity, as_of)
-                                            : entry.Demand(site, item, on_hand, daily_use, as_of);
-    if (!report.ok()) return Fail(report.status().message());
-    const auto [place, counted] = ppe::PlaceAndItem(*report);
-    const std::optional<ppe::LastFigure> last = node->store->Last(place, counted);
-    if (auto s = ppe::CheckCountOrder(*report, last); !s.ok()) return Fail(s.message());
-    if (auto s = ppe::CheckPlausible(*report, last, confirm, kHowToConfirm); !s.ok()) return Fail(s.message());
-    report->set_confirmed(confirm);
-    return Record(*node, {*report});
+  if (app.got_subcommand(web)) return ServeWeb(config_path, *node, listen, web_user);
+  if (app.got_subcommand(stock)) return Recorded(desk.Stock({warehouse, item, quantity, as_of}, confirm, kHowToConfirm));
+  if (app.got_subcommand(demand)) {
+    return Recorded(desk.Demand({site, item, on_hand, daily_use, as_of}, confirm, kHowToConfirm));
   }
   if (app.got_subcommand(receipt)) {
-    auto report = entry.Receipt(warehouse, item, quantity, source, from, reference, lot, expires);
-    if (!report.ok()) return Fail(report.status().message());
-    if (auto s = ppe::CheckExpired(*report, confirm, "repeat with --confirm"); !s.ok()) return Fail(s.message());
-    report->set_confirmed(confirm);
-    return Record(*node, {*report});
+    return Recorded(desk.Receipt({warehouse, item, quantity, source, from, reference, lot, expires}, confirm,
+                                 "repeat with --confirm"));
   }
   if (app.got_subcommand(import)) {
-    const auto last = [&](const std::string& place, const std::string& counted) {
-      return node->store->Last(place, counted);
-    };
-    ppe::CsvImportResult result = ppe::ImportCsv(csv, entry, last, confirm);
-    if (!result.errors.empty()) {
+    std::ifstream in(csv, std::ios::binary);
+    if (!in) {
+      std::cerr << "ppe-node: cannot read '" << csv << "'\n";
+      return Fail("nothing imported: fix the 1 rows above and import again");
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    ppe::CsvImportResult result;
+    auto done = desk.Import(bytes.str(), csv, confirm, &result);
+    if (!done.ok()) {
       for (const std::string& e : result.errors) std::cerr << "ppe-node: " << e << "\n";
-      return Fail("nothing imported: fix the " + std::to_string(result.errors.size()) +
-                  (result.errors.size() >= 100 ? "+" : "") + " rows above and import again");
+      return Fail(done.status().message());
     }
-    if (result.reports.empty()) return Fail("'" + csv + "' has no rows to import");
-    const int rc = Record(*node, result.reports, true);
-    if (rc == 0) {
-      if (result.encoding != "UTF-8" && result.encoding != "UTF-8 with a byte-order mark") {
-        std::cout << csv << " was in " << result.encoding << "; converted to UTF-8\n";
-      }
-      std::cout << "imported " << result.reports.size() << " rows from " << csv << "; "
-                << StatusJson(*node)["outbox_pending"] << " waiting for the broker\n";
+    if (done->encoding != "UTF-8" && done->encoding != "UTF-8 with a byte-order mark") {
+      std::cout << csv << " was in " << done->encoding << "; converted to UTF-8\n";
     }
-    return rc;
+    std::cout << "imported " << done->reports.size() << " rows from " << csv << "; " << done->pending
+              << " waiting for the broker\n";
+    return 0;
   }
   if (app.got_subcommand(orders)) return PrintOrders(*node, open_only, json, csv_out);
-  if (app.got_subcommand(ship)) return OrderStep(*node, order_id, ppe::wire::SHIP, "", "");
-  if (app.got_subcommand(receive)) return OrderStep(*node, order_id, ppe::wire::RECEIVE, quantity, "");
-  if (app.got_subcommand(reject)) return OrderStep(*node, order_id, ppe::wire::REJECT, "", reason);
+  if (app.got_subcommand(ship)) return OrderStep(desk, order_id, ppe::OrderStep::kShip, "", "");
+  if (app.got_subcommand(receive)) return OrderStep(desk, order_id, ppe::OrderStep::kReceive, quantity, "");
+  if (app.got_subcommand(reject)) return OrderStep(desk, order_id, ppe::OrderStep::kReject, "", reason);
   if (app.got_subcommand(status)) {
-    const nlohmann::json s = StatusJson(*node);
+    const nlohmann::json s = desk.LinkStatus();
     if (json) {
       std::cout << s.dump(2) << "\n";
       return 0;

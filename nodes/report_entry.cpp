@@ -50,15 +50,19 @@ constexpr const char* kOutdatedCityHint =
 constexpr int64_t kAsOfGraceMs = 60 * 1000;
 
 // When a count was taken, from what the operator typed: 0 (the wire's "when recorded") for empty.
-Result<int64_t> ParseAsOf(const std::string& text) {
+Result<int64_t> ParseAsOf(const std::string& text, EntryError* why) {
   if (Trimmed(text).empty()) return int64_t{0};
   auto at = ParseLocalTime(text);
-  if (!at.ok()) return Status::Error("as-of " + at.status().message());
+  if (!at.ok()) {
+    return Wrong(why, EntryField::kAsOf, EntryProblem::kBadTime, {EscapeControl(Trimmed(text))},
+                 "as-of " + at.status().message());
+  }
   const int64_t now = NowMs();
   if (*at > now + kAsOfGraceMs) {
-    return Status::Error("as-of " + FormatTime(*at) +
-                         " is in the future; a count can only be recorded for a time that has passed "
-                         "(this node's clock says " + FormatTime(now) + ")");
+    return Wrong(why, EntryField::kAsOf, EntryProblem::kFutureTime, {FormatTime(*at), FormatTime(now)},
+                 "as-of " + FormatTime(*at) +
+                     " is in the future; a count can only be recorded for a time that has passed "
+                     "(this node's clock says " + FormatTime(now) + ")");
   }
   return *at;
 }
@@ -75,20 +79,24 @@ std::string ShownNumber(double value) {
 
 }  // namespace
 
-Result<int64_t> ParseQuantity(const std::string& what, const std::string& text) {
+Result<int64_t> ParseQuantity(const std::string& what, const std::string& text, EntryField field,
+                              EntryError* why) {
   const std::string t = EscapeControl(Trimmed(text));  // echoed in errors: shown, never obeyed
-  if (t.empty()) return Status::Error(what + " is missing");
+  if (t.empty()) return Wrong(why, field, EntryProblem::kMissing, {}, what + " is missing");
   if (t[0] == '-' && t.size() > 1 && IsDigits(t.substr(1))) {
-    return Status::Error(what + " " + t + " is negative; counts are 0 or more");
+    return Wrong(why, field, EntryProblem::kNegative, {t}, what + " " + t + " is negative; counts are 0 or more");
   }
   // Spreadsheets write 12000 as "12,000" when the cell shows thousands separators.
   std::string digits = t;
   if (t.find(',') != std::string::npos && ThousandsGrouped(t)) {
     digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
   }
-  if (!IsDigits(digits)) return Status::Error(what + " '" + t + "' is not a whole number (write it like 5000)");
+  if (!IsDigits(digits)) {
+    return Wrong(why, field, EntryProblem::kNotWhole, {t}, what + " '" + t + "' is not a whole number (write it like 5000)");
+  }
   if (digits.size() > 18) {
-    return Status::Error(what + " " + t + " is too large for a whole number; check the figure");
+    return Wrong(why, field, EntryProblem::kTooLarge, {t},
+                 what + " " + t + " is too large for a whole number; check the figure");
   }
   return static_cast<int64_t>(std::stoll(digits));
 }
@@ -126,27 +134,58 @@ std::string ReportEntry::Hint(const Refusal& refusal) const {
   }
 }
 
-Result<wire::Report> ReportEntry::Finish(wire::Report report) const {
+namespace {
+
+// The field and problem of the broker's own refusal, for the page.
+EntryError RefusalError(const Refusal& refusal, const wire::Report& report) {
+  const std::string place = report.has_demand() ? report.demand().site()
+                            : report.has_stock() ? report.stock().warehouse()
+                                                 : report.receipt().warehouse();
+  const std::string item = report.has_demand() ? report.demand().item()
+                           : report.has_stock() ? report.stock().item()
+                                                : report.receipt().item();
+  switch (refusal.code) {
+    case wire::UNKNOWN_WAREHOUSE: return {EntryField::kPlace, EntryProblem::kUnknownWarehouse, {EscapeControl(place)}, 0};
+    case wire::UNKNOWN_SITE: return {EntryField::kPlace, EntryProblem::kUnknownSite, {EscapeControl(place)}, 0};
+    case wire::NOT_YOUR_COUNTY: return {EntryField::kPlace, EntryProblem::kNotYourCounty, {EscapeControl(place)}, 0};
+    case wire::UNKNOWN_ITEM: return {EntryField::kItem, EntryProblem::kUnknownItem, {EscapeControl(item)}, 0};
+    case wire::BAD_QUANTITY:
+      return {refusal.text.find("daily use") != std::string::npos ? EntryField::kDailyUse : EntryField::kQuantity,
+              EntryProblem::kBadQuantity, {}, 0};
+    case wire::MALFORMED: return {EntryField::kNone, EntryProblem::kBadText, {}, 0};
+    default: return {EntryField::kNone, EntryProblem::kRefused, {}, 0};
+  }
+}
+
+}  // namespace
+
+Result<wire::Report> ReportEntry::Finish(wire::Report report, EntryError* why) const {
   report.set_recorded_at_ms(NowMs());
   const Refusal refusal = validator_.Check(node_, report);
-  if (refusal.refused()) return Status::Error(refusal.text + Hint(refusal));
+  if (refusal.refused()) {
+    if (why) *why = RefusalError(refusal, report);
+    return Status::Error(refusal.text + Hint(refusal));
+  }
   return report;
 }
 
 // Every id and name is decoded and checked here, where it enters: what reaches the outbox is
 // valid UTF-8 on one line, so it always travels (a proto3 string must be UTF-8).
-#define PPE_CLEAN(var, text, what, limit)              \
-  auto var##_clean = CleanLine(text, what, limit);     \
-  if (!var##_clean.ok()) return var##_clean.status();  \
+#define PPE_CLEAN(var, text, what, limit, field)                                            \
+  auto var##_clean = CleanLine(text, what, limit);                                          \
+  if (!var##_clean.ok()) {                                                                  \
+    return Wrong(why, field, EntryProblem::kBadText, {}, var##_clean.status().message());   \
+  }                                                                                         \
   const std::string& var = *var##_clean
 
 Result<wire::Report> ReportEntry::Stock(const std::string& warehouse_text, const std::string& item_text,
-                                        const std::string& quantity, const std::string& as_of_text) const {
-  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
-  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
-  auto qty = ParseQuantity("quantity", quantity);
+                                        const std::string& quantity, const std::string& as_of_text,
+                                        EntryError* why) const {
+  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength, EntryField::kPlace);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength, EntryField::kItem);
+  auto qty = ParseQuantity("quantity", quantity, EntryField::kQuantity, why);
   if (!qty.ok()) return qty.status();
-  auto as_of = ParseAsOf(as_of_text);
+  auto as_of = ParseAsOf(as_of_text, why);
   if (!as_of.ok()) return as_of.status();
   wire::Report report;
   auto* m = report.mutable_stock();
@@ -154,23 +193,26 @@ Result<wire::Report> ReportEntry::Stock(const std::string& warehouse_text, const
   m->set_item(item);
   m->set_quantity(*qty);
   m->set_as_of_ms(*as_of);
-  return Finish(std::move(report));
+  return Finish(std::move(report), why);
 }
 
 Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, const std::string& item_text,
                                           const std::string& quantity, const std::string& source_text,
                                           const std::string& from_text, const std::string& reference_text,
-                                          const std::string& lot_text, const std::string& expires_text) const {
-  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength);
-  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
-  PPE_CLEAN(source, source_text, "source", kMaxIdLength);
-  PPE_CLEAN(from, from_text, "'from' (donor, producer or sender)", kMaxTextLength);
-  PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength);
-  PPE_CLEAN(lot, lot_text, "lot", kMaxTextLength);
+                                          const std::string& lot_text, const std::string& expires_text,
+                                          EntryError* why) const {
+  PPE_CLEAN(warehouse, warehouse_text, "warehouse id", kMaxIdLength, EntryField::kPlace);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength, EntryField::kItem);
+  PPE_CLEAN(source, source_text, "source", kMaxIdLength, EntryField::kSource);
+  PPE_CLEAN(from, from_text, "'from' (donor, producer or sender)", kMaxTextLength, EntryField::kFrom);
+  PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength, EntryField::kReference);
+  PPE_CLEAN(lot, lot_text, "lot", kMaxTextLength, EntryField::kLot);
   // Cleaned as text first (decoded, trimmed, one line), so the date check sees just the date.
-  PPE_CLEAN(expires, expires_text, "expiry date", kMaxTextLength);
-  if (Status s = CheckExpiryDate(expires); !s.ok()) return s;
-  auto qty = ParseQuantity("quantity", quantity);
+  PPE_CLEAN(expires, expires_text, "expiry date", kMaxTextLength, EntryField::kExpires);
+  if (Status s = CheckExpiryDate(expires); !s.ok()) {
+    return Wrong(why, EntryField::kExpires, EntryProblem::kBadDate, {expires}, s.message());
+  }
+  auto qty = ParseQuantity("quantity", quantity, EntryField::kQuantity, why);
   if (!qty.ok()) return qty.status();
   wire::Report report;
   auto* m = report.mutable_receipt();
@@ -185,26 +227,28 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, con
   } else if (s == "transfer") {
     m->set_source(wire::TRANSFER);
   } else {
-    return Status::Error("source '" + s + "' is not one of production, donation, transfer");
+    return Wrong(why, EntryField::kSource, EntryProblem::kNotSource, {s},
+                 "source '" + s + "' is not one of production, donation, transfer");
   }
   if (s == "donation" && from.empty()) {
-    return Status::Error("a donation needs its donor: add --from NAME (the 'from' column in CSV)");
+    return Wrong(why, EntryField::kFrom, EntryProblem::kDonorNeeded, {},
+                 "a donation needs its donor: add --from NAME (the 'from' column in CSV)");
   }
   m->set_from(from);
   m->set_reference(reference);
   m->set_lot(lot);
   m->set_expires(expires);
-  return Finish(std::move(report));
+  return Finish(std::move(report), why);
 }
 
 Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std::string& item_text,
                                          const std::string& on_hand, const std::string& daily_use,
-                                         const std::string& as_of_text) const {
-  PPE_CLEAN(site, site_text, "site id", kMaxIdLength);
-  PPE_CLEAN(item, item_text, "item id", kMaxIdLength);
-  auto held = ParseQuantity("on-hand", on_hand);
+                                         const std::string& as_of_text, EntryError* why) const {
+  PPE_CLEAN(site, site_text, "site id", kMaxIdLength, EntryField::kPlace);
+  PPE_CLEAN(item, item_text, "item id", kMaxIdLength, EntryField::kItem);
+  auto held = ParseQuantity("on-hand", on_hand, EntryField::kQuantity, why);
   if (!held.ok()) return held.status();
-  auto as_of = ParseAsOf(as_of_text);
+  auto as_of = ParseAsOf(as_of_text, why);
   if (!as_of.ok()) return as_of.status();
   wire::Report report;
   auto* m = report.mutable_demand();
@@ -219,12 +263,16 @@ Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std
     if (s && i && i->per_head_daily > 0) m->set_daily_use(s->headcount * i->per_head_daily);
   } else {
     if (use[0] == '-' && IsDecimal(use.substr(1))) {
-      return Status::Error("daily use " + use + " is negative; it is 0 or more units a day");
+      return Wrong(why, EntryField::kDailyUse, EntryProblem::kNegative, {use},
+                   "daily use " + use + " is negative; it is 0 or more units a day");
     }
-    if (!IsDecimal(use)) return Status::Error("daily use '" + use + "' is not a number (write it like 1200 or 12.5)");
+    if (!IsDecimal(use)) {
+      return Wrong(why, EntryField::kDailyUse, EntryProblem::kNotNumber, {use},
+                   "daily use '" + use + "' is not a number (write it like 1200 or 12.5)");
+    }
     m->set_daily_use(std::stod(use));
   }
-  return Finish(std::move(report));
+  return Finish(std::move(report), why);
 }
 
 #undef PPE_CLEAN
@@ -235,47 +283,59 @@ std::pair<std::string, std::string> PlaceAndItem(const wire::Report& report) {
   return {};
 }
 
-Status CheckCountOrder(const wire::Report& report, const std::optional<LastFigure>& last) {
+Status CheckCountOrder(const wire::Report& report, const std::optional<LastFigure>& last, EntryError* why) {
   if (!report.has_stock() && !report.has_demand()) return Status::Ok();
   const int64_t as_of = report.has_stock() ? report.stock().as_of_ms() : report.demand().as_of_ms();
   if (as_of == 0 || !last || as_of >= last->as_of_ms) return Status::Ok();
   const auto [place, item] = PlaceAndItem(report);
-  return Status::Error("a count taken " + FormatTime(as_of) + " is before the last count of " + place + " " +
-                       item + " (taken " + FormatTime(last->as_of_ms) +
-                       "); counts must be entered oldest first");
+  return Wrong(why, EntryField::kAsOf, EntryProblem::kCountOrder, {FormatTime(as_of), FormatTime(last->as_of_ms)},
+               "a count taken " + FormatTime(as_of) + " is before the last count of " + place + " " + item +
+                   " (taken " + FormatTime(last->as_of_ms) + "); counts must be entered oldest first");
 }
 
 Status CheckPlausible(const wire::Report& report, const std::optional<LastFigure>& last, bool confirmed,
-                      const std::string& how_to_confirm) {
+                      const std::string& how_to_confirm, EntryError* why) {
   if (confirmed || !last || (!report.has_stock() && !report.has_demand())) return Status::Ok();
   const auto [place, item] = PlaceAndItem(report);
   const int64_t figure = report.has_stock() ? report.stock().quantity() : report.demand().on_hand();
   // Both slips in one message: a confirmation covers the whole report, so the operator sees all
   // it would accept.
   std::string problems;
+  std::vector<std::string> args;
+  bool count = false, use = false;
   if (Implausible(last->quantity, figure)) {
+    count = true;
+    args = {std::to_string(figure), std::to_string(last->quantity)};
     problems = std::to_string(figure) + " for " + place + " " + item + " is over 100 times the last figure recorded (" +
                std::to_string(last->quantity) + ")";
   }
   if (report.has_demand() && last->daily_use && ImplausibleDailyUse(*last->daily_use, report.demand().daily_use())) {
+    use = true;
+    args.push_back(ShownNumber(report.demand().daily_use()));
+    args.push_back(ShownNumber(*last->daily_use));
     problems += (problems.empty() ? "" : ", and ") + std::string("daily use ") +
                 ShownNumber(report.demand().daily_use()) + " for " + place + " " + item +
                 " is over 10 times the last one recorded (" + ShownNumber(*last->daily_use) + ")";
   }
   if (problems.empty()) return Status::Ok();
-  return Status::Error(problems + "; check it, and if it is right, " + how_to_confirm);
+  const EntryProblem problem = count && use ? EntryProblem::kImplausibleBoth
+                               : count      ? EntryProblem::kImplausibleCount
+                                            : EntryProblem::kImplausibleUse;
+  return Wrong(why, use && !count ? EntryField::kDailyUse : EntryField::kQuantity, problem, std::move(args),
+               problems + "; check it, and if it is right, " + how_to_confirm);
 }
 
 Status CheckExpired(const wire::Report& report, bool confirmed, const std::string& how_to_confirm,
-                    int64_t now_ms) {
+                    int64_t now_ms, EntryError* why) {
   if (confirmed || !report.has_receipt() || report.receipt().expires().empty()) return Status::Ok();
   const auto expires = ParseDate(report.receipt().expires());
   // Today as the operator's calendar on the wall says it: the local date, not UTC's.
   const auto today = ParseDate(FormatTime(now_ms).substr(0, 10));
   // An unreadable date is CheckExpiryDate's to refuse; nothing to compare here.
   if (!expires.ok() || !today.ok() || *expires >= *today) return Status::Ok();
-  return Status::Error("the batch expired on " + report.receipt().expires() +
-                       "; if that is right (expired stock is recorded but never shipped), " + how_to_confirm);
+  return Wrong(why, EntryField::kExpires, EntryProblem::kExpired, {report.receipt().expires()},
+               "the batch expired on " + report.receipt().expires() +
+                   "; if that is right (expired stock is recorded but never shipped), " + how_to_confirm);
 }
 
 }  // namespace ppe

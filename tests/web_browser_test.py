@@ -87,6 +87,23 @@ class Deployment:
                 p.kill()
 
 
+def wait_listening(port, program):
+    """Waits until something accepts connections on 127.0.0.1:port."""
+    def up():
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    wait_for(up, 10, program + " to listen")
+
+
+def assert_served_only_from(driver, base, paths):
+    """Each page of `paths` loads nothing from anywhere but `base` (no CDN, no internet)."""
+    for path in paths:
+        driver.get(base + path)
+        names = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
+        outside = [n for n in names if not n.startswith(base + "/")]
+        assert not outside, (path, outside)
+
+
 def run(argv):
     r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
@@ -106,24 +123,62 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    for name in ("source", "bin-ctl", "bin-broker", "bin-node", "bin-web", "out"):
-        parser.add_argument("--" + name, required=True)
-    args = parser.parse_args()
+def browser_missing():
+    """Why the browser tests cannot run here ("" when they can): Chromium, its driver or selenium absent."""
     if not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")):
-        print("SKIPPED: Debian's chromium and chromium-driver are not installed (scripts/bootstrap.sh installs them)")
-        return SKIP
+        return "Debian's chromium and chromium-driver are not installed (scripts/bootstrap.sh installs them)"
     try:
         import selenium  # noqa: F401
     except ImportError:
-        print("SKIPPED: python3-selenium is not installed (scripts/bootstrap.sh installs it)")
+        return "python3-selenium is not installed (scripts/bootstrap.sh installs it)"
+    return ""
+
+
+def browser_test_args(names):
+    """A browser test's command line (a required --NAME for each of `names`); None, saying why,
+    when the browser is missing here."""
+    parser = argparse.ArgumentParser()
+    for name in names:
+        parser.add_argument("--" + name, required=True)
+    args = parser.parse_args()
+    missing = browser_missing()
+    if missing:
+        print("SKIPPED: " + missing)
+        return None
+    return args
+
+
+class BrowserRun:
+    """A fresh deployment in a temporary folder and, once asked for, a headless Chromium: on leaving,
+    whatever happened, the browser quits, the processes stop and the folder goes."""
+
+    def __init__(self, args, prefix):
+        os.makedirs(args.out, exist_ok=True)
+        self.tmp = tempfile.mkdtemp(prefix=prefix)
+        self.d = Deployment(args, self.tmp)
+        self.driver = None
+
+    def start_browser(self):
+        self.driver = browser()
+        self.driver.set_page_load_timeout(20)
+        return self.driver
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.driver is not None:
+            self.driver.quit()
+        self.d.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def main():
+    args = browser_test_args(("source", "bin-ctl", "bin-broker", "bin-node", "bin-web", "out"))
+    if args is None:
         return SKIP
-    os.makedirs(args.out, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="ppe-web-browser-")
-    d = Deployment(args, tmp)
-    driver = None
-    try:
+    with BrowserRun(args, "ppe-web-browser-") as browser_run:
+        d, tmp = browser_run.d, browser_run.tmp
         d.spawn([args.bin_broker, "--config", os.path.join(d.dir, "broker.yaml")], "broker.out")
         d.spawn([args.bin_node, "--config", os.path.join(d.dir, "nodes", "meilie.yaml"), "run"], "meilie.out")
         d.node("meilie", "stock", "meilie-wh", "mask.n95", "3000")
@@ -137,13 +192,9 @@ def main():
                 "web.out")
         base = "http://127.0.0.1:%d" % web_port
 
-        def web_up():
-            with socket.create_connection(("127.0.0.1", web_port), timeout=1):
-                return True
-        wait_for(web_up, 10, "ppe-web to listen")
+        wait_listening(web_port, "ppe-web")
 
-        driver = browser()
-        driver.set_page_load_timeout(20)
+        driver = browser_run.start_browser()
         driver.get(base + "/")
         html = driver.find_element("tag name", "html")
         assert html.get_attribute("lang") == "zh-CN", html.get_attribute("lang")
@@ -202,11 +253,7 @@ def main():
         driver.save_screenshot(os.path.join(args.out, "web-site-zh.png"))
 
         # Nothing fetched from anywhere but this ppe-web.
-        for page in ("/", "/log", "/donations", "/plan"):
-            driver.get(base + page)
-            names = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
-            outside = [n for n in names if not n.startswith(base + "/")]
-            assert not outside, (page, outside)
+        assert_served_only_from(driver, base, ("/", "/log", "/donations", "/plan"))
 
         # A bad address: a clear page in the user's language, 4xx.
         driver.get(base + "/site/no-such-site")
@@ -215,11 +262,6 @@ def main():
         driver.save_screenshot(os.path.join(args.out, "web-dashboard.png"))
         print("screenshots in " + args.out)
         return 0
-    finally:
-        if driver is not None:
-            driver.quit()
-        d.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

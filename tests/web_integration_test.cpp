@@ -14,57 +14,12 @@
 #include <regex>
 
 #include "tests/cluster.h"
+#include "tests/web_process.h"
 
 namespace ppe::testing {
 namespace {
 
 using nlohmann::json;
-
-// ppe-web on a port of its own choosing (--listen 127.0.0.1:0), which it prints.
-class WebProcess {
- public:
-  WebProcess(const std::string& config, const std::string& log) : log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execl(PPE_WEB, PPE_WEB, "--config", config.c_str(), "--listen", "127.0.0.1:0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    const std::regex address("ppe-web: https?://127\\.0\\.0\\.1:([0-9]+)/");
-    WaitFor([&] {
-      std::smatch m;
-      const std::string text = ReadFile(log_);
-      if (!std::regex_search(text, m, address)) return false;
-      port_ = std::stoi(m[1]);
-      return true;
-    }, 15000);
-  }
-  ~WebProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, 5000)) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-      }
-    }
-  }
-  int port() const { return port_; }
-  std::string log() const { return ReadFile(log_); }
-  httplib::Client Client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(20, 0);
-    c.set_connection_timeout(5, 0);
-    return c;
-  }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 json Json(const httplib::Result& r) {
   EXPECT_TRUE(r) << "no answer";

@@ -163,9 +163,13 @@ std::string RenderPage(const PageFrame& f, const std::string& body) {
       {Section::kLog, {"/log", Msg::kNavLog}},
       {Section::kDonations, {"/donations", Msg::kNavDonations}},
       {Section::kPlan, {"/plan", Msg::kNavPlan}}};
-  for (const auto& [section, link] : kNav) {
-    nav += "<a href=\"" + std::string(link.first) + "\"" + (section == f.section ? " class=\"current\"" : "") + ">" +
-           Esc(Text(lang, link.second)) + "</a>";
+  std::vector<NavLink> links = f.nav;
+  if (links.empty()) {
+    for (const auto& [section, link] : kNav) links.push_back({link.first, link.second, section == f.section});
+  }
+  for (const NavLink& link : links) {
+    nav += "<a href=\"" + Esc(link.href) + "\"" + (link.current ? " class=\"current\"" : "") + ">" +
+           Esc(Text(lang, link.label)) + "</a>";
   }
   const Lang other = lang == Lang::kEn ? Lang::kZh : Lang::kEn;
   std::string user;
@@ -177,18 +181,21 @@ std::string RenderPage(const PageFrame& f, const std::string& body) {
   out.reserve(body.size() + 2048);
   out += "<!DOCTYPE html>\n<html lang=\"" + std::string(LangTag(lang)) + "\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-         Esc(f.title) + " · " + Esc(Text(lang, Msg::kAppTitle)) +
-         "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n"
-         "<script src=\"/static/live.js\" defer></script>\n</head>\n<body>\n<header><span class=\"app\">" +
-         Esc(Text(lang, Msg::kAppTitle)) + "</span><nav>" + nav + "</nav><span class=\"side\">" + user +
+         Esc(f.title) + " · " + Esc(Text(lang, f.app)) +
+         "</title>\n<link rel=\"stylesheet\" href=\"/static/style.css\">\n" +
+         (f.live ? "<script src=\"/static/live.js\" defer></script>\n" : "") + "</head>\n<body>\n<header><span class=\"app\">" +
+         Esc(Text(lang, f.app)) + "</span><nav>" + nav + "</nav><span class=\"side\">" + user +
          " <a id=\"lang-switch\" hreflang=\"" + std::string(LangTag(other)) + "\" lang=\"" +
          std::string(LangTag(other)) + "\" href=\"" + Esc(f.switch_url) + "\">" +
          Esc(Text(lang, Msg::kLangSwitch)) + "</a></span></header>\n";
   out += "<main id=\"live\" data-version=\"" + std::to_string(f.version) + "\">\n";
   if (!f.notice.empty()) out += "<p class=\"notice\">" + Esc(f.notice) + "</p>\n";
   out += body;
-  out += "<p class=\"asof\">" + Esc(Format(lang, Msg::kUpdatedAt, {f.as_of})) + " · " +
-         Esc(Text(lang, Msg::kLiveNote)) + "</p>\n</main>\n</body>\n</html>\n";
+  if (f.live) {
+    out += "<p class=\"asof\">" + Esc(Format(lang, Msg::kUpdatedAt, {f.as_of})) + " · " +
+           Esc(Text(lang, Msg::kLiveNote)) + "</p>\n";
+  }
+  out += "</main>\n</body>\n</html>\n";
   return out;
 }
 

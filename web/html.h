@@ -45,8 +45,18 @@ std::string OrderLink(int64_t id);
 // Which part of the site a page belongs to, for the navigation's current entry.
 enum class Section { kCity, kLog, kDonations, kPlan, kOther };
 
+// A navigation entry of another program's pages (the county page's).
+struct NavLink {
+  std::string href;
+  Msg label;
+  bool current = false;
+};
+
 struct PageFrame {
   Lang lang = Lang::kZh;
+  Msg app = Msg::kAppTitle;   // the program's name in the header and the title
+  std::vector<NavLink> nav;   // empty: the dashboard's, by `section`
+  bool live = true;           // load live.js (the dashboard's pages follow the city; forms do not)
   std::string title;          // plain text
   Section section = Section::kOther;
   std::string switch_url;     // this page in the other language
@@ -56,7 +66,8 @@ struct PageFrame {
   std::string notice;         // plain text shown above the content (the broker is down, ...)
 };
 
-// The whole document: <html lang>, navigation, the language link, `body` in <main id="live">.
+// The whole document: <html lang>, navigation, the language link, `body` in <main id="live">
+// (live.js swaps it for a newer one; a page with forms sets live = false, so typing is never lost).
 std::string RenderPage(const PageFrame& frame, const std::string& body);
 
 // A table: headers (already text) and rows of cells (already HTML).

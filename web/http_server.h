@@ -1,6 +1,6 @@
 // HttpServer: ppe-web's HTTP side, on cpp-httplib (Debian's libcpp-httplib): the routes of every
 // page and its /api mirror, and around each the checks: Host (DNS rebinding), login, language,
-// read-only methods; a bad request gets a 4xx page in the user's language, an exception a 500 page.
+// read-only methods (PageShell: a bad request gets a 4xx page in the user's language, an exception a 500 page).
 #pragma once
 
 #include <memory>
@@ -9,7 +9,7 @@
 #include "common/city.h"
 #include "common/status.h"
 #include "web/broker_gateway.h"
-#include "web/host_check.h"
+#include "web/page_shell.h"
 #include "web/session_login.h"
 #include "web/svg_map.h"
 #include "web/web_config.h"
@@ -40,8 +40,8 @@ class HttpServer {
   const WebConfig& config_;
   BrokerGateway& gateway_;
   SessionLogin* login_;
-  HostCheck hosts_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<PageShell> shell_;  // Host, login, error pages: shared with the county page
   int port_ = 0;
 };
 

@@ -4,18 +4,16 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <malloc.h>
 
-#include <csignal>
 #include <iostream>
-#include <thread>
 
 #include "common/city.h"
 #include "web/broker_gateway.h"
 #include "web/http_server.h"
+#include "web/serve_loop.h"
 #include "web/session_login.h"
 #include "web/web_config.h"
 
@@ -24,27 +22,6 @@ namespace {
 int Fail(const std::string& message) {
   std::cerr << "ppe-web: " << message << "\n";
   return 1;
-}
-
-// A password from the terminal (not echoed) or from the first line of stdin.
-std::string ReadPassword() {
-  const bool tty = isatty(STDIN_FILENO);
-  termios old{};
-  if (tty) {
-    std::cerr << "password: " << std::flush;
-    tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-  }
-  std::string password;
-  std::getline(std::cin, password);
-  if (tty) {
-    tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << "\n";
-  }
-  if (!password.empty() && password.back() == '\r') password.pop_back();
-  return password;
 }
 
 }  // namespace
@@ -71,7 +48,7 @@ int main(int argc, char** argv) {
   auto config = ppe::web::WebConfig::Load(config_path);
   if (!config.ok()) return Fail(config.status().message());
   if (app.got_subcommand(user)) {
-    const std::string password = ReadPassword();
+    const std::string password = ppe::web::ReadPassword();
     if (auto s = ppe::web::SetUserPassword(config->users_file, user_name, password); !s.ok()) return Fail(s.message());
     std::cout << "user '" << user_name << "' may log in (" << config->users_file << ")\n";
     return 0;
@@ -84,44 +61,19 @@ int main(int argc, char** argv) {
   auto city = ppe::City::Load(config->client.city);
   if (!city.ok()) return Fail(city.status().message());
 
-  std::unique_ptr<ppe::web::SessionLogin> login;
-  if (config->NeedsLogin()) {
-    login = std::make_unique<ppe::web::SessionLogin>();
-    if (auto s = login->Load(config->users_file); !s.ok()) return Fail(s.message());
-    if (login->user_count() == 0) {
-      spdlog::warn("every page needs a login, and '{}' names no user: add one with 'ppe-web --config {} user add NAME'",
-                   config->users_file, config_path);
-    }
-  }
-
-  // SIGINT and SIGTERM are taken by one thread of ours, which stops the server in order.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  auto login = ppe::web::LoginFor(*config, "ppe-web --config " + config_path + " user add NAME");
+  if (!login.ok()) return Fail(login.status().message());
+  const sigset_t stop_signals = ppe::web::BlockStopSignals();  // before the gateway's threads start
 
   ppe::web::BrokerGateway gateway(config->client, std::move(*city));
   if (auto s = gateway.Start(); !s.ok()) return Fail(s.message());
-  ppe::web::HttpServer server(*config, gateway, login.get());
+  ppe::web::HttpServer server(*config, gateway, login->get());
   if (auto s = server.Bind(config->listen); !s.ok()) return Fail(s.message());
   gateway.WaitFirstPoll(3000);
-  const std::string host = config->listen.host.find(':') != std::string::npos ? "[" + config->listen.host + "]"
-                                                                              : config->listen.host;
-  std::cout << "ppe-web: " << (config->Tls() ? "https" : "http") << "://" << host << ":" << server.port() << "/ ("
-            << (login ? "login required" : "no login: loopback only") << "; broker " << config->client.endpoint.address
+  std::cout << "ppe-web: " << ppe::web::PageAddress(*config, server.port()) << " ("
+            << (*login ? "login required" : "no login: loopback only") << "; broker " << config->client.endpoint.address
             << ")" << std::endl;
-  std::thread stopper([&server, stop_signals] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    server.Stop();
-  });
-  const bool ok = server.Run();
-  if (stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);  // released by its own sigwait when Run ended otherwise
-    stopper.join();
-  }
+  const bool ok = ppe::web::ServeUntilStopped(stop_signals, [&] { return server.Run(); }, [&] { server.Stop(); });
   gateway.Stop();
   return ok ? 0 : 1;
 }

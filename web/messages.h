@@ -59,6 +59,36 @@ enum class Msg {
   kErrUnknownItem, kErrUnknownOrder, kErrBadStatus, kErrBadTime, kErrMethod, kBackHome,
   // login
   kLoginHeading, kLoginUser, kLoginPassword, kLoginSubmit, kLoginWrong, kLoginNeeded,
+  // shared by both pages; the separators of a list ("，"), after a label ("："), two sentences in a row
+  kErrTooLarge, kErrCsrf, kSepList, kSepLabel, kTwoSentences,
+  // the county page (ppe-node web): its frame and link status
+  kNodeAppTitle, kNodeNavEntry, kNodeNavImport, kNodeNavOrders, kNodeBackHome, kNodeHeading, kNodeStatusHeading,
+  kNodeDaemonRunning, kNodeDaemonStopped, kNodeConnected, kNodeDisconnected, kNodePending, kNodeLastAck, kNodeNoAck,
+  kNodeCatalogue, kNodeRefused,
+  // its forms and fields
+  kFormStock, kFormStockNote, kFormReceipt, kFormReceiptNote, kFormDemand, kFormDemandNote, kFieldWarehouse,
+  kFieldSite, kFieldItem, kFieldCounted, kFieldReceived, kFieldOnHand, kFieldDailyUse, kFieldDailyUseHint, kFieldAsOf,
+  kFieldAsOfHint, kFieldSource, kSourceProduction, kSourceDonation, kSourceTransfer, kFieldFrom, kFieldReference,
+  kFieldLot, kFieldExpires, kFieldExpiresHint, kFieldFile, kFieldConfirm, kFieldOrder, kFieldReason, kSubmitStock,
+  kSubmitReceipt, kSubmitDemand, kConfirmBox, kConfirmSubmit, kConfirmAsk, kFormNotRecorded,
+  // what was recorded
+  kRecorded, kImported, kImportConverted, kStepRepeat, kImpliedShipment, kDiscrepancy, kSumStock, kSumReceipt,
+  kSumDemand, kSumShip, kSumReceive, kSumReject,
+  // the CSV import
+  kImportHeading, kImportNote, kImportConfirmAll, kImportSubmit, kImportRefused, kImportRefusedConfirm, kImportLine,
+  kImportNoFile,
+  // the orders
+  kOrdersHeading, kOrdersShipHeading, kOrdersIncomingHeading, kOrdersNoShip, kOrdersNoIncoming, kOrdersNote, kColPick,
+  kColAction, kPickLine, kPickUndated, kShipButton, kRejectButton, kReceiveButton, kPendingStep, kStepShip,
+  kStepReceive, kStepReject,
+  // an operator's mistake (nodes/entry_error.h's EntryProblem, one for one)
+  kProbMissing, kProbNegative, kProbNotWhole, kProbTooLarge, kProbNotNumber, kProbBadText, kProbBadTime,
+  kProbFutureTime, kProbBadDate, kProbUnknownWarehouse, kProbUnknownSite, kProbUnknownItem, kProbNotYourCounty,
+  kProbBadQuantity, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
+  kProbImplausibleUse, kProbImplausibleBoth, kProbExpired, kProbUnknownOrder, kProbNotYourOrder, kProbStepTooLate,
+  kProbUnknownStatus, kProbReasonNeeded, kProbCsvUnreadable, kProbCsvTooBig, kProbCsvEncoding, kProbCsvQuote,
+  kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,
+  kProbCsvConfirm, kProbCsvNoRows,
   kCount  // not a message: how many there are
 };
 

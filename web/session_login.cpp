@@ -2,12 +2,36 @@
 
 #include <sodium.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <vector>
 
 namespace ppe::web {
+
+std::string ReadPassword() {
+  const bool tty = isatty(STDIN_FILENO);
+  termios old{};
+  if (tty) {
+    std::cerr << "password: " << std::flush;
+    tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
 namespace {
 
 bool PlainName(const std::string& name) {

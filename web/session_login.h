@@ -20,6 +20,9 @@ Result<std::string> HashPassword(const std::string& password);
 // Adds or replaces `user` in `users_file` (created 0600); names are 1-64 of a-z A-Z 0-9 . _ -.
 Status SetUserPassword(const std::string& users_file, const std::string& user, const std::string& password);
 
+// A password from the terminal (not echoed) or from the first line of stdin ('user add').
+std::string ReadPassword();
+
 class SessionLogin {
  public:
   static constexpr int64_t kSessionSeconds = 12 * 3600;

@@ -50,6 +50,30 @@ td small { color: #59636e; }
 form.filter { display: flex; flex-wrap: wrap; gap: .6em; align-items: center; margin-bottom: 1em; }
 form.login { display: grid; gap: .6em; max-width: 320px; }
 small.ok { color: #2e7d32; } small.bad { color: #c62828; }
+.forms { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 1em; align-items: start; }
+.forms section { margin-bottom: 0; }
+form.entry .field { display: grid; grid-template-columns: 8em 1fr; gap: .15em .6em; align-items: center; margin: .45em 0; }
+form.entry .field > label { font-weight: 600; }
+form.entry .field input, form.entry .field select { font: inherit; padding: .3em .4em; border: 1px solid #b8bfc7; border-radius: 3px; min-width: 0; }
+form.entry .field .hint, form.entry .field .field-error { grid-column: 2; }
+form.entry .field .hint { color: #59636e; }
+.field-error { color: #b71c1c; font-weight: 600; }
+input.wrong { border-color: #c62828 !important; background: #fdecea; }
+.form-error { color: #b71c1c; font-weight: 600; }
+.confirm-ask { background: #fff3cd; border: 1px solid #e0c36a; padding: .5em .8em; border-radius: 4px; }
+label.confirm { display: block; margin: .5em 0; font-weight: 600; }
+button { font: inherit; padding: .35em 1.1em; border: 1px solid #8b1a1a; background: #8b1a1a; color: #fff; border-radius: 3px; cursor: pointer; }
+button:hover { background: #a52a2a; }
+.success { background: #e8f5e9; border: 1px solid #81c784; padding: .6em 1em; border-radius: 4px; font-weight: 600; }
+section.link ul { list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wrap: wrap; gap: .4em 1.6em; }
+section.refused { border-left: 4px solid #c62828; }
+section.refused ul { color: #b71c1c; }
+pre.example { background: #f0f2f5; padding: .6em; border-radius: 4px; font-size: .88em; overflow-x: auto; }
+form.step { display: inline-flex; gap: .3em; align-items: center; margin: .15em .4em .15em 0; }
+form.step input { font: inherit; padding: .2em .3em; border: 1px solid #b8bfc7; border-radius: 3px; }
+table.orders th, table.orders td:nth-child(-n+5) { white-space: nowrap; }
+ul.pick { margin: 0; padding-left: 1.1em; }
+small.pending { color: #ef6c00; }
 @media (max-width: 800px) { .side-by-side { grid-template-columns: 1fr; } }
 )css";
 }

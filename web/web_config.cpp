@@ -35,44 +35,51 @@ bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-Result<WebConfig> WebConfig::Load(const std::string& path) {
-  auto client = ClientConfig::Load(path);
-  if (!client.ok()) return client.status();
-  WebConfig c;
-  c.client = std::move(*client);
-  if (c.client.city.empty()) return Status::Error(path + ": 'city' is required (the city file, for the map)");
+Status LoadPageSettings(const std::string& path, const std::string& prefix, const std::string& default_users,
+                        PageSettings* c) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::Exception& e) {
     return Status::Error(path + ": " + e.what());
   }
+  const auto key = [&](const char* name) { return prefix + name; };
   try {
-    if (root["listen"]) {
-      auto listen = ParseListen(root["listen"].as<std::string>());
-      if (!listen.ok()) return Status::Error(path + ": " + listen.status().message());
-      c.listen = *listen;
+    if (root[key("listen")]) {
+      auto listen = ParseListen(root[key("listen")].as<std::string>());
+      if (!listen.ok()) return Status::Error(path + ": " + key("listen") + ": " + listen.status().message());
+      c->listen = *listen;
     }
-    if (root["login"]) {
-      const std::string login = root["login"].as<std::string>();
+    if (root[key("login")]) {
+      const std::string login = root[key("login")].as<std::string>();
       if (login == "always") {
-        c.login = LoginMode::kAlways;
+        c->login = LoginMode::kAlways;
       } else if (login != "auto") {
-        return Status::Error(path + ": login must be auto or always, not '" + login + "'");
+        return Status::Error(path + ": " + key("login") + " must be auto or always, not '" + login + "'");
       }
     }
-    c.users_file = ResolveBeside(path, root["users"] ? root["users"].as<std::string>() : "web-users");
-    if (root["hosts"]) {
-      for (const auto& h : root["hosts"]) c.hosts.push_back(h.as<std::string>());
+    c->users_file = ResolveBeside(path, root[key("users")] ? root[key("users")].as<std::string>() : default_users);
+    if (root[key("hosts")]) {
+      for (const auto& h : root[key("hosts")]) c->hosts.push_back(h.as<std::string>());
     }
-    if (root["tls_cert"]) c.tls_cert = ResolveBeside(path, root["tls_cert"].as<std::string>());
-    if (root["tls_key"]) c.tls_key = ResolveBeside(path, root["tls_key"].as<std::string>());
+    if (root[key("tls_cert")]) c->tls_cert = ResolveBeside(path, root[key("tls_cert")].as<std::string>());
+    if (root[key("tls_key")]) c->tls_key = ResolveBeside(path, root[key("tls_key")].as<std::string>());
   } catch (const YAML::Exception& e) {
     return Status::Error(path + ": " + e.what());
   }
-  if (c.tls_cert.empty() != c.tls_key.empty()) {
-    return Status::Error(path + ": tls_cert and tls_key go together (both, or neither)");
+  if (c->tls_cert.empty() != c->tls_key.empty()) {
+    return Status::Error(path + ": " + key("tls_cert") + " and " + key("tls_key") + " go together (both, or neither)");
   }
+  return Status::Ok();
+}
+
+Result<WebConfig> WebConfig::Load(const std::string& path) {
+  auto client = ClientConfig::Load(path);
+  if (!client.ok()) return client.status();
+  WebConfig c;
+  c.client = std::move(*client);
+  if (c.client.city.empty()) return Status::Error(path + ": 'city' is required (the city file, for the map)");
+  if (Status s = LoadPageSettings(path, "", "web-users", &c); !s.ok()) return s;
   return c;
 }
 

@@ -23,8 +23,9 @@ Result<ListenAddress> ParseListen(const std::string& text);
 // 127.x.x.x, ::1 and localhost: only this machine reaches it.
 bool IsLoopbackHost(const std::string& host);
 
-struct WebConfig {
-  ClientConfig client;       // broker, keys, city (paths resolved against web.yaml's folder)
+// Where a page listens and who may see it, as a config file says: listen, login, users, hosts,
+// tls_cert, tls_key (web.yaml's keys; a node config's carry the prefix web_).
+struct PageSettings {
   ListenAddress listen;
   LoginMode login = LoginMode::kAuto;
   std::string users_file;    // name:crypto_pwhash_str lines
@@ -33,6 +34,16 @@ struct WebConfig {
 
   bool NeedsLogin() const { return login == LoginMode::kAlways || !IsLoopbackHost(listen.host); }
   bool Tls() const { return !tls_cert.empty() && !tls_key.empty(); }
+};
+
+// Reads `prefix`listen, `prefix`login, ... from the YAML file `path` into `settings`, keeping what
+// it holds for a key the file lacks; paths are resolved beside the file, the users file defaults
+// to `default_users` there.
+Status LoadPageSettings(const std::string& path, const std::string& prefix, const std::string& default_users,
+                        PageSettings* settings);
+
+struct WebConfig : PageSettings {
+  ClientConfig client;       // broker, keys, city (paths resolved against web.yaml's folder)
 
   static Result<WebConfig> Load(const std::string& path);
 };
