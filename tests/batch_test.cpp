@@ -447,7 +447,8 @@ TEST_F(BatchStore, AReceiptMakesABatchWithItsDonorReferenceLotAndExpiry) {
   EXPECT_EQ(b.reserved, 0);
   const int64_t receipt_event = store_->db().QueryInt("SELECT MAX(id) FROM events WHERE kind = 'receipt'");
   EXPECT_EQ(b.event_id, receipt_event);
-  EXPECT_EQ(Moves(id), (P{{receipt_event, 500}}));
+  // Made with its `received` by that event: no move until something changes it.
+  EXPECT_EQ(Moves(id), P{});
   EXPECT_EQ(StockOf(), 500);
   ExpectClean();
   // A second receipt, undated, without donor, makes a second batch beside it.
@@ -780,6 +781,101 @@ TEST_F(BatchStore, ASnapshotLeavesOutExpiredStockOnlyOnce) {
   EXPECT_FALSE(Cancel(orders[0]).refused());
   EXPECT_EQ(available(), 100);
   ExpectClean();
+}
+
+TEST_F(BatchStore, CheckNamesTheBatchThatDisagreesWithItsLedger) {
+  const int64_t gift = Receive(500, "Fujian Red Cross", "2020-06-30");
+  Receive(200, "", "");
+  Count(600);  // 100 short, out of the gift (dated: picked first)
+  ASSERT_EQ(Moves(gift).size(), 1u);
+  ExpectClean();
+  const std::string named = "batch " + std::to_string(gift) + " (sanyuan-wh mask.n95): ";
+  // Its figure edited behind the broker's back: check recomputes it from what made it and its moves.
+  ASSERT_TRUE(store_->db().Exec("UPDATE batches SET on_hand = on_hand + 7 WHERE id = " + std::to_string(gift)).ok());
+  nlohmann::json check = CheckLedger(store_->db());
+  EXPECT_FALSE(check["ok"].get<bool>());
+  EXPECT_NE(Problems(check).find(named + "books say 407, received 500 and its moves say 400"), std::string::npos)
+      << Problems(check);
+  // What it was made with edited too, so the two agree: its receipt in the ledger still says 500.
+  ASSERT_TRUE(store_->db().Exec("UPDATE batches SET received = received + 7 WHERE id = " + std::to_string(gift)).ok());
+  check = CheckLedger(store_->db());
+  EXPECT_FALSE(check["ok"].get<bool>());
+  EXPECT_EQ(Problems(check).find(named + "books say"), std::string::npos) << Problems(check);
+  EXPECT_NE(Problems(check).find(named + "made with 507 by event"), std::string::npos) << Problems(check);
+}
+
+TEST_F(BatchStore, ACountDatedEarlierKeepsTheReceiptsRecordedAfterItWhateverOrderTheyArrivedIn) {
+  const int64_t t0 = now_;
+  now_ += 60'000;
+  // Applied in this order; recorded by node clocks that disagree (the first runs ahead).
+  for (const auto& [qty, recorded] : std::vector<std::pair<int64_t, int64_t>>{
+           {1000, t0 + 1'000}, {100, t0 + 50'000}, {10, t0 + 5'000}, {1, t0 + 20'000}}) {
+    wire::Receipt r;
+    r.set_warehouse("sanyuan-wh");
+    r.set_item("mask.n95");
+    r.set_quantity(qty);
+    now_ += 1000;
+    Committed([&] { return store_->ApplyReceipt({"sanyuan", ++seq_, recorded, now_}, r); });
+  }
+  // Counted 7 at t0 + 10 s: it saw the 1000 and the 10, not the 100 and the 1 recorded later.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(7);
+  c.set_as_of_ms(t0 + 10'000);
+  now_ += 1000;
+  Committed([&] { return store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c); });
+  EXPECT_EQ(StockOf(), 7 + 100 + 1);
+  ExpectClean();
+  // Counted again as of after every receipt: nothing is added back.
+  c.set_quantity(50);
+  c.set_as_of_ms(t0 + 55'000);
+  now_ += 1000;
+  Committed([&] { return store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c); });
+  EXPECT_EQ(StockOf(), 50);
+  ExpectClean();
+}
+
+TEST_F(BatchStore, WhatARolledBackTransactionDidToBatchesIsNotWhatPickingSees) {
+  const int64_t kept = Receive(100, "", "");
+  wire::Receipt r;
+  r.set_warehouse("sanyuan-wh");
+  r.set_item("mask.n95");
+  r.set_quantity(200);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyReceipt(Origin(), r).ok());
+  store_->Rollback();
+  // The rolled-back batch's id is made again at another warehouse: not sanyuan-wh's to pick.
+  EXPECT_EQ(Receive(300, "", "", "", "", "meilie-wh"), kept + 1);
+  const auto ids = [&](const std::string& warehouse) {
+    std::vector<int64_t> found;
+    for (const BatchStock& b : store_->batches().Stocked(warehouse, "mask.n95")) found.push_back(b.id);
+    return found;
+  };
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{kept});
+  EXPECT_EQ(ids("meilie-wh"), std::vector<int64_t>{kept + 1});
+  // Emptied by a count that was rolled back: still there to pick.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(0);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyStockCount(Origin(), c).ok());
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  store_->Rollback();
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{kept});
+  Count(0);
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  ExpectClean();
+  // A restart reads the same from the store.
+  book_.reset();
+  store_.reset();
+  auto reopened = BrokerStore::Open(dir_.File("broker.db"));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  store_ = std::move(*reopened);
+  book_ = std::make_unique<OrderBook>(city_, *store_);
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  EXPECT_EQ(ids("meilie-wh"), std::vector<int64_t>{kept + 1});
 }
 
 // ======================= migration of a schema-5 store =======================
