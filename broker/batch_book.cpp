@@ -21,10 +21,14 @@ Status BatchBook::Create(int64_t event_id, const std::string& warehouse, const s
   Statement& insert = db_.Prepare(
       "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
       "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 0, ?10, ?11)");
-  insert.Bind(1, warehouse).Bind(2, item).Bind(3, origin);
-  insert.Bind(4, receipt ? wire::ReceiptSource_Name(receipt->source()) : std::string());
-  insert.Bind(5, receipt ? receipt->from() : std::string()).Bind(6, receipt ? receipt->reference() : std::string());
-  insert.Bind(7, receipt ? receipt->lot() : std::string()).Bind(8, receipt ? receipt->expires() : std::string());
+  // Every text lives until Run below returns: bound in place, as a receipt makes a batch each.
+  const std::string_view none = "";  // not a null pointer: that would bind NULL
+  insert.BindInPlace(1, warehouse).BindInPlace(2, item).BindInPlace(3, origin);
+  insert.BindInPlace(4, receipt ? std::string_view(wire::ReceiptSource_Name(receipt->source())) : none);
+  insert.BindInPlace(5, receipt ? std::string_view(receipt->from()) : none);
+  insert.BindInPlace(6, receipt ? std::string_view(receipt->reference()) : none);
+  insert.BindInPlace(7, receipt ? std::string_view(receipt->lot()) : none);
+  insert.BindInPlace(8, receipt ? std::string_view(receipt->expires()) : none);
   insert.Bind(9, qty).Bind(10, at_ms).Bind(11, event_id);
   PPE_RETURN_IF_ERROR(insert.Run());
   const int64_t batch = sqlite3_last_insert_rowid(db_.raw());

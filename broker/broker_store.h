@@ -154,6 +154,7 @@ class BrokerStore {
   // transaction: its commit writes them as a receipt mark (migration 9).
   int64_t receipts_recorded_max_ = 0;
   int64_t unmarked_receipt_ = 0;
+  std::string receipt_detail_;  // ApplyReceipt's, kept for its buffer
   std::function<void()> after_commit_;
 };
 
