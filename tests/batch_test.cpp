@@ -979,6 +979,55 @@ std::vector<std::string> OldCity() {
                   "VALUES (3500, 3500, 'meilie', 2, 'count', 'meilie-wh', 'mask.n95', 0, 0, '{\"confirmed\":true}')"}});
 }
 
+// What release 8 (batches, before migration 9) wrote for a receipt at sanyuan-wh: the ledger row,
+// the batch with its creation move, the warehouse figure.
+std::vector<std::string> Release8Receipt(int64_t qty, int64_t recorded_ms, int64_t at_ms, int seq) {
+  const std::string q = std::to_string(qty), t = std::to_string(at_ms);
+  return {"INSERT INTO events (at_ms, recorded_ms, node, seq, kind, place, item, quantity, delta, detail) VALUES (" +
+              t + ", " + std::to_string(recorded_ms) + ", 'sanyuan', " + std::to_string(seq) +
+              ", 'receipt', 'sanyuan-wh', 'mask.n95', " + q + ", " + q + ", '{\"source\":\"DONATION\"}')",
+          "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, on_hand, "
+          "reserved, received_ms, event_id) VALUES ('sanyuan-wh', 'mask.n95', 'receipt', 'DONATION', 'Red Cross', "
+          "'', '', '', " + q + ", " + q + ", 0, " + t + ", last_insert_rowid())",
+          "INSERT INTO batch_moves (batch, event_id, delta) SELECT id, event_id, received FROM batches "
+          "WHERE id = last_insert_rowid()",
+          "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES ('sanyuan-wh', 'mask.n95', " + q + ", " + t +
+              ") ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + " + q};
+}
+
+TEST_F(BatchMigration, AStoreOfRelease8KeepsItsBatchesAndTheReceiptsACountDatedEarlierDidNotSee) {
+  {
+    const std::vector<std::string> first8(BrokerMigrations().begin(), BrokerMigrations().begin() + 8);
+    auto db = SqliteDb::Open(path_, first8);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    ASSERT_EQ((*db)->schema_version(), 8);
+    ASSERT_TRUE((*db)->Begin().ok());
+    // Applied in this order, recorded by clocks that disagree: 100 at 5 s, 10 at 1 s, 1 at 3 s.
+    for (const std::string& sql : Concat({Release8Receipt(100, 5000, 10000, 1), Release8Receipt(10, 1000, 11000, 2),
+                                          Release8Receipt(1, 3000, 12000, 3)})) {
+      ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
+    }
+    ASSERT_TRUE((*db)->Commit().ok());
+    ASSERT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM batch_moves"), 3);
+  }
+  OpenNew();
+  ExpectClean("after the migration");
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM batch_moves"), 0);  // made with `received`: no move yet
+  EXPECT_EQ(store_->batches().Stocked("sanyuan-wh", "mask.n95").size(), 3u);
+  // Counted 7 as of 2 s: it saw the 10, not the 100 and the 1 recorded later.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(7);
+  c.set_as_of_ms(2000);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(store_->db().QueryInt("SELECT on_hand FROM stock WHERE warehouse = 'sanyuan-wh' AND item = 'mask.n95'"),
+            7 + 100 + 1);
+  ExpectClean("after a count dated earlier");
+}
+
 TEST_F(BatchMigration, AStoreOfTheLastReleaseGetsOneOpeningBatchPerStockedItem) {
   MakeOldStore(OldCity());
   OpenNew();
