@@ -8,13 +8,9 @@ namespace ppe {
 
 std::string Today(int64_t now_ms) { return FormatTime(now_ms).substr(0, 10); }
 
-Status BatchBook::Record(int64_t event_id, int64_t batch, int64_t delta) {
-  Statement& move = db_.Prepare("INSERT INTO batch_moves (batch, event_id, delta) VALUES (?1, ?2, ?3)");
-  return move.Bind(1, batch).Bind(2, event_id).Bind(3, delta).Run();
-}
-
 Status BatchBook::Move(int64_t event_id, int64_t batch, int64_t delta) {
-  PPE_RETURN_IF_ERROR(Record(event_id, batch, delta));
+  Statement& move = db_.Prepare("INSERT INTO batch_moves (batch, event_id, delta) VALUES (?1, ?2, ?3)");
+  PPE_RETURN_IF_ERROR(move.Bind(1, batch).Bind(2, event_id).Bind(3, delta).Run());
   Statement& update = db_.Prepare("UPDATE batches SET on_hand = on_hand + ?2 WHERE id = ?1");
   return update.Bind(1, batch).Bind(2, delta).Run();
 }
@@ -25,16 +21,24 @@ Status BatchBook::Create(int64_t event_id, const std::string& warehouse, const s
   Statement& insert = db_.Prepare(
       "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, "
       "on_hand, reserved, received_ms, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 0, ?10, ?11)");
-  insert.Bind(1, warehouse).Bind(2, item).Bind(3, origin);
-  insert.Bind(4, receipt ? wire::ReceiptSource_Name(receipt->source()) : std::string());
-  insert.Bind(5, receipt ? receipt->from() : std::string()).Bind(6, receipt ? receipt->reference() : std::string());
-  insert.Bind(7, receipt ? receipt->lot() : std::string()).Bind(8, receipt ? receipt->expires() : std::string());
+  // Every text lives until Run below returns: bound in place, as a receipt makes a batch each.
+  const std::string_view none = "";  // not a null pointer: that would bind NULL
+  insert.BindInPlace(1, warehouse).BindInPlace(2, item).BindInPlace(3, origin);
+  insert.BindInPlace(4, receipt ? std::string_view(wire::ReceiptSource_Name(receipt->source())) : none);
+  insert.BindInPlace(5, receipt ? std::string_view(receipt->from()) : none);
+  insert.BindInPlace(6, receipt ? std::string_view(receipt->reference()) : none);
+  insert.BindInPlace(7, receipt ? std::string_view(receipt->lot()) : none);
+  insert.BindInPlace(8, receipt ? std::string_view(receipt->expires()) : none);
   insert.Bind(9, qty).Bind(10, at_ms).Bind(11, event_id);
   PPE_RETURN_IF_ERROR(insert.Run());
   const int64_t batch = sqlite3_last_insert_rowid(db_.raw());
   if (id) *id = batch;
-  // An empty batch (the unbooked one a shipment charges next) has no move of its own yet.
-  return qty == 0 ? Status::Ok() : Record(event_id, batch, qty);
+  if (qty > 0) {  // one made empty (the unbooked batch a shipment charges) never holds stock
+    Shelf& shelf = ShelfOf(warehouse, item);
+    shelf.push_back(batch);
+    made_.push_back(&shelf);
+  }
+  return Status::Ok();
 }
 
 Status BatchBook::Receive(int64_t event_id, const wire::Receipt& r, int64_t at_ms) {
@@ -51,12 +55,58 @@ Status BatchBook::Adjust(int64_t event_id, const std::string& warehouse, const s
   return Status::Ok();
 }
 
+Status BatchBook::Load() {
+  shelves_.clear();
+  Begin();
+  Statement& q = db_.Prepare("SELECT warehouse, item, id FROM batches WHERE on_hand > 0 ORDER BY id");
+  while (q.Step()) ShelfOf(q.Text(0), q.Text(1)).push_back(q.Int(2));
+  return q.status();
+}
+
+BatchBook::Shelf& BatchBook::ShelfOf(const std::string& warehouse, const std::string& item) {
+  const auto it = shelves_.find(PlaceView{warehouse, item});
+  if (it != shelves_.end()) return it->second;
+  return shelves_.try_emplace({warehouse, item}).first->second;
+}
+
+void BatchBook::Begin() {
+  made_.clear();
+  emptied_.clear();
+}
+
+void BatchBook::Committed() {
+  std::sort(emptied_.begin(), emptied_.end());
+  for (auto from = emptied_.begin(); from != emptied_.end();) {
+    const auto to = std::find_if(from, emptied_.end(), [&](const auto& e) { return e.first != from->first; });
+    std::erase_if(*from->first, [&](int64_t id) {
+      return std::binary_search(from, to, std::make_pair(from->first, id));
+    });
+    from = to;
+  }
+  Begin();
+}
+
+void BatchBook::RolledBack() {
+  // Ids only grow, so this transaction's batches are the last on their shelves.
+  for (auto made = made_.rbegin(); made != made_.rend(); ++made) (*made)->pop_back();
+  Begin();
+}
+
 std::vector<BatchStock> BatchBook::Stocked(const std::string& warehouse, const std::string& item) {
-  Statement& q = db_.Prepare(
-      "SELECT id, expires, on_hand, reserved FROM batches WHERE warehouse = ?1 AND item = ?2 AND on_hand > 0");
-  q.Bind(1, warehouse).Bind(2, item);
   std::vector<BatchStock> batches;
-  while (q.Step()) batches.push_back({q.Int(0), q.Text(1), q.Int(2), q.Int(3)});
+  const auto shelf = shelves_.find(PlaceView{warehouse, item});
+  if (shelf == shelves_.end()) return batches;
+  Statement& q = db_.Prepare("SELECT expires, on_hand, reserved FROM batches WHERE id = ?1");
+  for (const int64_t id : shelf->second) {
+    q.Reset().Bind(1, id);
+    if (!q.Step()) continue;
+    if (q.Int(1) > 0) {
+      batches.push_back({id, q.Text(0), q.Int(1), q.Int(2)});
+    } else {
+      emptied_.emplace_back(&shelf->second, id);
+    }
+  }
+  q.Reset();
   return batches;
 }
 

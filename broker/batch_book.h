@@ -1,12 +1,14 @@
 // BatchBook: stock held per batch (who gave it, reference, lot, expiry). Receipts make batches,
 // counts adjust them by the rule of batch_picking.h, orders reserve lines, ship them and land them.
-// Every change of a batch's stock is a row of batch_moves tied to its ledger event, so `check`
-// can recompute each batch. All writes happen inside the store's open transaction.
+// A batch is its `received` plus a batch_moves row tied to its ledger event for every later change,
+// so `check` can recompute each batch. All writes happen inside the store's open transaction.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/batch_picking.h"
@@ -20,13 +22,21 @@ class BatchBook {
  public:
   explicit BatchBook(SqliteDb& db) : db_(db) {}
 
+  // Which batches hold stock, per warehouse and item, read once at start: the broker is the only
+  // writer, so from then on it knows, and a receipt costs no index entry to be found by picking.
+  Status Load();
+  // The store's transaction began, committed or rolled back: what memory knows follows it.
+  void Begin();
+  void Committed();
+  void RolledBack();
+
   // The batch a receipt makes at its warehouse (+quantity, in ledger event `event_id`).
   Status Receive(int64_t event_id, const wire::Receipt& receipt, int64_t at_ms);
   // A count `delta` away from the books: a shortfall out of named batches (ChargeShortfall), a
   // surplus as a batch of its own ("count surplus", no donor). Nothing is ever unattributed.
   Status Adjust(int64_t event_id, const std::string& warehouse, const std::string& item, int64_t delta,
                 int64_t at_ms);
-  // The batches of one warehouse and item that still hold stock.
+  // The batches of one warehouse and item that still hold stock, oldest first.
   std::vector<BatchStock> Stocked(const std::string& warehouse, const std::string& item);
   // Records `lines` as order `order_id`'s and reserves them.
   Status Reserve(int64_t order_id, const std::vector<BatchTake>& lines);
@@ -48,14 +58,30 @@ class BatchBook {
 
  private:
   Status InsertLines(int64_t order_id, const std::vector<BatchTake>& lines);
-  // A batch move in the ledger only; Move also changes the batch's figure.
-  Status Record(int64_t event_id, int64_t batch, int64_t delta);
+  // A change of a batch's figure, in batch_moves under ledger event `event_id`.
   Status Move(int64_t event_id, int64_t batch, int64_t delta);
-  // A new batch holding `qty` (receipt: its details; else none), with its move; its id in *id.
+  // A new batch holding `qty` (receipt: its details; else none), on its shelf; its id in *id.
   Status Create(int64_t event_id, const std::string& warehouse, const std::string& item, std::string_view origin,
                 const wire::Receipt* receipt, int64_t qty, int64_t at_ms, int64_t* id = nullptr);
 
+  // Shelves are keyed by (warehouse, item) and found by views of them: no copy per receipt.
+  using PlaceView = std::pair<std::string_view, std::string_view>;
+  struct PlaceOrder {
+    using is_transparent = void;
+    static PlaceView View(const std::pair<std::string, std::string>& p) { return {p.first, p.second}; }
+    static PlaceView View(const PlaceView& p) { return p; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const { return View(a) < View(b); }
+  };
+  using Shelf = std::vector<int64_t>;  // batch ids, ascending
+  Shelf& ShelfOf(const std::string& warehouse, const std::string& item);
+
   SqliteDb& db_;
+  // Every batch holding stock is on its shelf; so, until the commit, are those this transaction
+  // emptied (a rollback would refill them). Batches only ever lose stock after they are made.
+  std::map<std::pair<std::string, std::string>, Shelf, PlaceOrder> shelves_;
+  std::vector<Shelf*> made_;                        // this transaction's new batches, in order
+  std::vector<std::pair<Shelf*, int64_t>> emptied_;  // found empty in this transaction
 };
 
 // Today's date, YYYY-MM-DD, local time: batches dated before it are expired.

@@ -444,7 +444,13 @@ void BrokerServer::HandleMessage(const std::string& routing_id, CycleBudget& bud
   // on a connection it opened before.
   const Identity* who = ring_->ByName(budget.key);
   if (!who) return Refuse(routing_id, budget, wire::FORBIDDEN, "this key is no longer admitted");
-  wire::Envelope envelope;
+  // Decoded on an arena that starts in a block kept for it: a frame of 512 reports was thousands
+  // of allocations and as many frees, a tenth of the broker's time per report.
+  google::protobuf::ArenaOptions options;
+  options.initial_block = decode_block_.data();
+  options.initial_block_size = decode_block_.size();
+  google::protobuf::Arena arena(options);
+  wire::Envelope& envelope = *google::protobuf::Arena::CreateMessage<wire::Envelope>(&arena);
   if (Refusal r = reader_->Read(frame, &envelope); r.refused()) {
     return Refuse(routing_id, budget, r.code, r.text);
   }

@@ -162,6 +162,7 @@ class BrokerServer {
   bool in_batch_ = false;
   bool batch_failed_ = false;  // a store error mid-cycle: roll the whole cycle back
   std::vector<Outgoing> after_commit_;
+  std::vector<char> decode_block_ = std::vector<char>(256 << 10);  // HandleMessage's arena starts here
   std::vector<PendingRequest> requests_;
   std::map<std::string, CountyLink> links_;
   std::map<std::string, CycleBudget> budgets_;  // by key; emptied every cycle

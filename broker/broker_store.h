@@ -136,8 +136,10 @@ class BrokerStore {
   Status WriteStock();  // at Commit, before the COMMIT
   // When a count was taken: its as_of, else when recorded; never after the broker applied it.
   static int64_t CountTime(const ReportOrigin& origin, int64_t as_of_ms);
-  // What receipts, shipments and landings recorded after `since_ms` moved at `place`.
+  // What shipments and landings recorded after `since_ms` moved at `place`.
   int64_t MovedSince(const std::string& place, const std::string& item, int64_t since_ms);
+  // What receipts recorded after `since_ms` brought to `warehouse` (found through receipt_marks).
+  int64_t ReceivedSince(const std::string& warehouse, const std::string& item, int64_t since_ms);
   int64_t LandedBetween(const std::string& site, const std::string& item, int64_t after_ms, int64_t until_ms);
 
   std::unique_ptr<SqliteDb> db_;
@@ -148,6 +150,11 @@ class BrokerStore {
   // The figures this transaction changed, written at Commit and dropped at Rollback; only the
   // loop's thread writes stock, so no other connection needs them before the commit.
   std::map<std::pair<std::string, std::string>, PendingStock> stock_;
+  // The latest recorded_ms of any receipt applied (at least), and the last receipt of this
+  // transaction: its commit writes them as a receipt mark (migration 10).
+  int64_t receipts_recorded_max_ = 0;
+  int64_t unmarked_receipt_ = 0;
+  std::string receipt_detail_;  // ApplyReceipt's, kept for its buffer
   std::function<void()> after_commit_;
 };
 

@@ -102,15 +102,23 @@ nlohmann::json CheckLedger(SqliteDb& db) {
           "UNION ALL SELECT 'order ' || id || ': unknown status ' || status FROM orders WHERE status NOT IN "
           "('created', 'accepted', 'shipped', 'received', 'rejected', 'cancelled')",
           "order", &problems);
-  // Each batch is the sum of its moves (receipt, count adjustments, shipments); it holds what the
-  // lines of its unshipped orders say; and a warehouse's batches add up to its figure.
+  // Each batch is what it was made with (a receipt, a count's surplus, the opening stock) plus its
+  // moves (count adjustments, shipments); it holds what the lines of its unshipped orders say; and
+  // a warehouse's batches add up to its figure.
   Collect(db,
           "WITH moved AS (SELECT batch, SUM(delta) AS total FROM batch_moves GROUP BY batch) "
           "SELECT 'batch ' || b.id || ' (' || b.warehouse || ' ' || b.item || '): books say ' || b.on_hand || "
-          "  ', its moves say ' || COALESCE(m.total, 0) FROM batches b LEFT JOIN moved m ON m.batch = b.id "
-          "WHERE b.on_hand != COALESCE(m.total, 0) "
+          "  ', received ' || b.received || ' and its moves say ' || (b.received + COALESCE(m.total, 0)) "
+          "FROM batches b LEFT JOIN moved m ON m.batch = b.id WHERE b.on_hand != b.received + COALESCE(m.total, 0) "
           "UNION ALL SELECT 'batch ' || m.batch || ': moves of a batch that does not exist' FROM moved m "
           "WHERE NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = m.batch)",
+          "batch", &problems);
+  Collect(db,
+          "SELECT 'batch ' || b.id || ' (' || b.warehouse || ' ' || b.item || '): made with ' || b.received || "
+          "  ' by event ' || b.event_id || ', which the ledger does not record' FROM batches b "
+          "LEFT JOIN events e ON e.id = b.event_id WHERE b.origin IN ('receipt', 'surplus') AND (e.id IS NULL "
+          "  OR e.kind != CASE b.origin WHEN 'receipt' THEN 'receipt' ELSE 'count' END OR e.delta != b.received "
+          "  OR e.place != b.warehouse OR e.item != b.item)",
           "batch", &problems);
   Collect(db,
           "WITH held AS (SELECT l.batch, SUM(l.qty) AS qty FROM order_lines l JOIN orders o ON o.id = l.order_id "

@@ -61,7 +61,7 @@ Result<nlohmann::json> SiteHistory(SqliteDb& db, const City& city, const std::st
   // SQLite reads this site's landings from it instead of scanning the ledger.
   Statement& landed = db.Prepare(
       "SELECT item, recorded_ms, delta FROM events WHERE place = ?1 "
-      "AND (kind = 'receipt' OR kind = 'ship' OR kind = 'landed') ORDER BY item, recorded_ms");
+      "AND (kind = 'ship' OR kind = 'landed') ORDER BY item, recorded_ms");
   landed.Bind(1, site_id);
   while (landed.Step()) {
     if (!item_id.empty() && landed.Text(0) != item_id) continue;

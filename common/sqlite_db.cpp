@@ -29,6 +29,10 @@ Statement& Statement::Bind(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   return *this;
 }
+Statement& Statement::BindInPlace(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  return *this;
+}
 Statement& Statement::BindBlob(int index, std::string_view value) {
   sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   return *this;
@@ -176,7 +180,7 @@ Status SqliteDb::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Statement& SqliteDb::Prepare(const std::string& sql) {
+Statement& SqliteDb::Prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     if (statements_.size() >= kMaxCachedStatements) {
@@ -186,13 +190,14 @@ Statement& SqliteDb::Prepare(const std::string& sql) {
       statements_.clear();
     }
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK) {
       // A malformed statement is a programming error, never an input error.
-      fprintf(stderr, "fatal: cannot prepare SQL (%s): %s\n", sqlite3_errmsg(db_), sql.c_str());
+      fprintf(stderr, "fatal: cannot prepare SQL (%s): %.*s\n", sqlite3_errmsg(db_), static_cast<int>(sql.size()),
+              sql.data());
       std::abort();
     }
-    it = statements_.emplace(sql, std::make_unique<Statement>(db_, stmt)).first;
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(db_, stmt)).first;
   }
   return it->second->Reset();
 }

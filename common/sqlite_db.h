@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view value);
+  // Binds the text where it is, without SQLite's copy (an allocation and a free per value): only
+  // for text that outlives the next Step, in a statement that binds every parameter before each run.
+  Statement& BindInPlace(int index, std::string_view value);
   Statement& BindBlob(int index, std::string_view value);
   Statement& BindNull(int index);
 
@@ -78,13 +82,13 @@ class SqliteDb {
   // A cached prepared statement for this SQL text, already Reset(); valid until the next
   // ReleaseRetired() after the cache filled up (every value is bound, so the SQL texts are few
   // and the cache never fills in practice: the bound is a guard, not a working set).
-  Statement& Prepare(const std::string& sql);
+  Statement& Prepare(std::string_view sql);
   // Frees statements retired from a full cache; call where no Statement& is held.
   void ReleaseRetired();
   // The first column of the first row as an integer (0 when there is no row), binding `args`
   // to ?1, ?2, ... in order. For the many "how many / what is the highest" questions.
   template <typename... Args>
-  int64_t QueryInt(const std::string& sql, const Args&... args) {
+  int64_t QueryInt(std::string_view sql, const Args&... args) {
     Statement& q = Prepare(sql);
     int index = 0;
     (q.Bind(++index, args), ...);
@@ -106,7 +110,12 @@ class SqliteDb {
 
   sqlite3* db_;
   int schema_version_ = 0;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  // Found by a view of the SQL text: a lookup copies nothing (a receipt prepares two statements).
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> statements_;
   std::vector<std::unique_ptr<Statement>> retired_;
 };
 

@@ -447,7 +447,8 @@ TEST_F(BatchStore, AReceiptMakesABatchWithItsDonorReferenceLotAndExpiry) {
   EXPECT_EQ(b.reserved, 0);
   const int64_t receipt_event = store_->db().QueryInt("SELECT MAX(id) FROM events WHERE kind = 'receipt'");
   EXPECT_EQ(b.event_id, receipt_event);
-  EXPECT_EQ(Moves(id), (P{{receipt_event, 500}}));
+  // Made with its `received` by that event: no move until something changes it.
+  EXPECT_EQ(Moves(id), P{});
   EXPECT_EQ(StockOf(), 500);
   ExpectClean();
   // A second receipt, undated, without donor, makes a second batch beside it.
@@ -782,6 +783,101 @@ TEST_F(BatchStore, ASnapshotLeavesOutExpiredStockOnlyOnce) {
   ExpectClean();
 }
 
+TEST_F(BatchStore, CheckNamesTheBatchThatDisagreesWithItsLedger) {
+  const int64_t gift = Receive(500, "Fujian Red Cross", "2020-06-30");
+  Receive(200, "", "");
+  Count(600);  // 100 short, out of the gift (dated: picked first)
+  ASSERT_EQ(Moves(gift).size(), 1u);
+  ExpectClean();
+  const std::string named = "batch " + std::to_string(gift) + " (sanyuan-wh mask.n95): ";
+  // Its figure edited behind the broker's back: check recomputes it from what made it and its moves.
+  ASSERT_TRUE(store_->db().Exec("UPDATE batches SET on_hand = on_hand + 7 WHERE id = " + std::to_string(gift)).ok());
+  nlohmann::json check = CheckLedger(store_->db());
+  EXPECT_FALSE(check["ok"].get<bool>());
+  EXPECT_NE(Problems(check).find(named + "books say 407, received 500 and its moves say 400"), std::string::npos)
+      << Problems(check);
+  // What it was made with edited too, so the two agree: its receipt in the ledger still says 500.
+  ASSERT_TRUE(store_->db().Exec("UPDATE batches SET received = received + 7 WHERE id = " + std::to_string(gift)).ok());
+  check = CheckLedger(store_->db());
+  EXPECT_FALSE(check["ok"].get<bool>());
+  EXPECT_EQ(Problems(check).find(named + "books say"), std::string::npos) << Problems(check);
+  EXPECT_NE(Problems(check).find(named + "made with 507 by event"), std::string::npos) << Problems(check);
+}
+
+TEST_F(BatchStore, ACountDatedEarlierKeepsTheReceiptsRecordedAfterItWhateverOrderTheyArrivedIn) {
+  const int64_t t0 = now_;
+  now_ += 60'000;
+  // Applied in this order; recorded by node clocks that disagree (the first runs ahead).
+  for (const auto& [qty, recorded] : std::vector<std::pair<int64_t, int64_t>>{
+           {1000, t0 + 1'000}, {100, t0 + 50'000}, {10, t0 + 5'000}, {1, t0 + 20'000}}) {
+    wire::Receipt r;
+    r.set_warehouse("sanyuan-wh");
+    r.set_item("mask.n95");
+    r.set_quantity(qty);
+    now_ += 1000;
+    Committed([&] { return store_->ApplyReceipt({"sanyuan", ++seq_, recorded, now_}, r); });
+  }
+  // Counted 7 at t0 + 10 s: it saw the 1000 and the 10, not the 100 and the 1 recorded later.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(7);
+  c.set_as_of_ms(t0 + 10'000);
+  now_ += 1000;
+  Committed([&] { return store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c); });
+  EXPECT_EQ(StockOf(), 7 + 100 + 1);
+  ExpectClean();
+  // Counted again as of after every receipt: nothing is added back.
+  c.set_quantity(50);
+  c.set_as_of_ms(t0 + 55'000);
+  now_ += 1000;
+  Committed([&] { return store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c); });
+  EXPECT_EQ(StockOf(), 50);
+  ExpectClean();
+}
+
+TEST_F(BatchStore, WhatARolledBackTransactionDidToBatchesIsNotWhatPickingSees) {
+  const int64_t kept = Receive(100, "", "");
+  wire::Receipt r;
+  r.set_warehouse("sanyuan-wh");
+  r.set_item("mask.n95");
+  r.set_quantity(200);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyReceipt(Origin(), r).ok());
+  store_->Rollback();
+  // The rolled-back batch's id is made again at another warehouse: not sanyuan-wh's to pick.
+  EXPECT_EQ(Receive(300, "", "", "", "", "meilie-wh"), kept + 1);
+  const auto ids = [&](const std::string& warehouse) {
+    std::vector<int64_t> found;
+    for (const BatchStock& b : store_->batches().Stocked(warehouse, "mask.n95")) found.push_back(b.id);
+    return found;
+  };
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{kept});
+  EXPECT_EQ(ids("meilie-wh"), std::vector<int64_t>{kept + 1});
+  // Emptied by a count that was rolled back: still there to pick.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(0);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyStockCount(Origin(), c).ok());
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  store_->Rollback();
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{kept});
+  Count(0);
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  ExpectClean();
+  // A restart reads the same from the store.
+  book_.reset();
+  store_.reset();
+  auto reopened = BrokerStore::Open(dir_.File("broker.db"));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+  store_ = std::move(*reopened);
+  book_ = std::make_unique<OrderBook>(city_, *store_);
+  EXPECT_EQ(ids("sanyuan-wh"), std::vector<int64_t>{});
+  EXPECT_EQ(ids("meilie-wh"), std::vector<int64_t>{kept + 1});
+}
+
 // ======================= migration of a schema-5 store =======================
 
 class BatchMigration : public ::testing::Test {
@@ -881,6 +977,55 @@ std::vector<std::string> OldCity() {
                   // A figure its operator confirmed past the 100x guard, as that release recorded it.
                   "INSERT INTO events (at_ms, recorded_ms, node, seq, kind, place, item, quantity, delta, detail) "
                   "VALUES (3500, 3500, 'meilie', 2, 'count', 'meilie-wh', 'mask.n95', 0, 0, '{\"confirmed\":true}')"}});
+}
+
+// What release 8 (batches, before migrations 9 and 10) wrote for a receipt at sanyuan-wh: the ledger row,
+// the batch with its creation move, the warehouse figure.
+std::vector<std::string> Release8Receipt(int64_t qty, int64_t recorded_ms, int64_t at_ms, int seq) {
+  const std::string q = std::to_string(qty), t = std::to_string(at_ms);
+  return {"INSERT INTO events (at_ms, recorded_ms, node, seq, kind, place, item, quantity, delta, detail) VALUES (" +
+              t + ", " + std::to_string(recorded_ms) + ", 'sanyuan', " + std::to_string(seq) +
+              ", 'receipt', 'sanyuan-wh', 'mask.n95', " + q + ", " + q + ", '{\"source\":\"DONATION\"}')",
+          "INSERT INTO batches (warehouse, item, origin, source, donor, reference, lot, expires, received, on_hand, "
+          "reserved, received_ms, event_id) VALUES ('sanyuan-wh', 'mask.n95', 'receipt', 'DONATION', 'Red Cross', "
+          "'', '', '', " + q + ", " + q + ", 0, " + t + ", last_insert_rowid())",
+          "INSERT INTO batch_moves (batch, event_id, delta) SELECT id, event_id, received FROM batches "
+          "WHERE id = last_insert_rowid()",
+          "INSERT INTO stock (warehouse, item, on_hand, updated_ms) VALUES ('sanyuan-wh', 'mask.n95', " + q + ", " + t +
+              ") ON CONFLICT(warehouse, item) DO UPDATE SET on_hand = on_hand + " + q};
+}
+
+TEST_F(BatchMigration, AStoreOfRelease8KeepsItsBatchesAndTheReceiptsACountDatedEarlierDidNotSee) {
+  {
+    const std::vector<std::string> first8(BrokerMigrations().begin(), BrokerMigrations().begin() + 8);
+    auto db = SqliteDb::Open(path_, first8);
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    ASSERT_EQ((*db)->schema_version(), 8);
+    ASSERT_TRUE((*db)->Begin().ok());
+    // Applied in this order, recorded by clocks that disagree: 100 at 5 s, 10 at 1 s, 1 at 3 s.
+    for (const std::string& sql : Concat({Release8Receipt(100, 5000, 10000, 1), Release8Receipt(10, 1000, 11000, 2),
+                                          Release8Receipt(1, 3000, 12000, 3)})) {
+      ASSERT_TRUE((*db)->Exec(sql).ok()) << sql;
+    }
+    ASSERT_TRUE((*db)->Commit().ok());
+    ASSERT_EQ((*db)->QueryInt("SELECT COUNT(*) FROM batch_moves"), 3);
+  }
+  OpenNew();
+  ExpectClean("after the migration");
+  EXPECT_EQ(store_->db().QueryInt("SELECT COUNT(*) FROM batch_moves"), 0);  // made with `received`: no move yet
+  EXPECT_EQ(store_->batches().Stocked("sanyuan-wh", "mask.n95").size(), 3u);
+  // Counted 7 as of 2 s: it saw the 10, not the 100 and the 1 recorded later.
+  wire::StockCount c;
+  c.set_warehouse("sanyuan-wh");
+  c.set_item("mask.n95");
+  c.set_quantity(7);
+  c.set_as_of_ms(2000);
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->ApplyStockCount({"sanyuan", ++seq_, now_, now_}, c).ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  EXPECT_EQ(store_->db().QueryInt("SELECT on_hand FROM stock WHERE warehouse = 'sanyuan-wh' AND item = 'mask.n95'"),
+            7 + 100 + 1);
+  ExpectClean("after a count dated earlier");
 }
 
 TEST_F(BatchMigration, AStoreOfTheLastReleaseGetsOneOpeningBatchPerStockedItem) {
