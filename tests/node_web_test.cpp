@@ -88,7 +88,9 @@ class CountyPage : public ::testing::Test {
     auto store = NodeStore::Open(cluster_.dir() + "/data/meilie.db");
     EXPECT_TRUE(store.ok()) << store.status().message();
     std::vector<wire::Report> out;
-    if (store.ok()) EXPECT_TRUE((*store)->ReadFrom(1, 10000, &out).ok());
+    if (store.ok()) {
+      EXPECT_TRUE((*store)->ReadFrom(1, 10000, &out).ok());
+    }
     return out;
   }
   // A report's content, without when and as which seq it was recorded.
