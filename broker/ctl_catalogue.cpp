@@ -65,6 +65,11 @@ wire::Reply CtlService::RunCatalogue(const Identity&, const nlohmann::json& args
   if (Flag(args, "changes")) {
     return Answer(CatalogueHistory(store_.db(), kHistoryRows), wire::INTERNAL);
   }
+  if (Flag(args, "yaml_only")) {
+    // A client that keeps the catalogue (ppe-web) parses the city file, not a JSON tree of
+    // 10,000 sites besides it.
+    return Answer({{"city", city_.name()}, {"version", city_.version()}, {"yaml", CityYaml(city_)}});
+  }
   nlohmann::json items = nlohmann::json::array(), counties = nlohmann::json::array(),
                  warehouses = nlohmann::json::array(), tiers = nlohmann::json::object();
   for (const Item& i : city_.items()) {

@@ -91,13 +91,15 @@ void BrokerGateway::PollLoop() {
 }
 
 Result<std::shared_ptr<const City>> BrokerGateway::ReadCatalogue() {
-  auto reply = poll_client_->Call("catalogue", nlohmann::json::object(), 15000);
+  auto reply = poll_client_->Call("catalogue", {{"yaml_only", true}}, 15000);
   if (!reply.ok()) return reply.status();
   const std::string yaml = reply->value("yaml", std::string());
   auto parsed = City::Parse(yaml, "the broker's catalogue");
   if (!parsed.ok()) return parsed.status();
   auto at = parsed->Changed(parsed->sites(), parsed->policy(), reply->value("version", uint64_t{0}));
   if (!at.ok()) return at.status();
+  *reply = nlohmann::json();
+  malloc_trim(0);  // the reply's and the YAML tree's megabytes go back to the system
   return std::make_shared<const City>(std::move(*at));
 }
 
