@@ -311,7 +311,7 @@ bool BrokerServer::SubmitRead(PendingRequest& pending) {
   if (!args.is_object() || !CtlService::ReadsOnly(pending.request.command(), args)) return false;
   const int64_t now = NowMs();
   ReadService::Job job{pending.routing_id, pending.who, pending.request, std::move(args), store_->progress(),
-                       {loop_stats_.LongestMs(now, 10), loop_stats_.LongestMs(now, 60)}};
+                       {loop_stats_.LongestMs(now, 10), loop_stats_.LongestMs(now, 60), demand_changes_}};
   if (reads_->Submit(std::move(job))) return true;
   Answer(pending.routing_id, pending.request.id(),
          ErrorReply(wire::RATE_LIMITED, std::to_string(ReadService::kMaxWaiting) +

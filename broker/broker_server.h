@@ -168,6 +168,7 @@ class BrokerServer {
   std::map<std::string, CycleBudget> budgets_;  // by key; emptied every cycle
   std::set<std::string> to_push_;  // counties whose delivery queue may have news
   int64_t next_auto_round_ms_ = 0;
+  uint64_t demand_changes_ = 0;  // LoopFigures::demand_changes
   int64_t next_alert_log_ms_ = 0;
 };
 

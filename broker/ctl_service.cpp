@@ -188,6 +188,7 @@ nlohmann::json CtlService::Status() {
                                {"longest_cycle_ms_60s", loop_figures_.longest_cycle_ms_60s}};
   return {{"city", city_.name()},
           {"catalogue_version", city_.version()},
+          {"demand_changes", loop_figures_.demand_changes},
           {"at", FormatTime(now)},
           {"events", store_.EventCount()},
           {"loop", loop},

@@ -53,6 +53,9 @@ class CtlService {
   // What `status` says of the broker's loop: its longest cycles of the last 10 and 60 s.
   struct LoopFigures {
     int64_t longest_cycle_ms_10s = 0, longest_cycle_ms_60s = 0;
+    // Cycles, since the broker started, that applied a demand report or an order event: what the
+    // demand rows show moved. A screen re-reads them only then, not on every receipt.
+    uint64_t demand_changes = 0;
   };
   void set_loop_figures(const LoopFigures& figures) { loop_figures_ = figures; }
   // Whether `command` only reads: the read service may answer it on its own thread.

@@ -93,7 +93,9 @@ void BrokerServer::HandleNodeContact(const Identity& who, const std::string& rou
 // After the commits: the counties whose queue grew get their entries, and the dispatch log file
 // and feed catch up with the store's order events (the commits' and any a crash left unwritten).
 void BrokerServer::PublishOrderEvents() {
-  for (const std::string& county : orders_->TakeTouchedCounties()) to_push_.insert(county);
+  const auto touched = orders_->TakeTouchedCounties();
+  if (!touched.empty()) ++demand_changes_;  // in transit moved
+  for (const std::string& county : touched) to_push_.insert(county);
   if (Status s = dispatch_log_->CatchUp(); !s.ok()) spdlog::error("{}; tried again later", s.message());
 }
 

@@ -59,7 +59,9 @@ Status BrokerServer::ApplyReport(const Identity& who, const std::string& routing
     switch (report.body_case()) {
       case wire::Report::kStock: return store_->ApplyStockCount(origin, report.stock());
       case wire::Report::kReceipt: return store_->ApplyReceipt(origin, report.receipt());
-      case wire::Report::kDemand: return store_->ApplyDemand(origin, report.demand());
+      case wire::Report::kDemand:
+        ++demand_changes_;
+        return store_->ApplyDemand(origin, report.demand());
       case wire::Report::kOrderStep:
         refusal = orders_->ApplyStep(who, report.order_step(), origin);
         if (refusal.code == wire::INTERNAL) return Status::Error(refusal.text);

@@ -132,8 +132,12 @@ void BrokerGateway::PollOnce() {
   const int64_t events =
       status->is_object() && status->contains("events") && (*status)["events"].is_number() ? (*status)["events"].get<int64_t>() : 0;
   const int64_t now = MonotonicMs();
-  const bool demand_due = previous->fetched_ms == 0 || events != previous_events_ ||
-                          now - demand_fetched_ms_ > 30000;
+  // A broker that says which cycles moved the demand rows (demand_changes) is asked for them only
+  // then: a receipt moves the ledger, never a site's figures.
+  const bool has_demand_changes = status->is_object() && status->contains("demand_changes");
+  const uint64_t demand_changes = has_demand_changes ? status->value("demand_changes", uint64_t{0}) : 0;
+  const bool demand_moved = has_demand_changes ? demand_changes != previous_demand_changes_ : events != previous_events_;
+  const bool demand_due = previous->fetched_ms == 0 || demand_moved || now - demand_fetched_ms_ > 30000;
   if (demand_due && now - demand_fetched_ms_ >= 3 * demand_took_ms_) {
     const int64_t asked = MonotonicMs();
     auto text = poll_client_->CallText("demand", nlohmann::json::object(), 15000);
@@ -147,6 +151,7 @@ void BrokerGateway::PollOnce() {
     malloc_trim(0);  // the reply's megabytes go back to the system, not only to malloc
     demand_took_ms_ = MonotonicMs() - asked;
     demand_fetched_ms_ = MonotonicMs();
+    previous_demand_changes_ = demand_changes;
   } else {
     next->demand = previous->demand;
   }
@@ -163,7 +168,8 @@ void BrokerGateway::PollOnce() {
     log_since_ms_ = std::max(log_since_ms_, r.Int("at_ms"));
   });
   if (!log_read.ok()) return fail("the broker's dispatch log: " + log_read.message());
-  const bool orders_due = !in_flight_ || log_moved || events != previous_events_ || now - orders_fetched_ms_ > 30000;
+  const bool orders_due = !in_flight_ || log_moved || (!has_demand_changes && events != previous_events_) ||
+                          now - orders_fetched_ms_ > 30000;
   if (orders_due && now - orders_fetched_ms_ >= 3 * orders_took_ms_) {
     const int64_t asked = MonotonicMs();
     std::vector<OrderFact> in_flight;

@@ -82,6 +82,7 @@ class BrokerGateway {
   // The poller's own (its thread only): what it read last and when, to read only what moved.
   int64_t demand_took_ms_ = 0, demand_fetched_ms_ = 0, previous_events_ = -1;
   uint64_t demand_hash_ = 0, orders_hash_ = 0;
+  uint64_t previous_demand_changes_ = 0;
   std::shared_ptr<const std::vector<OrderFact>> in_flight_;
   int64_t orders_took_ms_ = 0, orders_fetched_ms_ = 0;
   int64_t log_since_ms_ = NowMs() - 60000;  // a broker clock a minute off still shows its events
