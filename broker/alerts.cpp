@@ -28,7 +28,7 @@ void ContactAlerts(const City& city, const BrokerConfig& config, BrokerStore& st
     auto it = node_of_county.find(county);
     const NodeProgress* p = it == node_of_county.end() ? nullptr : it->second;
     if (!p) {
-      out->push_back({county, AlertKind::kSilent, "node never connected", {}});
+      out->push_back({county, AlertKind::kSilent, "node never connected", nlohmann::json::object()});
       continue;
     }
     if (now - p->last_contact_ms > config.silent_after_s * 1000) {

@@ -77,6 +77,9 @@ TEST_F(WebDashboard, TheCityPageAndApiSayWhatPpeCtlSaysAndFollowANewReport) {
   EXPECT_NE(page->get_header_value("Content-Type").find("text/html"), std::string::npos);
   EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
   EXPECT_EQ(std::count(page->body.begin(), page->body.end(), '\0'), 0);
+  // The counties whose nodes never connected, said in Chinese from the broker's facts.
+  EXPECT_NE(page->body.find("节点从未连接"), std::string::npos);
+  EXPECT_EQ(page->body.find("node never connected"), std::string::npos);
   size_t cells = 0;
   for (size_t at = page->body.find("class=\"county "); at != std::string::npos; at = page->body.find("class=\"county ", at + 1)) ++cells;
   EXPECT_EQ(cells, 12u);
