@@ -42,6 +42,8 @@ class CatalogueBook {
   Result<wire::CatalogueChange> Stage(wire::CatalogueChange change, const std::string& by, int64_t now_ms);
   void Adopt();
   void Discard() { staged_.reset(); }
+  // The city as the staged change leaves it (between Stage and Adopt or Discard).
+  const City& staged() const { return *staged_; }
   // Whether a change was adopted since the last call: the loop then hands the new city to the
   // read service and pushes the change to every node.
   bool TakeAdopted();

@@ -168,10 +168,8 @@ wire::Reply CtlService::RunSiteRetire(const Identity& who, const nlohmann::json&
   retire.set_reason(reason);
   // Its open orders go in the same transaction: their stock returns to the pool with the change.
   return ChangeCatalogue(who, retire, [&]() -> Result<nlohmann::json> {
-    auto without = ApplyCatalogueChanges(city_, {retire});
-    if (!without.ok()) return without.status();
     std::vector<std::string> shipped;
-    auto cancelled = orders_.CancelOutside(*without, " was retired: " + reason, who, NowMs(), &shipped);
+    auto cancelled = orders_.CancelOutside(catalogue_->staged(), " was retired: " + reason, who, NowMs(), &shipped);
     if (!cancelled.ok()) return cancelled.status();
     return nlohmann::json{{"cancelled_orders", *cancelled}, {"shipped_orders_still_open", shipped}};
   });

@@ -154,7 +154,7 @@ void BrokerServer::NoteCatalogueHeld(CountyLink& link, const wire::Envelope& env
 void BrokerServer::SpreadCatalogueChange() {
   if (!catalogue_->TakeAdopted()) return;
   reads_->PublishCity(city_);
-  spdlog::info("catalogue version {}: pushed to every connected node", catalogue_->version());
+  spdlog::info("catalogue version {}: goes to every node that takes the catalogue stream", catalogue_->version());
 }
 
 void BrokerServer::PushCatalogue() {
