@@ -273,9 +273,13 @@ const char* AlertKindName(AlertKind kind) {
 
 std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
                               int64_t now_ms) {
+  return CityAlerts(city, config, store, now_ms, TrustAll(city, store.Demand(), now_ms));
+}
+
+std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
+                              int64_t now_ms, const std::vector<TrustedDemandRow>& demand) {
   std::vector<Alert> alerts;
   ContactAlerts(city, config, store, now_ms, &alerts);
-  const std::vector<TrustedDemandRow> demand = TrustAll(city, store.Demand(), now_ms);
   CoverAlerts(city, config, demand, &alerts);
   DemandAlerts(city, demand, &alerts);
   ExpiryAlerts(city, config, store, now_ms, &alerts);

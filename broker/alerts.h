@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "broker/broker_store.h"
+#include "broker/city_snapshot.h"
 #include "common/city.h"
 #include "common/deployment.h"
 
@@ -47,5 +48,9 @@ struct Alert {
 // Computed from the store as it is now; read-only.
 std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
                               int64_t now_ms);
+// The same with the trusted demand the caller has read already (TrustAll of store.Demand() at
+// now_ms): status shows both, and a province's demand rows are its dearest read.
+std::vector<Alert> CityAlerts(const City& city, const BrokerConfig& config, BrokerStore& store,
+                              int64_t now_ms, const std::vector<TrustedDemandRow>& demand);
 
 }  // namespace ppe

@@ -129,7 +129,8 @@ nlohmann::json CtlService::Status() {
   for (const StockRow& r : store_.Stock()) {
     if (const Warehouse* w = city_.FindWarehouse(r.warehouse)) figures[w->county][r.item].stock += r.on_hand;
   }
-  for (const TrustedDemandRow& t : TrustAll(city_, store_.Demand(), now)) {
+  const std::vector<TrustedDemandRow> demand = TrustAll(city_, store_.Demand(), now);
+  for (const TrustedDemandRow& t : demand) {
     const DemandRow& r = t.row;
     const Site* s = city_.FindSite(r.site);
     if (!s) continue;
@@ -151,7 +152,7 @@ nlohmann::json CtlService::Status() {
 
   std::map<std::string, nlohmann::json> alerts_of;
   nlohmann::json all_alerts = nlohmann::json::array();
-  for (const Alert& a : CityAlerts(city_, config_, store_, now)) {
+  for (const Alert& a : CityAlerts(city_, config_, store_, now, demand)) {
     alerts_of[a.county].push_back(a.text);
     all_alerts.push_back({{"county", a.county}, {"kind", AlertKindName(a.kind)}, {"text", a.text}, {"facts", a.facts}});
   }

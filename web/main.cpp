@@ -1,12 +1,11 @@
 // ppe-web: the coordinators' dashboard: the city at a glance, a county, a site, an order, the
 // dispatch log, the donations report and a dry-run plan, in Chinese first, live, read-only.
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <malloc.h>
 
 #include <iostream>
 
@@ -60,6 +59,9 @@ int main(int argc, char** argv) {
   }
   auto city = ppe::City::Load(config->client.city);
   if (!city.ok()) return Fail(city.status().message());
+  // A province's file is a YAML tree of ~60 MB while it is read: give it back before the poll
+  // thread reads the broker's catalogue into a tree of the same size in an arena of its own.
+  malloc_trim(0);
 
   auto login = ppe::web::LoginFor(*config, "ppe-web --config " + config_path + " user add NAME");
   if (!login.ok()) return Fail(login.status().message());
