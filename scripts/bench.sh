@@ -209,6 +209,16 @@ dry_run_every_second() {  # dir seconds out: from 0.5 s on, a dry run at each wh
     [ "$wait_ms" -le 0 ] || sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
   done
 }
+# One paced run at 10,000 reports/s against a province broker (as lat_10000_*: 12 county keys, 10
+# reports a frame, a frame a ms), its p99 sampled as `figure`; $out holds loadgen's JSON after it.
+paced_run() {  # dir figure
+  if out=$("$loadgen" --deploy "$1" --nodes 12 --rate 10000 --seconds "$plan_s" --json); then
+    sample "$2" "$(field "$out" p99_ms)"
+  else
+    failed "$2" "loadgen run failed or reports refused: $out"
+    return 1
+  fi
+}
 # ppe-web at province scale: the city page's wall time (warm), ppe-web's peak RSS, and ack p99 at
 # 10,000 reports/s with ppe-web running, each run without clients followed by one while 10 people
 # keep the city page open (ppe-webclients: one kept-alive connection each, /api/version every
@@ -235,22 +245,14 @@ web_figures() {  # dir
     fi
   done
   for i in $(seq "$runs"); do
-    if out=$("$loadgen" --deploy "$1" --nodes 12 --rate 10000 --seconds "$plan_s" --json); then
-      sample web_idle_ack_p99 "$(field "$out" p99_ms)"
-    else
-      failed web_idle_ack_p99 "loadgen run failed or reports refused: $out"
-    fi
+    paced_run "$1" web_idle_ack_p99 || true
     plain=$(field "$out" p99_ms)
     # The clients stand for browsers on other machines: niced, so their own CPU is not the broker's.
     nice -n 19 "$bin/bench/ppe-webclients" --url "$url" --clients 10 --seconds "$(( plan_s + 1 ))" --json \
       >"$1/web-clients-$i.json" 2>>"$1/logs/web-clients.err" &
     clients=$!
     sleep 0.5
-    if out=$("$loadgen" --deploy "$1" --nodes 12 --rate 10000 --seconds "$plan_s" --json); then
-      sample web_ack_p99 "$(field "$out" p99_ms)"
-    else
-      failed web_ack_p99 "loadgen run failed or reports refused: $out"
-    fi
+    paced_run "$1" web_ack_p99 || true
     if wait "$clients"; then
       sample web_busy_page_p99 "$(field "$(cat "$1/web-clients-$i.json")" page_p99_ms)"
     else
@@ -304,22 +306,15 @@ for r in $(seq "$province_runs"); do
   # frame a ms) with a province dry run requested every second meanwhile. Each such run follows a
   # run without dry runs on the same broker: the difference is the dry runs', not the machine's.
   for i in $(seq "$runs"); do
-    if out=$("$loadgen" --deploy "$d" --nodes 12 --rate 10000 --seconds "$plan_s" --json); then
-      sample province_ack_p99 "$(field "$out" p99_ms)"
-    else
-      failed province_ack_p99 "loadgen run failed or reports refused: $out"
-    fi
+    paced_run "$d" province_ack_p99 || true
     plain_p99=$(field "$out" p99_ms)
     : >"$d/plan-$i.ms"
     dry_run_every_second "$d" "$plan_s" "$d/plan-$i.ms" &
     planner_loop=$!
     pids+=("$planner_loop")
     wait0=$(sched_ns "$broker_pid" 2)
-    if out=$("$loadgen" --deploy "$d" --nodes 12 --rate 10000 --seconds "$plan_s" --json); then
-      sample ack_p99_during_dry_run "$(field "$out" p99_ms)"
+    if paced_run "$d" ack_p99_during_dry_run; then
       sample province_plan_wait "$(awk -v w="$(( $(sched_ns "$broker_pid" 2) - wait0 ))" -v s="$(field "$out" seconds)" 'BEGIN { printf "%.2f", w / 1e9 / s }')"
-    else
-      failed ack_p99_during_dry_run "loadgen run failed or reports refused: $out"
     fi
     timeout 60 tail --pid="$planner_loop" -f /dev/null || kill -TERM "$planner_loop" 2>/dev/null || true
     made=$(grep -c '^[0-9]' "$d/plan-$i.ms" || true)
