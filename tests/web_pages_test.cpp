@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "web/broker_phrases.h"
 #include "web/city_view.h"
 #include "web/flat_rows.h"
 #include "web/plan_view.h"
@@ -363,6 +364,61 @@ TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
   EXPECT_NE(p.find("1 级：0 张调拨单；最低点位保障 7.5 → 7.5 天"), std::string::npos);
   EXPECT_NE(p.find("2 级：1 张调拨单；最低点位保障 0.0 → 7.0 天"), std::string::npos);
   EXPECT_LT(p.find("data-tier=\"1\""), p.find("data-tier=\"2\""));
+}
+
+// The broker writes why a warehouse, a step's notes and who took it in fixed English phrases and
+// key names: a Chinese page says them in Chinese, with the catalogue's names; a person's own
+// words stay as typed.
+TEST(WebPages, TheBrokersPhrasesAndWhoAreSaidInThePagesLanguage) {
+  const City city = TwoCounties();
+  const json history = {
+      {{"time", "2020-02-10 09:00:00"}, {"status", "created"}, {"who", "coordinator"}, {"qty", 500}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "nearest with stock (53 km)"}},
+      {{"time", "2020-02-10 10:00:00"}, {"status", "shipped"}, {"who", "alpha"}, {"qty", 500}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "implied by its receipt at a-hosp"}},
+      {{"time", "2020-02-10 10:00:00"}, {"status", "received"}, {"who", "alpha"}, {"qty", 450}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "discrepancy: shipped 500, received 450"}},
+      {{"time", "2020-02-10 11:00:00"}, {"status", "rejected"}, {"who", "city"}, {"qty", 50}, {"order", 10},
+       {"to", "a-hosp"}, {"note", "道路封闭 road closed"}}};
+  const json order = {{"id", 9}, {"round", 2}, {"qty", 500}, {"item", "mask.n95"}, {"for_item", "mask.n95"},
+                      {"from_warehouse", "beta-wh"}, {"to_site", "a-hosp"}, {"to_county", "alpha"}, {"status", "received"},
+                      {"tier", 1}, {"reason", "nearest with stock (53 km)"}, {"distance_km", 52.7},
+                      {"batches", {{{"batch", 3}, {"lot", nullptr}, {"expires", nullptr},
+                                    {"donor", "福建省红十字会 Fujian Red Cross"}, {"qty", 500}}}},
+                      {"history", history}};
+  for (const std::string& page : {OrderPage(Lang::kZh, city, order), LogPage(Lang::kZh, city, history, LogFilter{})}) {
+    EXPECT_NE(page.find("有库存的最近仓库（53 公里）"), std::string::npos) << page;
+    EXPECT_NE(page.find("市级协调员"), std::string::npos);
+    EXPECT_NE(page.find("<td>阿尔法县</td>"), std::string::npos);
+    EXPECT_NE(page.find("<td>市级储备库</td>"), std::string::npos);
+    EXPECT_NE(page.find("数量差异：发出 500，实收 450"), std::string::npos);
+    EXPECT_NE(page.find("阿尔法医院 已收货"), std::string::npos);
+    EXPECT_NE(page.find("道路封闭 road closed"), std::string::npos);  // an operator's words, as typed
+    for (const char* english : {"nearest", "coordinator", "discrepancy", "implied", ">alpha<", ">city<"}) {
+      EXPECT_EQ(page.find(english), std::string::npos) << english;
+    }
+  }
+  const std::string zh = OrderPage(Lang::kZh, city, order);
+  EXPECT_NE(zh.find("<td>福建省红十字会</td>"), std::string::npos);  // the donor's Chinese half, as on the report
+  EXPECT_EQ(zh.find("Fujian Red Cross"), std::string::npos);
+  const std::string en = OrderPage(Lang::kEn, city, order);
+  EXPECT_NE(en.find("Source: nearest with stock (53 km)"), std::string::npos);
+  EXPECT_NE(en.find("<td>Alpha County</td>"), std::string::npos);
+  EXPECT_NE(en.find("Fujian Red Cross"), std::string::npos);
+  const json plan = {{"round", 3},
+                     {"orders", {{{"tier", 1}, {"from_warehouse", "alpha-wh"}, {"to_site", "a-hosp"}, {"to_county", "alpha"},
+                                  {"item", "mask.n95"}, {"for_item", "mask.n95"}, {"qty", 50}, {"reason", "own county"}},
+                                 {{"tier", 1}, {"from_warehouse", "alpha-wh"}, {"to_site", "b-hosp"}, {"to_county", "beta"},
+                                  {"item", "mask.n95"}, {"for_item", "mask.n95"}, {"qty", 50}, {"reason", "city reserve"}}}},
+                     {"coverage", json::array()}};
+  auto view = ReadPlan(plan.dump());
+  ASSERT_TRUE(view.ok());
+  const std::string p = PlanPage(Lang::kZh, city, *view);
+  EXPECT_NE(p.find("<td>本县（市、区）仓库</td>"), std::string::npos);
+  EXPECT_NE(p.find("<td>市级储备库</td>"), std::string::npos);
+  EXPECT_EQ(p.find("own county"), std::string::npos);
+  EXPECT_EQ(p.find("city reserve"), std::string::npos);
+  EXPECT_EQ(SourceText(Lang::kZh, "nearest with stock (x km)"), "nearest with stock (x km)");  // not the broker's
 }
 
 TEST(WebChart, ASitesCoverIsAStepLinePerItemWithTheTarget) {

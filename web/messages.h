@@ -47,6 +47,8 @@ enum class Msg {
   kSiteFacts,
   // an order
   kOrderHeading, kOrderSummary, kOrderWhy, kOrderSource, kHistoryHeading, kBatchesHeading,
+  // the broker's fixed phrases (web/broker_phrases.h): why that warehouse, a step's note, who
+  kReasonOwnCounty, kReasonCityReserve, kReasonNearest, kNoteDiscrepancy, kNoteImpliedShipment, kWhoCoordinator,
   // the dispatch log
   kLogHeading, kFilterApply, kFilterAny, kSince, kUntil, kLogEmpty, kLogCount,
   // donations

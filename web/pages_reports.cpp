@@ -1,6 +1,7 @@
 // The dispatch log (filtered like ppe-ctl log), the donations report and the dry-run plan by tier.
 #include <ctime>
 
+#include "web/broker_phrases.h"
 #include "web/html.h"
 #include "web/pages.h"
 
@@ -105,7 +106,8 @@ std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, c
     rows.push_back({Esc(TextOf(e, "time")), OrderLink(e.value("order", int64_t{0})),
                     Esc(StatusName(lang, TextOf(e, "status"))), Esc(WarehouseName(lang, city, TextOf(e, "from"))),
                     SiteLink(lang, city, TextOf(e, "to")), Esc(ItemName(lang, city, TextOf(e, "item"))),
-                    Figure(e.value("qty", nlohmann::json())), Esc(TextOf(e, "who")), Esc(TextOf(e, "note"))});
+                    Figure(e.value("qty", nlohmann::json())), Esc(WhoName(lang, city, TextOf(e, "who"))),
+                    Esc(NoteText(lang, city, TextOf(e, "note")))});
   }
   return out + Table({Col(lang, Msg::kColTime), Col(lang, Msg::kColOrder), Col(lang, Msg::kColStatus),
                       Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColItem), Col(lang, Msg::kColQty),
@@ -182,7 +184,7 @@ std::string PlanPage(Lang lang, const City& city, const PlanView& plan) {
       rows.push_back({Esc(WarehouseName(lang, city, o.from_warehouse)), SiteLink(lang, city, o.to_site),
                       CountyLink(lang, city, o.to_county), Esc(ItemName(lang, city, o.item)),
                       Esc(ItemName(lang, city, o.for_item)), Count(o.qty),
-                      Days(o.days_before) + " → " + Days(o.days_after), Esc(o.reason)});
+                      Days(o.days_before) + " → " + Days(o.days_after), Esc(SourceText(lang, o.reason))});
     }
     out += Table({Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColCounty), Col(lang, Msg::kColItem),
                   Col(lang, Msg::kColForItem), Col(lang, Msg::kColQty), Col(lang, Msg::kColCoverChange),

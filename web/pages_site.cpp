@@ -1,4 +1,5 @@
 // A site (its figures, its cover over time, the orders to it) and an order (why, and its history).
+#include "web/broker_phrases.h"
 #include "web/html.h"
 #include "web/pages.h"
 #include "web/svg_chart.h"
@@ -81,13 +82,14 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
                     {std::to_string(o.value("tier", 0)), ItemName(lang, city, TextOf(o, "for_item")),
                      Figure(o.value("days_before", nlohmann::json())), Figure(o.value("days_after", nlohmann::json()))})) +
          "</p>\n<p class=\"source\">" +
-         Esc(Format(lang, Msg::kOrderSource, {TextOf(o, "reason"), Figure(o.value("distance_km", nlohmann::json()))})) +
+         Esc(Format(lang, Msg::kOrderSource, {SourceText(lang, TextOf(o, "reason"))})) +
          "</p>\n";
   std::vector<std::vector<std::string>> batches;
   if (o.contains("batches") && o["batches"].is_array()) {
     for (const auto& b : o["batches"]) {
+      const std::string donor = TextOf(b, "donor");
       batches.push_back({Figure(b.value("batch", nlohmann::json())), Figure(b.value("lot", nlohmann::json())),
-                         Figure(b.value("expires", nlohmann::json())), Figure(b.value("donor", nlohmann::json())),
+                         Figure(b.value("expires", nlohmann::json())), donor.empty() ? "-" : Esc(PlaceName(lang, donor)),
                          Figure(b.value("qty", nlohmann::json()))});
     }
   }
@@ -101,8 +103,9 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
   std::vector<std::vector<std::string>> history;
   if (o.contains("history") && o["history"].is_array()) {
     for (const auto& e : o["history"]) {
-      history.push_back({Esc(TextOf(e, "time")), Esc(StatusName(lang, TextOf(e, "status"))), Esc(TextOf(e, "who")),
-                         Figure(e.value("qty", nlohmann::json())), Esc(TextOf(e, "note"))});
+      history.push_back({Esc(TextOf(e, "time")), Esc(StatusName(lang, TextOf(e, "status"))),
+                         Esc(WhoName(lang, city, TextOf(e, "who"))), Figure(e.value("qty", nlohmann::json())),
+                         Esc(NoteText(lang, city, TextOf(e, "note")))});
     }
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kHistoryHeading)) + "</h2>\n" +
