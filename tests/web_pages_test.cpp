@@ -322,6 +322,11 @@ TEST(WebPages, LogFiltersAreCheckedLikePpeCtlLog) {
   EXPECT_EQ(LogArgs(city, {"", "", "gold", "", "", ""}, &args)->msg, Msg::kErrUnknownItem);
   EXPECT_EQ(LogArgs(city, {"", "", "", "lost", "", ""}, &args)->msg, Msg::kErrBadStatus);
   EXPECT_EQ(LogArgs(city, {"", "", "", "", "yesterday", ""}, &args)->msg, Msg::kErrBadTime);
+  // A day the calendar lacks is refused, never read as the day after.
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "2020-02-30", ""}, &args)->http_status, 400);
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "", "2020-04-31 08:00"}, &args)->msg, Msg::kErrBadTime);
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "2019-02-29", ""}, &args)->msg, Msg::kErrBadTime);
+  EXPECT_FALSE(LogArgs(city, {"", "", "", "", "2020-02-29", "2020-02-29 23:59:59"}, &args));  // a leap day
   EXPECT_FALSE(LogArgs(city, {"city", "", "", "", "", ""}, &args));  // the city reserve's own
 }
 

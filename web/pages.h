@@ -29,7 +29,8 @@ struct LogFilter {
 // The broker's `log` arguments for a filter, or what is wrong with it (unknown county, site or
 // item, a status outside the vocabulary, an unreadable time).
 std::optional<PageError> LogArgs(const City& city, const LogFilter& filter, nlohmann::json* args);
-// "2020-02-10" or "2020-02-10 14:00[:00]" in local time, as ms since the epoch; none if unreadable.
+// "2020-02-10" or "2020-02-10 14:00[:00]" in local time, as ms since the epoch; none if unreadable
+// or not a day of the calendar (2020-02-30).
 std::optional<int64_t> ParseLocalTime(const std::string& text);
 
 // The order statuses a filter may name (the broker's closed vocabulary).

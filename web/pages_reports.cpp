@@ -44,8 +44,13 @@ std::optional<int64_t> ParseLocalTime(const std::string& text) {
     const char* end = strptime(text.c_str(), format, &tm);
     if (end && *end == '\0') {
       tm.tm_isdst = -1;
+      const std::tm typed = tm;
       const std::time_t t = std::mktime(&tm);
-      if (t == -1) return std::nullopt;
+      // mktime moves a day that does not exist (2020-02-30) on to one that does: refused instead.
+      if (t == -1 || tm.tm_year != typed.tm_year || tm.tm_mon != typed.tm_mon || tm.tm_mday != typed.tm_mday ||
+          tm.tm_hour != typed.tm_hour || tm.tm_min != typed.tm_min) {
+        return std::nullopt;
+      }
       return static_cast<int64_t>(t) * 1000;
     }
   }
