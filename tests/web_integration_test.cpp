@@ -93,6 +93,18 @@ TEST_F(WebDashboard, TheCityPageAndApiSayWhatPpeCtlSaysAndFollowANewReport) {
   EXPECT_DOUBLE_EQ(county(city, "meilie")["tier1_lowest_cover"].get<double>(), std::round(hospital * 100) / 100);
   EXPECT_EQ(city["silent"].size(), 12u);  // every county but Meilie, and the city reserve
 
+  // /api/demand: every field the spec names for a demand row, as ppe-ctl demand --json says it.
+  const json demand = Json(c.Get("/api/demand")), ctl_demand = cluster_.CtlJson({"demand"});
+  ASSERT_EQ(demand.size(), ctl_demand.size());
+  for (size_t i = 0; i < demand.size(); ++i) {
+    for (const char* field : {"site", "county", "item", "tier", "on_hand", "daily_use", "in_transit", "days_of_cover",
+                              "reported_daily_use", "ceiling", "observed_daily_use", "used_daily_use", "capped", "stale",
+                              "as_of"}) {
+      ASSERT_TRUE(demand[i].contains(field)) << field;
+      EXPECT_EQ(demand[i][field], ctl_demand[i][field]) << field << " of " << ctl_demand[i]["site"];
+    }
+  }
+
   // English on the same address, remembered by a cookie.
   auto en = c.Get("/?lang=en");
   ASSERT_TRUE(en);

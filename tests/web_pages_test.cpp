@@ -136,6 +136,19 @@ TEST(WebFacts, DemandAndOrderRowsAreReadAndNestedFieldsSkipped) {
   EXPECT_EQ(ToJson((*orders)[0])["to_site"], "a-hosp");
 }
 
+// A capped row carries the figures it was capped from, to /api/demand and to the pages' flags.
+TEST(WebFacts, ACappedRowKeepsItsReportedCeilingAndObservedUse) {
+  auto rows = ReadDemand(R"([{"site": "a-hosp", "county": "alpha", "item": "mask.n95", "tier": 1, "on_hand": 10,
+    "daily_use": 1200.0, "reported_daily_use": 1200.0, "ceiling": 300.0, "observed_daily_use": null,
+    "used_daily_use": 300.0, "capped": true, "stale": true, "in_transit": 0, "days_of_cover": 0.03}])");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  const json row = ToJson((*rows)[0]);
+  EXPECT_EQ(row["ceiling"], 300.0);
+  EXPECT_TRUE(row["observed_daily_use"].is_null());
+  EXPECT_EQ(DemandFlags(Lang::kZh, (*rows)[0]), "已核减（上报 1,200，上限 300，实测 -） 需求数据过时");
+  EXPECT_EQ(DemandFlags(Lang::kEn, (*rows)[0]), "capped (reported 1,200, ceiling 300, observed -) stale");
+}
+
 TEST(WebFacts, AMalformedReplyIsAnErrorNeverACrash) {
   for (const char* bad : {"", "{", "{\"a\": 1}", "[1, 2]", "[[1]]", "[{\"site\": \"x\"", "not json", "\"text\""}) {
     EXPECT_FALSE(ReadDemand(bad).ok()) << bad;

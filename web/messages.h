@@ -43,7 +43,7 @@ enum class Msg {
   kAlertUnreadableDetail, kAlertLostDetail,
   // a county, a site
   kCountyHeading, kConnected, kSilent, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
-  kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagStale,
+  kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagCappedFigures, kFlagStale,
   kSiteFacts,
   // an order
   kOrderHeading, kOrderSummary, kOrderWhy, kOrderSource, kHistoryHeading, kBatchesHeading,

@@ -131,6 +131,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kTargetLine, "target {0} d"},
     {Msg::kOrdersToSite, "Orders to this site"},
     {Msg::kFlagCapped, "capped"},
+    {Msg::kFlagCappedFigures, " (reported {0}, ceiling {1}, observed {2})"},
     {Msg::kFlagStale, "stale"},
     {Msg::kSiteFacts, "{0} · {1} · {2} · headcount {3}"},
     {Msg::kOrderHeading, "Order {0}"},

@@ -231,12 +231,9 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
   std::vector<std::vector<std::string>> sites;
   for (const DemandFact& d : *s.demand) {
     if (d.county != county_id) continue;
-    std::string flags;
-    if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
-    if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
     sites.push_back({SiteLink(lang, city, d.site), Esc(Format(lang, Msg::kTierValue, {std::to_string(d.tier)})),
                      Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
-                     CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), flags});
+                     CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), DemandFlags(lang, d)});
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
   out += sites.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"

@@ -15,6 +15,18 @@ std::string TextOf(const nlohmann::json& o, const char* key) {
 
 }  // namespace
 
+std::string DemandFlags(Lang lang, const DemandFact& d) {
+  std::string flags;
+  if (d.capped) {
+    const auto use = [](const std::optional<double>& v) { return v ? Use(*v) : std::string("-"); };
+    flags += Esc(std::string(Text(lang, Msg::kFlagCapped)) +
+                 Format(lang, Msg::kFlagCappedFigures,
+                        {Use(d.reported_daily_use), use(d.ceiling), use(d.observed_daily_use)})) + " ";
+  }
+  if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
+  return flags;
+}
+
 std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::string& site_id,
                      const nlohmann::json& history, const nlohmann::json& orders, int64_t now_ms) {
   const Site* site = city.FindSite(site_id);
@@ -27,12 +39,9 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
   std::vector<std::vector<std::string>> rows;
   for (const DemandFact& d : *s.demand) {
     if (d.site != site_id) continue;
-    std::string flags;
-    if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
-    if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
     rows.push_back({Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
                     "<span class=\"cover\">" + Esc(Format(lang, Msg::kDaysValue, {Days(d.days_of_cover)})) + "</span>",
-                    Esc(d.as_of), flags});
+                    Esc(d.as_of), DemandFlags(lang, d)});
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
   out += rows.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"
