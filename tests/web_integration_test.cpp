@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 
+#include "common/text_encoding.h"
 #include "tests/cluster.h"
 #include "tests/web_process.h"
 
@@ -205,16 +206,28 @@ TEST_F(WebDashboard, BadRequestsGetAClear4xxPageAndTheServerKeepsServing) {
   WebProcess web(cluster_.dir() + "/web.yaml", cluster_.dir() + "/web.out");
   ASSERT_GT(web.port(), 0) << web.log();
   auto c = web.Client();
-  const std::vector<std::pair<std::string, int>> cases = {
+  std::vector<std::pair<std::string, int>> cases = {
       {"/site/no-such-site", 404}, {"/county/atlantis", 404},      {"/order/abc", 404},
       {"/order/99999", 404},       {"/nothing/here", 404},         {"/log?status=lost", 400},
       {"/log?since=yesterday", 400}, {"/?item=gold", 404},          {"/api/site/nope", 404},
-      {"/api/log?county=atlantis", 404}, {"/site/%3Cscript%3E", 404}, {"/order/" + std::string(5000, '9'), 404}};
+      {"/api/log?county=atlantis", 404}, {"/site/%3Cscript%3E", 404}, {"/order/" + std::string(5000, '9'), 404},
+      {"/log?since=2020-02-30", 400}};
+  // Bytes that are not UTF-8, and a long Chinese id cut short for the message: the same 4xx, on
+  // the pages and the JSON mirrors, and the message is UTF-8 still.
+  std::string long_id;
+  for (int i = 0; i < 40; ++i) long_id += "%E4%B8%89";  // 三
+  const std::vector<std::pair<std::string, int>> garbled = {
+      {"/api/site/%FF", 404},          {"/api/county/%FF%FE", 404},    {"/api/order/%FF", 404},
+      {"/api/log?status=%FF", 400},    {"/api/log?site=%C3", 404},     {"/api/log?since=%FF", 400},
+      {"/api/site/" + long_id, 404},   {"/site/%FF", 404},             {"/county/" + long_id, 404},
+      {"/log?county=%FF", 404}};
+  cases.insert(cases.end(), garbled.begin(), garbled.end());
   for (const auto& [path, status] : cases) {
     auto r = c.Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, status) << path << ": " << r->body.substr(0, 300);
     EXPECT_EQ(r->body.find("<script>"), std::string::npos) << path;
+    EXPECT_TRUE(IsValidUtf8(r->body)) << path;
   }
   auto unknown = c.Get("/site/no-such-site");
   EXPECT_NE(unknown->body.find("没有点位"), std::string::npos);
