@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 
+#include "common/clock.h"
 #include "common/text_encoding.h"
 #include "tests/cluster.h"
 #include "tests/web_process.h"
@@ -380,6 +381,15 @@ TEST(WebWithoutBroker, PagesSayTheBrokerIsAwayAndRecoverWhenItComes) {
   EXPECT_EQ(down->status, 503);
   EXPECT_NE(down->body.find("暂时无法连接市级调度中心"), std::string::npos);
   EXPECT_EQ(c.Get("/api/status")->status, 503);
+  // The pages that ask the broker there and then say so at once too, not after their timeouts
+  // (15 s for a site, 2 minutes for the plan).
+  for (const char* path : {"/site/sm-first-hospital", "/order/1", "/log", "/donations", "/plan", "/api/plan"}) {
+    const int64_t asked = MonotonicMs();
+    auto r = c.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 503) << path;
+    EXPECT_LT(MonotonicMs() - asked, 2000) << path;
+  }
   // The broker comes: the same ppe-web shows the city within seconds, no restart.
   cluster.StartBroker();
   EXPECT_TRUE(WaitFor([&] {

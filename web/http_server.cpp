@@ -97,7 +97,10 @@ void HttpServer::Routes() {
     const bool unknown_entity = status.message().rfind("unknown ", 0) == 0;
     const std::string text = unknown_entity ? Format(c.lang, unknown, {Short(what)})
                                             : Format(c.lang, Msg::kBrokerDown, {status.message()});
-    if (IsApi(req)) return api_error(res, unknown_entity ? 404 : 503, unknown_entity ? status.message() : text);
+    if (IsApi(req)) {
+      return api_error(res, unknown_entity ? 404 : 503,
+                       unknown_entity ? status.message() : Format(Lang::kEn, Msg::kBrokerDown, {status.message()}));
+    }
     error_page(req, res, c, unknown_entity ? 404 : 503, text);
   };
   const auto json = [](httplib::Response& res, const std::string& text) {
