@@ -303,6 +303,13 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   const std::string alpha = CountyPage(Lang::kZh, city, s, "alpha", BandEdges{});
   EXPECT_NE(alpha.find("阿尔法医院"), std::string::npos);
   EXPECT_NE(alpha.find("已核减"), std::string::npos);  // the capped station
+  // A county's own page: its items (not "every county"), labels with the Chinese colon.
+  EXPECT_NE(alpha.find("<h2>各物资库存与保障天数</h2>"), std::string::npos);
+  EXPECT_EQ(alpha.find("各县库存与保障天数"), std::string::npos);
+  EXPECT_NE(alpha.find("最近联系："), std::string::npos);
+  EXPECT_EQ(alpha.find(": "), std::string::npos);
+  EXPECT_NE(zh.find("最近联系：从未联系"), std::string::npos);  // the silent list
+  EXPECT_NE(CountyPage(Lang::kEn, city, s, "alpha", BandEdges{}).find("Last contact: "), std::string::npos);
   const json cj = CountyJson(s, "alpha");
   EXPECT_EQ(cj["demand"].size(), 3u);
   EXPECT_EQ(cj["orders_in_flight"].size(), 2u);

@@ -42,7 +42,7 @@ enum class Msg {
   kAlertNotShippedDetail, kAlertDiscrepancyDetail, kAlertConfirmedDetail, kAlertConflictDetail,
   kAlertUnreadableDetail, kAlertLostDetail,
   // a county, a site
-  kCountyHeading, kConnected, kSilent, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
+  kCountyHeading, kConnected, kSilent, kCountyItemsHeading, kSiteItemsHeading, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
   kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagCappedFigures, kFlagStale,
   kSiteFacts,
   // an order

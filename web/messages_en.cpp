@@ -121,6 +121,8 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kCountyHeading, "{0}"},
     {Msg::kConnected, "in touch"},
     {Msg::kSilent, "silent"},
+    {Msg::kCountyItemsHeading, "Stock and cover per item"},
+    {Msg::kSiteItemsHeading, "Demand and cover per item"},
     {Msg::kSitesHeading, "Demand and cover per site"},
     {Msg::kNoDemand, "no site has reported demand yet"},
     {Msg::kSiteHeading, "{0}"},

@@ -179,7 +179,7 @@ std::string CityPage(Lang lang, const City& city, const Snapshot& s, const std::
       for (const CountyView& c : v.counties) {
         if (c.id == id) last = c.last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c.last_contact;
       }
-      out += "<li>" + CountyLink(lang, city, id) + " <small>" + Esc(Text(lang, Msg::kColContact)) + ": " + Esc(last) +
+      out += "<li>" + CountyLink(lang, city, id) + " <small>" + Esc(Text(lang, Msg::kColContact)) + Esc(Text(lang, Msg::kSepLabel)) + Esc(last) +
              "</small></li>";
     }
     out += "</ul>\n";
@@ -202,9 +202,9 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
   if (c) {
     out += "<p class=\"facts\"><span class=\"" + std::string(c->connected ? "online" : "offline") + "\">" +
            Esc(Text(lang, c->connected ? Msg::kConnected : Msg::kSilent)) + "</span> · " +
-           Esc(Text(lang, Msg::kColContact)) + ": " +
+           Esc(Text(lang, Msg::kColContact)) + Esc(Text(lang, Msg::kSepLabel)) +
            Esc(c->last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c->last_contact) + " · " +
-           Esc(Text(lang, Msg::kColTier1Cover)) + ": " + CoverCell(lang, c->tier1_cover, edges) + "</p>\n";
+           Esc(Text(lang, Msg::kColTier1Cover)) + Esc(Text(lang, Msg::kSepLabel)) + CoverCell(lang, c->tier1_cover, edges) + "</p>\n";
     std::vector<std::vector<std::string>> rows;
     for (const Item& i : city.items()) {
       const auto it = c->items.find(i.id);
@@ -215,7 +215,7 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
                       CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change, s.view.trend_since_ms),
                       CoverCell(lang, f.tier1_cover, edges)});
     }
-    out += "<section><h2>" + Esc(Text(lang, Msg::kCountiesHeading)) + "</h2>\n" +
+    out += "<section><h2>" + Esc(Text(lang, Msg::kCountyItemsHeading)) + "</h2>\n" +
            Table({std::string(Text(lang, Msg::kColItem)), std::string(Text(lang, Msg::kColStock)),
                   std::string(Text(lang, Msg::kColOnHand)), std::string(Text(lang, Msg::kColInTransit)),
                   std::string(Text(lang, Msg::kColDailyUse)), std::string(Text(lang, Msg::kColCover)),

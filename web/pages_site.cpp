@@ -43,7 +43,7 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
                     "<span class=\"cover\">" + Esc(Format(lang, Msg::kDaysValue, {Days(d.days_of_cover)})) + "</span>",
                     Esc(d.as_of), DemandFlags(lang, d)});
   }
-  out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
+  out += "<section><h2>" + Esc(Text(lang, Msg::kSiteItemsHeading)) + "</h2>\n";
   out += rows.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"
                       : Table({Col(lang, Msg::kColItem), Col(lang, Msg::kColOnHand), Col(lang, Msg::kColInTransit),
                                Col(lang, Msg::kColDailyUse), Col(lang, Msg::kColCover), Col(lang, Msg::kColAsOf),
