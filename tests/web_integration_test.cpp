@@ -389,6 +389,13 @@ TEST(WebWithoutBroker, PagesSayTheBrokerIsAwayAndRecoverWhenItComes) {
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, 503) << path;
     EXPECT_LT(MonotonicMs() - asked, 2000) << path;
+    if (path[1] == 'a') continue;
+    // Said in Chinese; the program's own English reason once, marked as English.
+    EXPECT_NE(r->body.find("<p class=\"error\">暂时无法连接市级调度中心（ppe-broker），请稍后再试"), std::string::npos) << r->body;
+    const size_t reason = r->body.find("no answer from the broker");
+    ASSERT_NE(reason, std::string::npos) << path;
+    EXPECT_EQ(r->body.find("no answer from the broker", reason + 1), std::string::npos) << path;
+    EXPECT_LT(r->body.rfind("<small lang=\"en\">", reason), reason) << path;
   }
   // The broker comes: the same ppe-web shows the city within seconds, no restart.
   cluster.StartBroker();

@@ -309,6 +309,7 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   EXPECT_NE(alpha.find("最近联系："), std::string::npos);
   EXPECT_EQ(alpha.find(": "), std::string::npos);
   EXPECT_NE(zh.find("最近联系：从未联系"), std::string::npos);  // the silent list
+  EXPECT_NE(zh.find("<a href=\"/county/city\">市级储备库</a>"), std::string::npos);  // the reserve has its page too
   EXPECT_NE(CountyPage(Lang::kEn, city, s, "alpha", BandEdges{}).find("Last contact: "), std::string::npos);
   const json cj = CountyJson(s, "alpha");
   EXPECT_EQ(cj["demand"].size(), 3u);

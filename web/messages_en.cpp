@@ -14,7 +14,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kLangSwitch, "中文"},
     {Msg::kUpdatedAt, "as of {0}"},
     {Msg::kLiveNote, "this page updates itself every few seconds"},
-    {Msg::kBrokerDown, "the city broker (ppe-broker) cannot be reached just now: {0}"},
+    {Msg::kBrokerDown, "The city broker (ppe-broker) cannot be reached just now; try again shortly. The figures shown are the last ones read"},
     {Msg::kLogout, "Log out"},
     {Msg::kSignedInAs, "signed in as {0}"},
     {Msg::kDaysValue, "{0} d"},

@@ -14,7 +14,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kLangSwitch, "English"},
     {Msg::kUpdatedAt, "数据时间 {0}"},
     {Msg::kLiveNote, "页面每几秒自动更新"},
-    {Msg::kBrokerDown, "暂时无法连接市级调度中心（ppe-broker）：{0}"},
+    {Msg::kBrokerDown, "暂时无法连接市级调度中心（ppe-broker），请稍后再试；页面上的数字是最近一次读到的"},
     {Msg::kLogout, "退出登录"},
     {Msg::kSignedInAs, "当前用户：{0}"},
     {Msg::kDaysValue, "{0} 天"},
