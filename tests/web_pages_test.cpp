@@ -349,6 +349,12 @@ TEST(WebPages, LogFiltersAreCheckedLikePpeCtlLog) {
   EXPECT_EQ(LogArgs(city, {"", "", "", "", "2019-02-29", ""}, &args)->msg, Msg::kErrBadTime);
   EXPECT_FALSE(LogArgs(city, {"", "", "", "", "2020-02-29", "2020-02-29 23:59:59"}, &args));  // a leap day
   EXPECT_FALSE(LogArgs(city, {"city", "", "", "", "", ""}, &args));  // the city reserve's own
+  // A site by its name as the page shows it, in either language, as well as by its id.
+  for (const char* name : {"阿尔法医院", "Alpha Hospital", "阿尔法医院 Alpha Hospital", "a-hosp"}) {
+    EXPECT_FALSE(LogArgs(city, {"", name, "", "", "", ""}, &args)) << name;
+    EXPECT_EQ(args["site"], "a-hosp") << name;
+  }
+  EXPECT_EQ(LogArgs(city, {"", "阿尔法", "", "", "", ""}, &args)->msg, Msg::kErrUnknownSite);  // not a part of one
 }
 
 TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {

@@ -50,7 +50,7 @@ enum class Msg {
   // the broker's fixed phrases (web/broker_phrases.h): why that warehouse, a step's note, who
   kReasonOwnCounty, kReasonCityReserve, kReasonNearest, kNoteDiscrepancy, kNoteImpliedShipment, kWhoCoordinator,
   // the dispatch log
-  kLogHeading, kFilterApply, kFilterAny, kSince, kUntil, kLogEmpty, kLogCount,
+  kLogHeading, kFilterApply, kFilterAny, kFilterSiteHint, kSince, kUntil, kLogEmpty, kLogCount,
   // donations
   kDonationsHeading, kDonationsNote, kNoDonations, kDonorTotals, kAddsUp, kDoesNotAddUp,
   kInWarehouses, kLanded, kLost, kGenerated,

@@ -150,6 +150,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kWhoCoordinator, "city coordinator"},
     {Msg::kLogHeading, "Dispatch log"},
     {Msg::kFilterApply, "Filter"},
+    {Msg::kFilterSiteHint, "id or name"},
     {Msg::kFilterAny, "any"},
     {Msg::kSince, "Since"},
     {Msg::kUntil, "Until"},

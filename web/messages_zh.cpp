@@ -151,6 +151,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kLogHeading, "调拨日志"},
     {Msg::kFilterApply, "筛选"},
     {Msg::kFilterAny, "全部"},
+    {Msg::kFilterSiteHint, "编号或名称"},
     {Msg::kSince, "起始时间"},
     {Msg::kUntil, "截止时间"},
     {Msg::kLogEmpty, "没有符合条件的记录"},

@@ -33,6 +33,10 @@ std::optional<PageError> LogArgs(const City& city, const LogFilter& filter, nloh
 // or not a day of the calendar (2020-02-30).
 std::optional<int64_t> ParseLocalTime(const std::string& text);
 
+// The site a filter names: its id, or its whole name or either half of it ("三明市第一医院") when
+// only one site has it; none otherwise.
+const Site* SiteByIdOrName(const City& city, const std::string& text);
+
 // The order statuses a filter may name (the broker's closed vocabulary).
 bool IsOrderStatus(const std::string& status);
 // The orders still moving.

@@ -27,6 +27,17 @@ std::string Select(const std::string& name, const std::string& chosen, const std
 
 }  // namespace
 
+const Site* SiteByIdOrName(const City& city, const std::string& text) {
+  if (const Site* site = city.FindSite(text)) return site;
+  const Site* found = nullptr;
+  for (const Site& s : city.sites()) {
+    if (s.name != text && PlaceName(Lang::kZh, s.name) != text && PlaceName(Lang::kEn, s.name) != text) continue;
+    if (found) return nullptr;  // two sites of that name: only the id says which
+    found = &s;
+  }
+  return found;
+}
+
 bool IsOrderStatus(const std::string& status) {
   for (const char* s : kStatuses) {
     if (status == s) return true;
@@ -64,8 +75,9 @@ std::optional<PageError> LogArgs(const City& city, const LogFilter& f, nlohmann:
     (*args)["county"] = f.county;
   }
   if (!f.site.empty()) {
-    if (!city.FindSite(f.site)) return PageError{404, Msg::kErrUnknownSite, f.site};
-    (*args)["site"] = f.site;
+    const Site* site = SiteByIdOrName(city, f.site);
+    if (!site) return PageError{404, Msg::kErrUnknownSite, f.site};
+    (*args)["site"] = site->id;
   }
   if (!f.item.empty()) {
     if (!city.FindItem(f.item)) return PageError{404, Msg::kErrUnknownItem, f.item};
@@ -95,7 +107,8 @@ std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, c
   const std::string any(Text(lang, Msg::kFilterAny));
   out += "<form class=\"filter\" method=\"get\" action=\"/log\"><label>" + Esc(Text(lang, Msg::kColCounty)) + " " +
          Select("county", f.county, any, counties) + "</label> <label>" + Esc(Text(lang, Msg::kColSite)) +
-         " <input name=\"site\" id=\"filter-site\" size=\"16\" value=\"" + Esc(f.site) + "\"></label> <label>" +
+         " <input name=\"site\" id=\"filter-site\" size=\"20\" placeholder=\"" + Esc(Text(lang, Msg::kFilterSiteHint)) +
+         "\" value=\"" + Esc(f.site) + "\"></label> <label>" +
          Esc(Text(lang, Msg::kColItem)) + " " + Select("item", f.item, any, items) + "</label> <label>" +
          Esc(Text(lang, Msg::kColStatus)) + " " + Select("status", f.status, any, statuses) + "</label> <label>" +
          Esc(Text(lang, Msg::kSince)) + " <input name=\"since\" size=\"16\" placeholder=\"2020-02-10 08:00\" value=\"" +
