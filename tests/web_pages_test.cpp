@@ -290,6 +290,7 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   // ... and its detail, built from the broker's facts with the catalogue's names; an alert with no
   // facts (a broker one release older) shows the broker's English line, marked as English.
   EXPECT_NE(zh.find("1 个点位保障不足 2 天；最低：阿尔法医院"), std::string::npos) << zh;
+  EXPECT_NE(zh.find("N95/KN95 口罩 0.4 天"), std::string::npos) << zh;  // days as every cell says them: 0.4, not 0.40
   EXPECT_EQ(zh.find("sites under 2.0 days of cover"), std::string::npos);
   EXPECT_NE(zh.find("节点从未连接"), std::string::npos);
   EXPECT_NE(zh.find("/order/4"), std::string::npos);

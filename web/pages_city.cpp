@@ -60,7 +60,7 @@ std::optional<std::string> AlertDetail(Lang lang, const City& city, const AlertV
   if (a.kind == "low_cover" && has({"count", "under_days", "lowest_site", "lowest_item", "lowest_days"})) {
     return Format(lang, Msg::kAlertLowCoverDetail,
                   {text("count"), text("under_days"), SiteName(lang, city, text("lowest_site")),
-                   ItemName(lang, city, text("lowest_item")), text("lowest_days")});
+                   ItemName(lang, city, text("lowest_item")), Days(OptionalNumber(f["lowest_days"]))});
   }
   if (a.kind == "capped_demand" && has({"count", "sites"})) return Format(lang, Msg::kAlertCappedDetail, {text("count"), sites("sites")});
   if (a.kind == "stale_demand" && has({"count", "sites", "days"})) {
