@@ -89,7 +89,8 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
          "</p>\n<p class=\"why\">" +
          Esc(Format(lang, Msg::kOrderWhy,
                     {std::to_string(o.value("tier", 0)), ItemName(lang, city, TextOf(o, "for_item")),
-                     Figure(o.value("days_before", nlohmann::json())), Figure(o.value("days_after", nlohmann::json()))})) +
+                     Days(OptionalNumber(o.value("days_before", nlohmann::json()))),
+                     Days(OptionalNumber(o.value("days_after", nlohmann::json())))})) +
          "</p>\n<p class=\"source\">" +
          Esc(Format(lang, Msg::kOrderSource, {SourceText(lang, TextOf(o, "reason"))})) +
          "</p>\n";
