@@ -229,6 +229,21 @@ TEST(WebTrend, TheChangeIsAgainstTheSampleNearestADayBefore) {
   EXPECT_FALSE(book.Change({"beta", "mask.n95"}, 1, day * 2).has_value());
 }
 
+// A cover that did not move says so: "unchanged since", never "as at" (which reads as the time
+// of the figure, not of the one compared with).
+TEST(WebTrend, AnUnchangedCoverSaysSinceWhen) {
+  const City city = TwoCounties();
+  TrendBook book(60 * 1000);
+  book.Record(1000, {{{"alpha", "mask.n95"}, 0.4}});
+  Snapshot s;
+  s.demand = std::make_shared<const std::vector<DemandFact>>(*ReadDemand(kDemand));
+  s.view = BuildCityView(city, Status(1200, 0.4), *s.demand, {}, &book, 3600 * 1000);
+  const std::string en = CityPage(Lang::kEn, city, s, "", BandEdges{});
+  EXPECT_NE(en.find("unchanged since "), std::string::npos) << en;
+  EXPECT_EQ(en.find("as at "), std::string::npos);
+  EXPECT_NE(CityPage(Lang::kZh, city, s, "", BandEdges{}).find("持平"), std::string::npos);
+}
+
 TEST(WebMap, BandsFollowTheAlertLevelAndTheTarget) {
   const BandEdges e{2, 7};
   EXPECT_EQ(BandOf(std::nullopt, e), CoverBand::kNone);

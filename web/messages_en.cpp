@@ -42,7 +42,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kCellNote, "Each cell: warehouse stock | days of cover at the county's sites (on hand + in transit) and its change since about a day before (since this dashboard started, if that was less than a day ago)"},
     {Msg::kTrendUp, "+{0} d since {1}"},
     {Msg::kTrendDown, "−{0} d since {1}"},
-    {Msg::kTrendFlat, "as at {0}"},
+    {Msg::kTrendFlat, "unchanged since {0}"},
     {Msg::kAlertsHeading, "Alerts"},
     {Msg::kNoAlerts, "no alerts"},
     {Msg::kSilentHeading, "Silent counties"},
