@@ -383,7 +383,7 @@ TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
                       {"history", {{{"time", "2020-02-10 09:00:00"}, {"status", "created"}, {"who", "coordinator"}, {"qty", 500}}}}};
   const std::string o = OrderPage(Lang::kZh, city, order);
   EXPECT_NE(o.find("调拨单 9"), std::string::npos);
-  EXPECT_NE(o.find("已签收"), std::string::npos);
+  EXPECT_NE(o.find("<strong>状态：</strong><span class=\"status\">已签收"), std::string::npos) << o;
   EXPECT_NE(o.find("由 0.5 天提高到 7.0 天"), std::string::npos) << o;  // days as the plan says them
   EXPECT_NE(o.find("Red Cross"), std::string::npos);
   const std::string log = LogPage(Lang::kEn, city, order["history"], LogFilter{"alpha", "", "", "", "", ""});

@@ -80,7 +80,8 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
                     {std::to_string(o.value("round", int64_t{0})), Count(o.value("qty", int64_t{0})),
                      ItemName(lang, city, TextOf(o, "item")), WarehouseName(lang, city, TextOf(o, "from_warehouse")),
                      SiteName(lang, city, TextOf(o, "to_site"))})) +
-         "</p>\n<p><strong>" + Esc(Text(lang, Msg::kColStatus)) + ":</strong> <span class=\"status\">" +
+         "</p>\n<p><strong>" + Esc(Text(lang, Msg::kColStatus)) + Esc(Text(lang, Msg::kSepLabel)) +
+         "</strong><span class=\"status\">" +
          Esc(StatusName(lang, TextOf(o, "status"))) + "</span>";
   if (o.contains("received_qty") && o["received_qty"].is_number()) {
     out += " · " + Esc(Text(lang, Msg::kColReceived)) + " " + Figure(o["received_qty"]);
