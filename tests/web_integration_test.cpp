@@ -163,6 +163,10 @@ TEST_F(WebDashboard, AnOrderIsExplainedASiteChartedAndTheLogFilteredAsPpeCtlDoes
   auto site_page = c.Get("/site/sm-first-hospital");
   ASSERT_TRUE(site_page);
   EXPECT_NE(site_page->body.find("id=\"cover-chart\""), std::string::npos);
+  // Its cover coloured by the map's bands, as on the county page.
+  const size_t table = site_page->body.find("<table class=\"site-demand\">");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_NE(site_page->body.find("<span class=\"cover band-", table), std::string::npos) << site_page->body;
   EXPECT_NE(site_page->body.find("三明市第一医院"), std::string::npos);
 
   const json log = cluster_.CtlJson({"log", "--status", "created", "--county", "meilie"});

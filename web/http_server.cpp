@@ -144,7 +144,7 @@ void HttpServer::Routes() {
     auto orders = gateway_.AskJson("orders", {{"site", id}});
     if (!orders.ok()) return broker_failed(req, res, c, orders.status(), Msg::kErrUnknownSite, id);
     page(req, res, c, Section::kCity, SiteName(c.lang, *catalogue, id),
-         SitePage(c.lang, *catalogue, *snap, id, *history, *orders, NowMs()), snap.get());
+         SitePage(c.lang, *catalogue, *snap, id, *history, *orders, EdgesOf(*catalogue), NowMs()), snap.get());
   });
   s.Get(R"(/order/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
     const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page

@@ -48,11 +48,14 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
 // /api/county/ID: the county's view, its demand rows and orders in flight.
 nlohmann::json CountyJson(const Snapshot& s, const std::string& county_id);
 
+// Days of cover coloured by the map's bands ("–" when there is no demand).
+std::string CoverCell(Lang lang, std::optional<double> cover, const BandEdges& edges);
 // A demand row's flags: capped (with the reported, ceiling and observed daily use), stale.
 std::string DemandFlags(Lang lang, const DemandFact& d);
 
 std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::string& site_id,
-                     const nlohmann::json& history, const nlohmann::json& orders, int64_t now_ms);
+                     const nlohmann::json& history, const nlohmann::json& orders, const BandEdges& edges,
+                     int64_t now_ms);
 std::string OrderPage(Lang lang, const City& city, const nlohmann::json& order);
 std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, const LogFilter& filter);
 std::string DonationsPage(Lang lang, const City& city, const nlohmann::json& report);

@@ -7,13 +7,14 @@
 #include "web/pages.h"
 
 namespace ppe::web {
-namespace {
 
 std::string CoverCell(Lang lang, std::optional<double> cover, const BandEdges& edges) {
   if (!cover) return "<span class=\"cover band-none\">–</span>";
   return "<span class=\"cover " + std::string(BandClass(BandOf(cover, edges))) + "\">" +
          Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</span>";
 }
+
+namespace {
 
 // The change since the figure it is compared with, and when that was ("HH:MM", or the date when
 // it was another day).

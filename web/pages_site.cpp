@@ -28,7 +28,8 @@ std::string DemandFlags(Lang lang, const DemandFact& d) {
 }
 
 std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::string& site_id,
-                     const nlohmann::json& history, const nlohmann::json& orders, int64_t now_ms) {
+                     const nlohmann::json& history, const nlohmann::json& orders, const BandEdges& edges,
+                     int64_t now_ms) {
   const Site* site = city.FindSite(site_id);
   if (!site) return "";
   std::string out = "<h1>" + Esc(PlaceName(lang, site->name)) + "</h1>\n<p class=\"facts\">" +
@@ -40,7 +41,7 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
   for (const DemandFact& d : *s.demand) {
     if (d.site != site_id) continue;
     rows.push_back({Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
-                    "<span class=\"cover\">" + Esc(Format(lang, Msg::kDaysValue, {Days(d.days_of_cover)})) + "</span>",
+                    CoverCell(lang, d.days_of_cover, edges),
                     Esc(d.as_of), DemandFlags(lang, d)});
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kSiteItemsHeading)) + "</h2>\n";
