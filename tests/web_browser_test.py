@@ -3,7 +3,8 @@
 # deployment (broker, one county node, ppe-web) on free 127.0.0.1 ports; the dashboard loads in
 # Chinese, shows a county's stock and cover as `ppe-ctl status --json` says, draws the map and a
 # site's chart, switches to English and back, updates a figure live after the node reports (no
-# reload), fetches nothing from outside 127.0.0.1, and saves screenshots in the build folder.
+# reload) without losing what is typed in the log's filter form, fetches nothing from outside
+# 127.0.0.1, and saves screenshots in the build folder.
 #
 # usage: web_browser_test.py --source DIR --bin-ctl F --bin-broker F --bin-node F --bin-web F --out DIR
 # Exit 77 (CTest: skipped) only when Chromium or its driver is not installed.
@@ -230,6 +231,22 @@ def main():
         took = time.monotonic() - started
         assert driver.execute_script("return window.__not_reloaded;") == "yes", "the page was reloaded"
         print("live update seen %.1f s after the report was recorded" % took)
+
+        # The log's filter form keeps what is being typed while the page updates under it.
+        driver.get(base + "/log")
+        site_box = driver.find_element("id", "filter-site")
+        site_box.send_keys("sm-first")
+        from selenium.webdriver.support.ui import Select
+        Select(driver.find_element("id", "filter-status")).select_by_value("shipped")
+        site_box.click()
+        refreshed = driver.find_element("tag name", "body").get_attribute("data-refreshed")
+        d.node("meilie", "stock", "meilie-wh", "mask.n95", "4400")
+        wait_for(lambda: driver.find_element("tag name", "body").get_attribute("data-refreshed") != refreshed, 5,
+                 "the log page to update under the filter form")
+        assert driver.find_element("id", "filter-site").get_attribute("value") == "sm-first"
+        assert driver.find_element("id", "filter-status").get_attribute("value") == "shipped"
+        assert driver.switch_to.active_element.get_attribute("id") == "filter-site"
+        driver.get(base + "/")
 
         # English one click away, and back.
         driver.find_element("id", "lang-switch").click()

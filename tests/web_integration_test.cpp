@@ -13,6 +13,8 @@
 #include <fstream>
 #include <regex>
 
+#include "common/clock.h"
+#include "common/text_encoding.h"
 #include "tests/cluster.h"
 #include "tests/web_process.h"
 
@@ -93,6 +95,18 @@ TEST_F(WebDashboard, TheCityPageAndApiSayWhatPpeCtlSaysAndFollowANewReport) {
   EXPECT_DOUBLE_EQ(county(city, "meilie")["tier1_lowest_cover"].get<double>(), std::round(hospital * 100) / 100);
   EXPECT_EQ(city["silent"].size(), 12u);  // every county but Meilie, and the city reserve
 
+  // /api/demand: every field the spec names for a demand row, as ppe-ctl demand --json says it.
+  const json demand = Json(c.Get("/api/demand")), ctl_demand = cluster_.CtlJson({"demand"});
+  ASSERT_EQ(demand.size(), ctl_demand.size());
+  for (size_t i = 0; i < demand.size(); ++i) {
+    for (const char* field : {"site", "county", "item", "tier", "on_hand", "daily_use", "in_transit", "days_of_cover",
+                              "reported_daily_use", "ceiling", "observed_daily_use", "used_daily_use", "capped", "stale",
+                              "as_of"}) {
+      ASSERT_TRUE(demand[i].contains(field)) << field;
+      EXPECT_EQ(demand[i][field], ctl_demand[i][field]) << field << " of " << ctl_demand[i]["site"];
+    }
+  }
+
   // English on the same address, remembered by a cookie.
   auto en = c.Get("/?lang=en");
   ASSERT_TRUE(en);
@@ -149,6 +163,10 @@ TEST_F(WebDashboard, AnOrderIsExplainedASiteChartedAndTheLogFilteredAsPpeCtlDoes
   auto site_page = c.Get("/site/sm-first-hospital");
   ASSERT_TRUE(site_page);
   EXPECT_NE(site_page->body.find("id=\"cover-chart\""), std::string::npos);
+  // Its cover coloured by the map's bands, as on the county page.
+  const size_t table = site_page->body.find("<table class=\"site-demand\">");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_NE(site_page->body.find("<span class=\"cover band-", table), std::string::npos) << site_page->body;
   EXPECT_NE(site_page->body.find("三明市第一医院"), std::string::npos);
 
   const json log = cluster_.CtlJson({"log", "--status", "created", "--county", "meilie"});
@@ -193,16 +211,28 @@ TEST_F(WebDashboard, BadRequestsGetAClear4xxPageAndTheServerKeepsServing) {
   WebProcess web(cluster_.dir() + "/web.yaml", cluster_.dir() + "/web.out");
   ASSERT_GT(web.port(), 0) << web.log();
   auto c = web.Client();
-  const std::vector<std::pair<std::string, int>> cases = {
+  std::vector<std::pair<std::string, int>> cases = {
       {"/site/no-such-site", 404}, {"/county/atlantis", 404},      {"/order/abc", 404},
       {"/order/99999", 404},       {"/nothing/here", 404},         {"/log?status=lost", 400},
       {"/log?since=yesterday", 400}, {"/?item=gold", 404},          {"/api/site/nope", 404},
-      {"/api/log?county=atlantis", 404}, {"/site/%3Cscript%3E", 404}, {"/order/" + std::string(5000, '9'), 404}};
+      {"/api/log?county=atlantis", 404}, {"/site/%3Cscript%3E", 404}, {"/order/" + std::string(5000, '9'), 404},
+      {"/log?since=2020-02-30", 400}};
+  // Bytes that are not UTF-8, and a long Chinese id cut short for the message: the same 4xx, on
+  // the pages and the JSON mirrors, and the message is UTF-8 still.
+  std::string long_id;
+  for (int i = 0; i < 40; ++i) long_id += "%E4%B8%89";  // 三
+  const std::vector<std::pair<std::string, int>> garbled = {
+      {"/api/site/%FF", 404},          {"/api/county/%FF%FE", 404},    {"/api/order/%FF", 404},
+      {"/api/log?status=%FF", 400},    {"/api/log?site=%C3", 404},     {"/api/log?since=%FF", 400},
+      {"/api/site/" + long_id, 404},   {"/site/%FF", 404},             {"/county/" + long_id, 404},
+      {"/log?county=%FF", 404}};
+  cases.insert(cases.end(), garbled.begin(), garbled.end());
   for (const auto& [path, status] : cases) {
     auto r = c.Get(path);
     ASSERT_TRUE(r) << path;
     EXPECT_EQ(r->status, status) << path << ": " << r->body.substr(0, 300);
     EXPECT_EQ(r->body.find("<script>"), std::string::npos) << path;
+    EXPECT_TRUE(IsValidUtf8(r->body)) << path;
   }
   auto unknown = c.Get("/site/no-such-site");
   EXPECT_NE(unknown->body.find("没有点位"), std::string::npos);
@@ -355,6 +385,22 @@ TEST(WebWithoutBroker, PagesSayTheBrokerIsAwayAndRecoverWhenItComes) {
   EXPECT_EQ(down->status, 503);
   EXPECT_NE(down->body.find("暂时无法连接市级调度中心"), std::string::npos);
   EXPECT_EQ(c.Get("/api/status")->status, 503);
+  // The pages that ask the broker there and then say so at once too, not after their timeouts
+  // (15 s for a site, 2 minutes for the plan).
+  for (const char* path : {"/site/sm-first-hospital", "/order/1", "/log", "/donations", "/plan", "/api/plan"}) {
+    const int64_t asked = MonotonicMs();
+    auto r = c.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 503) << path;
+    EXPECT_LT(MonotonicMs() - asked, 2000) << path;
+    if (path[1] == 'a') continue;
+    // Said in Chinese; the program's own English reason once, marked as English.
+    EXPECT_NE(r->body.find("<p class=\"error\">暂时无法连接市级调度中心（ppe-broker），请稍后再试"), std::string::npos) << r->body;
+    const size_t reason = r->body.find("no answer from the broker");
+    ASSERT_NE(reason, std::string::npos) << path;
+    EXPECT_EQ(r->body.find("no answer from the broker", reason + 1), std::string::npos) << path;
+    EXPECT_LT(r->body.rfind("<small lang=\"en\">", reason), reason) << path;
+  }
   // The broker comes: the same ppe-web shows the city within seconds, no restart.
   cluster.StartBroker();
   EXPECT_TRUE(WaitFor([&] {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "web/broker_phrases.h"
 #include "web/city_view.h"
 #include "web/flat_rows.h"
 #include "web/plan_view.h"
@@ -135,6 +136,19 @@ TEST(WebFacts, DemandAndOrderRowsAreReadAndNestedFieldsSkipped) {
   EXPECT_EQ(ToJson((*orders)[0])["to_site"], "a-hosp");
 }
 
+// A capped row carries the figures it was capped from, to /api/demand and to the pages' flags.
+TEST(WebFacts, ACappedRowKeepsItsReportedCeilingAndObservedUse) {
+  auto rows = ReadDemand(R"([{"site": "a-hosp", "county": "alpha", "item": "mask.n95", "tier": 1, "on_hand": 10,
+    "daily_use": 1200.0, "reported_daily_use": 1200.0, "ceiling": 300.0, "observed_daily_use": null,
+    "used_daily_use": 300.0, "capped": true, "stale": true, "in_transit": 0, "days_of_cover": 0.03}])");
+  ASSERT_TRUE(rows.ok()) << rows.status().message();
+  const json row = ToJson((*rows)[0]);
+  EXPECT_EQ(row["ceiling"], 300.0);
+  EXPECT_TRUE(row["observed_daily_use"].is_null());
+  EXPECT_EQ(DemandFlags(Lang::kZh, (*rows)[0]), "已核减（上报 1,200，上限 300，实测 -） 需求数据过时");
+  EXPECT_EQ(DemandFlags(Lang::kEn, (*rows)[0]), "capped (reported 1,200, ceiling 300, observed -) stale");
+}
+
 TEST(WebFacts, AMalformedReplyIsAnErrorNeverACrash) {
   for (const char* bad : {"", "{", "{\"a\": 1}", "[1, 2]", "[[1]]", "[{\"site\": \"x\"", "not json", "\"text\""}) {
     EXPECT_FALSE(ReadDemand(bad).ok()) << bad;
@@ -215,6 +229,21 @@ TEST(WebTrend, TheChangeIsAgainstTheSampleNearestADayBefore) {
   EXPECT_FALSE(book.Change({"beta", "mask.n95"}, 1, day * 2).has_value());
 }
 
+// A cover that did not move says so: "unchanged since", never "as at" (which reads as the time
+// of the figure, not of the one compared with).
+TEST(WebTrend, AnUnchangedCoverSaysSinceWhen) {
+  const City city = TwoCounties();
+  TrendBook book(60 * 1000);
+  book.Record(1000, {{{"alpha", "mask.n95"}, 0.4}});
+  Snapshot s;
+  s.demand = std::make_shared<const std::vector<DemandFact>>(*ReadDemand(kDemand));
+  s.view = BuildCityView(city, Status(1200, 0.4), *s.demand, {}, &book, 3600 * 1000);
+  const std::string en = CityPage(Lang::kEn, city, s, "", BandEdges{});
+  EXPECT_NE(en.find("unchanged since "), std::string::npos) << en;
+  EXPECT_EQ(en.find("as at "), std::string::npos);
+  EXPECT_NE(CityPage(Lang::kZh, city, s, "", BandEdges{}).find("持平"), std::string::npos);
+}
+
 TEST(WebMap, BandsFollowTheAlertLevelAndTheTarget) {
   const BandEdges e{2, 7};
   EXPECT_EQ(BandOf(std::nullopt, e), CoverBand::kNone);
@@ -276,6 +305,7 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   // ... and its detail, built from the broker's facts with the catalogue's names; an alert with no
   // facts (a broker one release older) shows the broker's English line, marked as English.
   EXPECT_NE(zh.find("1 个点位保障不足 2 天；最低：阿尔法医院"), std::string::npos) << zh;
+  EXPECT_NE(zh.find("N95/KN95 口罩 0.4 天"), std::string::npos) << zh;  // days as every cell says them: 0.4, not 0.40
   EXPECT_EQ(zh.find("sites under 2.0 days of cover"), std::string::npos);
   EXPECT_NE(zh.find("节点从未连接"), std::string::npos);
   EXPECT_NE(zh.find("/order/4"), std::string::npos);
@@ -289,6 +319,14 @@ TEST(WebPages, TheCityPageSpeaksItsLanguageAndEscapesCatalogueText) {
   const std::string alpha = CountyPage(Lang::kZh, city, s, "alpha", BandEdges{});
   EXPECT_NE(alpha.find("阿尔法医院"), std::string::npos);
   EXPECT_NE(alpha.find("已核减"), std::string::npos);  // the capped station
+  // A county's own page: its items (not "every county"), labels with the Chinese colon.
+  EXPECT_NE(alpha.find("<h2>各物资库存与保障天数</h2>"), std::string::npos);
+  EXPECT_EQ(alpha.find("各县库存与保障天数"), std::string::npos);
+  EXPECT_NE(alpha.find("最近联系："), std::string::npos);
+  EXPECT_EQ(alpha.find(": "), std::string::npos);
+  EXPECT_NE(zh.find("最近联系：从未联系"), std::string::npos);  // the silent list
+  EXPECT_NE(zh.find("<a href=\"/county/city\">市级储备库</a>"), std::string::npos);  // the reserve has its page too
+  EXPECT_NE(CountyPage(Lang::kEn, city, s, "alpha", BandEdges{}).find("Last contact: "), std::string::npos);
   const json cj = CountyJson(s, "alpha");
   EXPECT_EQ(cj["demand"].size(), 3u);
   EXPECT_EQ(cj["orders_in_flight"].size(), 2u);
@@ -321,7 +359,18 @@ TEST(WebPages, LogFiltersAreCheckedLikePpeCtlLog) {
   EXPECT_EQ(LogArgs(city, {"", "", "gold", "", "", ""}, &args)->msg, Msg::kErrUnknownItem);
   EXPECT_EQ(LogArgs(city, {"", "", "", "lost", "", ""}, &args)->msg, Msg::kErrBadStatus);
   EXPECT_EQ(LogArgs(city, {"", "", "", "", "yesterday", ""}, &args)->msg, Msg::kErrBadTime);
+  // A day the calendar lacks is refused, never read as the day after.
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "2020-02-30", ""}, &args)->http_status, 400);
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "", "2020-04-31 08:00"}, &args)->msg, Msg::kErrBadTime);
+  EXPECT_EQ(LogArgs(city, {"", "", "", "", "2019-02-29", ""}, &args)->msg, Msg::kErrBadTime);
+  EXPECT_FALSE(LogArgs(city, {"", "", "", "", "2020-02-29", "2020-02-29 23:59:59"}, &args));  // a leap day
   EXPECT_FALSE(LogArgs(city, {"city", "", "", "", "", ""}, &args));  // the city reserve's own
+  // A site by its name as the page shows it, in either language, as well as by its id.
+  for (const char* name : {"阿尔法医院", "Alpha Hospital", "阿尔法医院 Alpha Hospital", "a-hosp"}) {
+    EXPECT_FALSE(LogArgs(city, {"", name, "", "", "", ""}, &args)) << name;
+    EXPECT_EQ(args["site"], "a-hosp") << name;
+  }
+  EXPECT_EQ(LogArgs(city, {"", "阿尔法", "", "", "", ""}, &args)->msg, Msg::kErrUnknownSite);  // not a part of one
 }
 
 TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
@@ -334,8 +383,8 @@ TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
                       {"history", {{{"time", "2020-02-10 09:00:00"}, {"status", "created"}, {"who", "coordinator"}, {"qty", 500}}}}};
   const std::string o = OrderPage(Lang::kZh, city, order);
   EXPECT_NE(o.find("调拨单 9"), std::string::npos);
-  EXPECT_NE(o.find("已签收"), std::string::npos);
-  EXPECT_NE(o.find("0.5"), std::string::npos);
+  EXPECT_NE(o.find("<strong>状态：</strong><span class=\"status\">已签收"), std::string::npos) << o;
+  EXPECT_NE(o.find("由 0.5 天提高到 7.0 天"), std::string::npos) << o;  // days as the plan says them
   EXPECT_NE(o.find("Red Cross"), std::string::npos);
   const std::string log = LogPage(Lang::kEn, city, order["history"], LogFilter{"alpha", "", "", "", "", ""});
   EXPECT_NE(log.find("<option value=\"alpha\" selected>Alpha County</option>"), std::string::npos);
@@ -363,6 +412,61 @@ TEST(WebPages, OrderLogDonationsAndPlanPagesShowTheBrokersFigures) {
   EXPECT_NE(p.find("1 级：0 张调拨单；最低点位保障 7.5 → 7.5 天"), std::string::npos);
   EXPECT_NE(p.find("2 级：1 张调拨单；最低点位保障 0.0 → 7.0 天"), std::string::npos);
   EXPECT_LT(p.find("data-tier=\"1\""), p.find("data-tier=\"2\""));
+}
+
+// The broker writes why a warehouse, a step's notes and who took it in fixed English phrases and
+// key names: a Chinese page says them in Chinese, with the catalogue's names; a person's own
+// words stay as typed.
+TEST(WebPages, TheBrokersPhrasesAndWhoAreSaidInThePagesLanguage) {
+  const City city = TwoCounties();
+  const json history = {
+      {{"time", "2020-02-10 09:00:00"}, {"status", "created"}, {"who", "coordinator"}, {"qty", 500}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "nearest with stock (53 km)"}},
+      {{"time", "2020-02-10 10:00:00"}, {"status", "shipped"}, {"who", "alpha"}, {"qty", 500}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "implied by its receipt at a-hosp"}},
+      {{"time", "2020-02-10 10:00:00"}, {"status", "received"}, {"who", "alpha"}, {"qty", 450}, {"order", 9},
+       {"to", "a-hosp"}, {"note", "discrepancy: shipped 500, received 450"}},
+      {{"time", "2020-02-10 11:00:00"}, {"status", "rejected"}, {"who", "city"}, {"qty", 50}, {"order", 10},
+       {"to", "a-hosp"}, {"note", "道路封闭 road closed"}}};
+  const json order = {{"id", 9}, {"round", 2}, {"qty", 500}, {"item", "mask.n95"}, {"for_item", "mask.n95"},
+                      {"from_warehouse", "beta-wh"}, {"to_site", "a-hosp"}, {"to_county", "alpha"}, {"status", "received"},
+                      {"tier", 1}, {"reason", "nearest with stock (53 km)"}, {"distance_km", 52.7},
+                      {"batches", {{{"batch", 3}, {"lot", nullptr}, {"expires", nullptr},
+                                    {"donor", "福建省红十字会 Fujian Red Cross"}, {"qty", 500}}}},
+                      {"history", history}};
+  for (const std::string& page : {OrderPage(Lang::kZh, city, order), LogPage(Lang::kZh, city, history, LogFilter{})}) {
+    EXPECT_NE(page.find("有库存的最近仓库（53 公里）"), std::string::npos) << page;
+    EXPECT_NE(page.find("市级协调员"), std::string::npos);
+    EXPECT_NE(page.find("<td>阿尔法县</td>"), std::string::npos);
+    EXPECT_NE(page.find("<td>市级储备库</td>"), std::string::npos);
+    EXPECT_NE(page.find("数量差异：发出 500，实收 450"), std::string::npos);
+    EXPECT_NE(page.find("阿尔法医院 已收货"), std::string::npos);
+    EXPECT_NE(page.find("道路封闭 road closed"), std::string::npos);  // an operator's words, as typed
+    for (const char* english : {"nearest", "coordinator", "discrepancy", "implied", ">alpha<", ">city<"}) {
+      EXPECT_EQ(page.find(english), std::string::npos) << english;
+    }
+  }
+  const std::string zh = OrderPage(Lang::kZh, city, order);
+  EXPECT_NE(zh.find("<td>福建省红十字会</td>"), std::string::npos);  // the donor's Chinese half, as on the report
+  EXPECT_EQ(zh.find("Fujian Red Cross"), std::string::npos);
+  const std::string en = OrderPage(Lang::kEn, city, order);
+  EXPECT_NE(en.find("Source: nearest with stock (53 km)"), std::string::npos);
+  EXPECT_NE(en.find("<td>Alpha County</td>"), std::string::npos);
+  EXPECT_NE(en.find("Fujian Red Cross"), std::string::npos);
+  const json plan = {{"round", 3},
+                     {"orders", {{{"tier", 1}, {"from_warehouse", "alpha-wh"}, {"to_site", "a-hosp"}, {"to_county", "alpha"},
+                                  {"item", "mask.n95"}, {"for_item", "mask.n95"}, {"qty", 50}, {"reason", "own county"}},
+                                 {{"tier", 1}, {"from_warehouse", "alpha-wh"}, {"to_site", "b-hosp"}, {"to_county", "beta"},
+                                  {"item", "mask.n95"}, {"for_item", "mask.n95"}, {"qty", 50}, {"reason", "city reserve"}}}},
+                     {"coverage", json::array()}};
+  auto view = ReadPlan(plan.dump());
+  ASSERT_TRUE(view.ok());
+  const std::string p = PlanPage(Lang::kZh, city, *view);
+  EXPECT_NE(p.find("<td>本县（市、区）仓库</td>"), std::string::npos);
+  EXPECT_NE(p.find("<td>市级储备库</td>"), std::string::npos);
+  EXPECT_EQ(p.find("own county"), std::string::npos);
+  EXPECT_EQ(p.find("city reserve"), std::string::npos);
+  EXPECT_EQ(SourceText(Lang::kZh, "nearest with stock (x km)"), "nearest with stock (x km)");  // not the broker's
 }
 
 TEST(WebChart, ASitesCoverIsAStepLinePerItemWithTheTarget) {

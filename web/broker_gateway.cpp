@@ -106,9 +106,10 @@ Result<std::shared_ptr<const City>> BrokerGateway::ReadCatalogue() {
 void BrokerGateway::PollOnce() {
   auto previous = Current();
   auto next = std::make_shared<Snapshot>();
-  const auto fail = [&](const std::string& why) {
+  const auto fail = [&](const std::string& why, bool away = false) {
     auto kept = std::make_shared<Snapshot>(*previous);
     kept->error = why;
+    kept->broker_away = away;
     {
       std::lock_guard lock(snapshot_mutex_);
       snapshot_ = kept;
@@ -116,7 +117,7 @@ void BrokerGateway::PollOnce() {
     polled_.notify_all();
   };
   auto status = poll_client_->Call("status", nlohmann::json::object(), 5000);
-  if (!status.ok()) return fail(status.status().message());
+  if (!status.ok()) return fail(status.status().message(), true);
   // The live catalogue: read once at the start (this process's city file may be older than the
   // broker's catalogue) and again whenever its version moves (a site added, a policy set).
   if (!catalogue_read_ || status->value("catalogue_version", uint64_t{0}) != catalogue_->version()) {
@@ -208,6 +209,8 @@ void BrokerGateway::PollOnce() {
 }
 
 Result<std::string> BrokerGateway::Ask(const std::string& command, const nlohmann::json& args, int timeout_ms) {
+  // The poller asks every second: a broker that comes back is seen within about one.
+  if (const auto now = Current(); now->broker_away) return Status::Error(now->error);
   std::lock_guard lock(ask_mutex_);
   return ask_client_->CallText(command, args, timeout_ms);
 }

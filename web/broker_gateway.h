@@ -29,6 +29,7 @@ struct Snapshot {
   uint64_t version = 0;    // grows when anything the pages show changed
   int64_t fetched_ms = 0;  // 0: never read
   std::string error;       // why the last poll failed ("" when it did not)
+  bool broker_away = false;  // the last poll had no answer from the broker at all
   nlohmann::json status;   // ppe-ctl status --json
   // The broker's live catalogue (ppe-web's city file until the first poll read it): the names,
   // sites and policy the pages show. Never null.
@@ -57,7 +58,8 @@ class BrokerGateway {
   // Waits (bounded) for the first poll to finish, so the first page shows figures.
   void WaitFirstPoll(int timeout_ms);
 
-  // One request on the on-demand connection (serialized), the reply's JSON text.
+  // One request on the on-demand connection (serialized), the reply's JSON text; at once an error
+  // while the poller finds the broker away (a page says so now, not after the timeout).
   Result<std::string> Ask(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
   Result<nlohmann::json> AskJson(const std::string& command, const nlohmann::json& args, int timeout_ms = 15000);
   // allocate --dry-run's JSON text, reused for kPlanReuseMs while the city is unchanged.

@@ -44,6 +44,8 @@ Result<std::vector<DemandFact>> ReadDemand(std::string_view json_text) {
     d.in_transit = r.Int("in_transit");
     d.reported_daily_use = r.Number("reported_daily_use").value_or(r.Number("daily_use").value_or(0));
     d.used_daily_use = r.Number("used_daily_use").value_or(d.reported_daily_use);
+    d.ceiling = r.Number("ceiling");
+    d.observed_daily_use = r.Number("observed_daily_use");
     d.days_of_cover = r.Number("days_of_cover");
     d.capped = r.Bool("capped");
     d.stale = r.Bool("stale");
@@ -83,6 +85,8 @@ nlohmann::json ToJson(const DemandFact& d) {
           {"on_hand", d.on_hand},
           {"daily_use", d.reported_daily_use},
           {"reported_daily_use", d.reported_daily_use},
+          {"ceiling", OrNull(d.ceiling)},
+          {"observed_daily_use", OrNull(d.observed_daily_use)},
           {"used_daily_use", d.used_daily_use},
           {"in_transit", d.in_transit},
           {"days_of_cover", OrNull(d.days_of_cover)},

@@ -21,6 +21,7 @@ struct DemandFact {
   int tier = 0;
   int64_t on_hand = 0, in_transit = 0;
   double reported_daily_use = 0, used_daily_use = 0;
+  std::optional<double> ceiling, observed_daily_use;  // the caps on the reported use (none: no cap of that kind)
   std::optional<double> days_of_cover;
   bool capped = false, stale = false;
 };

@@ -142,7 +142,7 @@ std::string AlertKindName(Lang lang, const std::string& kind) {
 }
 
 std::string CountyLink(Lang lang, const City& city, const std::string& county_id) {
-  if (!city.FindCounty(county_id)) return Esc(CountyName(lang, city, county_id));
+  if (!city.FindCounty(county_id) && county_id != kCityCounty) return Esc(CountyName(lang, city, county_id));
   return "<a href=\"/county/" + UrlEncode(county_id) + "\">" + Esc(CountyName(lang, city, county_id)) + "</a>";
 }
 
@@ -189,7 +189,10 @@ std::string RenderPage(const PageFrame& f, const std::string& body) {
          std::string(LangTag(other)) + "\" href=\"" + Esc(f.switch_url) + "\">" +
          Esc(Text(lang, Msg::kLangSwitch)) + "</a></span></header>\n";
   out += "<main id=\"live\" data-version=\"" + std::to_string(f.version) + "\">\n";
-  if (!f.notice.empty()) out += "<p class=\"notice\">" + Esc(f.notice) + "</p>\n";
+  if (!f.notice.empty()) {
+    out += "<p class=\"notice\">" + Esc(f.notice) +
+           (f.notice_detail.empty() ? "" : " <small lang=\"en\">" + Esc(f.notice_detail) + "</small>") + "</p>\n";
+  }
   out += body;
   if (f.live) {
     out += "<p class=\"asof\">" + Esc(Format(lang, Msg::kUpdatedAt, {f.as_of})) + " · " +

@@ -64,6 +64,7 @@ struct PageFrame {
   std::string as_of;          // when that state was read
   std::string user;           // signed-in user, "" when no login is needed
   std::string notice;         // plain text shown above the content (the broker is down, ...)
+  std::string notice_detail;  // the program's own reason for it, in English as it gave it
 };
 
 // The whole document: <html lang>, navigation, the language link, `body` in <main id="live">

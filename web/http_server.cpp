@@ -68,7 +68,10 @@ void HttpServer::Routes() {
     if (!snap) snap = current.get();
     f.version = snap->version;
     f.as_of = snap->view.at.empty() ? "-" : snap->view.at;
-    if (!snap->error.empty()) f.notice = Format(c.lang, Msg::kBrokerDown, {snap->error});
+    if (!snap->error.empty()) {
+      f.notice = Text(c.lang, Msg::kBrokerDown);
+      f.notice_detail = snap->error;
+    }
     return RenderPage(f, body);
   };
   shell_ = std::make_unique<PageShell>(
@@ -96,8 +99,9 @@ void HttpServer::Routes() {
                                                      const std::string& what) {
     const bool unknown_entity = status.message().rfind("unknown ", 0) == 0;
     const std::string text = unknown_entity ? Format(c.lang, unknown, {Short(what)})
-                                            : Format(c.lang, Msg::kBrokerDown, {status.message()});
-    if (IsApi(req)) return api_error(res, unknown_entity ? 404 : 503, unknown_entity ? status.message() : text);
+                                            : std::string(Text(c.lang, Msg::kBrokerDown));
+    if (IsApi(req)) return api_error(res, unknown_entity ? 404 : 503, status.message());
+    spdlog::warn("{} {}: {}", req.method, Short(req.path), status.message());
     error_page(req, res, c, unknown_entity ? 404 : 503, text);
   };
   const auto json = [](httplib::Response& res, const std::string& text) {
@@ -140,7 +144,7 @@ void HttpServer::Routes() {
     auto orders = gateway_.AskJson("orders", {{"site", id}});
     if (!orders.ok()) return broker_failed(req, res, c, orders.status(), Msg::kErrUnknownSite, id);
     page(req, res, c, Section::kCity, SiteName(c.lang, *catalogue, id),
-         SitePage(c.lang, *catalogue, *snap, id, *history, *orders, NowMs()), snap.get());
+         SitePage(c.lang, *catalogue, *snap, id, *history, *orders, EdgesOf(*catalogue), NowMs()), snap.get());
   });
   s.Get(R"(/order/([^/]+))", [=, this](const httplib::Request& req, httplib::Response& res) {
     const std::shared_ptr<const City> catalogue = gateway_.Catalogue();  // one version for the whole page
@@ -193,7 +197,10 @@ void HttpServer::Routes() {
     auto text = gateway_.Plan();
     if (!text.ok()) return broker_failed(req, res, c, text.status(), Msg::kErrBadRequest, "");
     auto plan = ReadPlan(**text);
-    if (!plan.ok()) return error_page(req, res, c, 503, Format(c.lang, Msg::kBrokerDown, {plan.status().message()}));
+    if (!plan.ok()) {
+      spdlog::error("the plan: {}", plan.status().message());
+      return error_page(req, res, c, 503, std::string(Text(c.lang, Msg::kBrokerDown)));
+    }
     page(req, res, c, Section::kPlan, std::string(Text(c.lang, Msg::kPlanHeading)), PlanPage(c.lang, *catalogue, *plan),
          snap.get());
   });

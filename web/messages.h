@@ -42,13 +42,15 @@ enum class Msg {
   kAlertNotShippedDetail, kAlertDiscrepancyDetail, kAlertConfirmedDetail, kAlertConflictDetail,
   kAlertUnreadableDetail, kAlertLostDetail,
   // a county, a site
-  kCountyHeading, kConnected, kSilent, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
-  kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagStale,
+  kCountyHeading, kConnected, kSilent, kCountyItemsHeading, kSiteItemsHeading, kSitesHeading, kNoDemand, kSiteHeading, kTierValue,
+  kChartHeading, kChartNote, kChartEmpty, kTargetLine, kOrdersToSite, kFlagCapped, kFlagCappedFigures, kFlagStale,
   kSiteFacts,
   // an order
   kOrderHeading, kOrderSummary, kOrderWhy, kOrderSource, kHistoryHeading, kBatchesHeading,
+  // the broker's fixed phrases (web/broker_phrases.h): why that warehouse, a step's note, who
+  kReasonOwnCounty, kReasonCityReserve, kReasonNearest, kNoteDiscrepancy, kNoteImpliedShipment, kWhoCoordinator,
   // the dispatch log
-  kLogHeading, kFilterApply, kFilterAny, kSince, kUntil, kLogEmpty, kLogCount,
+  kLogHeading, kFilterApply, kFilterAny, kFilterSiteHint, kSince, kUntil, kLogEmpty, kLogCount,
   // donations
   kDonationsHeading, kDonationsNote, kNoDonations, kDonorTotals, kAddsUp, kDoesNotAddUp,
   kInWarehouses, kLanded, kLost, kGenerated,

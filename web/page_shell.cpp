@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/text_encoding.h"
 #include "web/html.h"
 #include "web/static_assets.h"
 
@@ -42,10 +43,33 @@ std::string SwitchUrl(const httplib::Request& req, Lang lang) {
     if (key == "lang") continue;
     query += UrlEncode(key) + "=" + UrlEncode(value) + "&";
   }
-  return req.path + "?" + query + "lang=" + std::string(LangCode(lang == Lang::kEn ? Lang::kZh : Lang::kEn));
+  // The path as it was decoded, encoded again piece by piece: a '?' or a byte that is not UTF-8
+  // in it stays part of the path.
+  std::string path;
+  for (size_t at = 0; at < req.path.size();) {
+    const size_t slash = req.path.find('/', at);
+    const size_t end = slash == std::string::npos ? req.path.size() : slash;
+    path += UrlEncode(std::string_view(req.path).substr(at, end - at));
+    if (slash == std::string::npos) break;
+    path += '/';
+    at = slash + 1;
+  }
+  return path + "?" + query + "lang=" + std::string(LangCode(lang == Lang::kEn ? Lang::kZh : Lang::kEn));
 }
 
-std::string Short(const std::string& text) { return text.size() > 80 ? text.substr(0, 80) + "…" : text; }
+std::string Short(const std::string& text) {
+  // Garbage from an address (%FF) is shown as '?', never as bytes that are not UTF-8.
+  std::string out = text;
+  if (!IsValidUtf8(out)) {
+    for (char& c : out) {
+      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    }
+  }
+  if (out.size() <= 80) return out;
+  size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return out.substr(0, cut) + "…";
+}
 
 void NoStore(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");

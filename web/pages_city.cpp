@@ -7,13 +7,14 @@
 #include "web/pages.h"
 
 namespace ppe::web {
-namespace {
 
 std::string CoverCell(Lang lang, std::optional<double> cover, const BandEdges& edges) {
   if (!cover) return "<span class=\"cover band-none\">–</span>";
   return "<span class=\"cover " + std::string(BandClass(BandOf(cover, edges))) + "\">" +
          Esc(Format(lang, Msg::kDaysValue, {Days(cover)})) + "</span>";
 }
+
+namespace {
 
 // The change since the figure it is compared with, and when that was ("HH:MM", or the date when
 // it was another day).
@@ -60,7 +61,7 @@ std::optional<std::string> AlertDetail(Lang lang, const City& city, const AlertV
   if (a.kind == "low_cover" && has({"count", "under_days", "lowest_site", "lowest_item", "lowest_days"})) {
     return Format(lang, Msg::kAlertLowCoverDetail,
                   {text("count"), text("under_days"), SiteName(lang, city, text("lowest_site")),
-                   ItemName(lang, city, text("lowest_item")), text("lowest_days")});
+                   ItemName(lang, city, text("lowest_item")), Days(OptionalNumber(f["lowest_days"]))});
   }
   if (a.kind == "capped_demand" && has({"count", "sites"})) return Format(lang, Msg::kAlertCappedDetail, {text("count"), sites("sites")});
   if (a.kind == "stale_demand" && has({"count", "sites", "days"})) {
@@ -179,7 +180,7 @@ std::string CityPage(Lang lang, const City& city, const Snapshot& s, const std::
       for (const CountyView& c : v.counties) {
         if (c.id == id) last = c.last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c.last_contact;
       }
-      out += "<li>" + CountyLink(lang, city, id) + " <small>" + Esc(Text(lang, Msg::kColContact)) + ": " + Esc(last) +
+      out += "<li>" + CountyLink(lang, city, id) + " <small>" + Esc(Text(lang, Msg::kColContact)) + Esc(Text(lang, Msg::kSepLabel)) + Esc(last) +
              "</small></li>";
     }
     out += "</ul>\n";
@@ -202,9 +203,9 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
   if (c) {
     out += "<p class=\"facts\"><span class=\"" + std::string(c->connected ? "online" : "offline") + "\">" +
            Esc(Text(lang, c->connected ? Msg::kConnected : Msg::kSilent)) + "</span> · " +
-           Esc(Text(lang, Msg::kColContact)) + ": " +
+           Esc(Text(lang, Msg::kColContact)) + Esc(Text(lang, Msg::kSepLabel)) +
            Esc(c->last_contact == "-" ? std::string(Text(lang, Msg::kNever)) : c->last_contact) + " · " +
-           Esc(Text(lang, Msg::kColTier1Cover)) + ": " + CoverCell(lang, c->tier1_cover, edges) + "</p>\n";
+           Esc(Text(lang, Msg::kColTier1Cover)) + Esc(Text(lang, Msg::kSepLabel)) + CoverCell(lang, c->tier1_cover, edges) + "</p>\n";
     std::vector<std::vector<std::string>> rows;
     for (const Item& i : city.items()) {
       const auto it = c->items.find(i.id);
@@ -215,7 +216,7 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
                       CoverCell(lang, f.days_of_cover, edges) + " " + ChangeText(lang, f.change, s.view.trend_since_ms),
                       CoverCell(lang, f.tier1_cover, edges)});
     }
-    out += "<section><h2>" + Esc(Text(lang, Msg::kCountiesHeading)) + "</h2>\n" +
+    out += "<section><h2>" + Esc(Text(lang, Msg::kCountyItemsHeading)) + "</h2>\n" +
            Table({std::string(Text(lang, Msg::kColItem)), std::string(Text(lang, Msg::kColStock)),
                   std::string(Text(lang, Msg::kColOnHand)), std::string(Text(lang, Msg::kColInTransit)),
                   std::string(Text(lang, Msg::kColDailyUse)), std::string(Text(lang, Msg::kColCover)),
@@ -231,12 +232,9 @@ std::string CountyPage(Lang lang, const City& city, const Snapshot& s, const std
   std::vector<std::vector<std::string>> sites;
   for (const DemandFact& d : *s.demand) {
     if (d.county != county_id) continue;
-    std::string flags;
-    if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
-    if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
     sites.push_back({SiteLink(lang, city, d.site), Esc(Format(lang, Msg::kTierValue, {std::to_string(d.tier)})),
                      Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
-                     CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), flags});
+                     CoverCell(lang, d.days_of_cover, edges), Esc(d.as_of), DemandFlags(lang, d)});
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
   out += sites.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"

@@ -1,6 +1,7 @@
 // The dispatch log (filtered like ppe-ctl log), the donations report and the dry-run plan by tier.
 #include <ctime>
 
+#include "web/broker_phrases.h"
 #include "web/html.h"
 #include "web/pages.h"
 
@@ -26,6 +27,17 @@ std::string Select(const std::string& name, const std::string& chosen, const std
 
 }  // namespace
 
+const Site* SiteByIdOrName(const City& city, const std::string& text) {
+  if (const Site* site = city.FindSite(text)) return site;
+  const Site* found = nullptr;
+  for (const Site& s : city.sites()) {
+    if (s.name != text && PlaceName(Lang::kZh, s.name) != text && PlaceName(Lang::kEn, s.name) != text) continue;
+    if (found) return nullptr;  // two sites of that name: only the id says which
+    found = &s;
+  }
+  return found;
+}
+
 bool IsOrderStatus(const std::string& status) {
   for (const char* s : kStatuses) {
     if (status == s) return true;
@@ -43,8 +55,13 @@ std::optional<int64_t> ParseLocalTime(const std::string& text) {
     const char* end = strptime(text.c_str(), format, &tm);
     if (end && *end == '\0') {
       tm.tm_isdst = -1;
+      const std::tm typed = tm;
       const std::time_t t = std::mktime(&tm);
-      if (t == -1) return std::nullopt;
+      // mktime moves a day that does not exist (2020-02-30) on to one that does: refused instead.
+      if (t == -1 || tm.tm_year != typed.tm_year || tm.tm_mon != typed.tm_mon || tm.tm_mday != typed.tm_mday ||
+          tm.tm_hour != typed.tm_hour || tm.tm_min != typed.tm_min) {
+        return std::nullopt;
+      }
       return static_cast<int64_t>(t) * 1000;
     }
   }
@@ -58,8 +75,9 @@ std::optional<PageError> LogArgs(const City& city, const LogFilter& f, nlohmann:
     (*args)["county"] = f.county;
   }
   if (!f.site.empty()) {
-    if (!city.FindSite(f.site)) return PageError{404, Msg::kErrUnknownSite, f.site};
-    (*args)["site"] = f.site;
+    const Site* site = SiteByIdOrName(city, f.site);
+    if (!site) return PageError{404, Msg::kErrUnknownSite, f.site};
+    (*args)["site"] = site->id;
   }
   if (!f.item.empty()) {
     if (!city.FindItem(f.item)) return PageError{404, Msg::kErrUnknownItem, f.item};
@@ -89,7 +107,8 @@ std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, c
   const std::string any(Text(lang, Msg::kFilterAny));
   out += "<form class=\"filter\" method=\"get\" action=\"/log\"><label>" + Esc(Text(lang, Msg::kColCounty)) + " " +
          Select("county", f.county, any, counties) + "</label> <label>" + Esc(Text(lang, Msg::kColSite)) +
-         " <input name=\"site\" id=\"filter-site\" size=\"16\" value=\"" + Esc(f.site) + "\"></label> <label>" +
+         " <input name=\"site\" id=\"filter-site\" size=\"20\" placeholder=\"" + Esc(Text(lang, Msg::kFilterSiteHint)) +
+         "\" value=\"" + Esc(f.site) + "\"></label> <label>" +
          Esc(Text(lang, Msg::kColItem)) + " " + Select("item", f.item, any, items) + "</label> <label>" +
          Esc(Text(lang, Msg::kColStatus)) + " " + Select("status", f.status, any, statuses) + "</label> <label>" +
          Esc(Text(lang, Msg::kSince)) + " <input name=\"since\" size=\"16\" placeholder=\"2020-02-10 08:00\" value=\"" +
@@ -105,7 +124,8 @@ std::string LogPage(Lang lang, const City& city, const nlohmann::json& events, c
     rows.push_back({Esc(TextOf(e, "time")), OrderLink(e.value("order", int64_t{0})),
                     Esc(StatusName(lang, TextOf(e, "status"))), Esc(WarehouseName(lang, city, TextOf(e, "from"))),
                     SiteLink(lang, city, TextOf(e, "to")), Esc(ItemName(lang, city, TextOf(e, "item"))),
-                    Figure(e.value("qty", nlohmann::json())), Esc(TextOf(e, "who")), Esc(TextOf(e, "note"))});
+                    Figure(e.value("qty", nlohmann::json())), Esc(WhoName(lang, city, TextOf(e, "who"))),
+                    Esc(NoteText(lang, city, TextOf(e, "note")))});
   }
   return out + Table({Col(lang, Msg::kColTime), Col(lang, Msg::kColOrder), Col(lang, Msg::kColStatus),
                       Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColItem), Col(lang, Msg::kColQty),
@@ -182,7 +202,7 @@ std::string PlanPage(Lang lang, const City& city, const PlanView& plan) {
       rows.push_back({Esc(WarehouseName(lang, city, o.from_warehouse)), SiteLink(lang, city, o.to_site),
                       CountyLink(lang, city, o.to_county), Esc(ItemName(lang, city, o.item)),
                       Esc(ItemName(lang, city, o.for_item)), Count(o.qty),
-                      Days(o.days_before) + " → " + Days(o.days_after), Esc(o.reason)});
+                      Days(o.days_before) + " → " + Days(o.days_after), Esc(SourceText(lang, o.reason))});
     }
     out += Table({Col(lang, Msg::kColFrom), Col(lang, Msg::kColTo), Col(lang, Msg::kColCounty), Col(lang, Msg::kColItem),
                   Col(lang, Msg::kColForItem), Col(lang, Msg::kColQty), Col(lang, Msg::kColCoverChange),

@@ -1,4 +1,5 @@
 // A site (its figures, its cover over time, the orders to it) and an order (why, and its history).
+#include "web/broker_phrases.h"
 #include "web/html.h"
 #include "web/pages.h"
 #include "web/svg_chart.h"
@@ -14,8 +15,21 @@ std::string TextOf(const nlohmann::json& o, const char* key) {
 
 }  // namespace
 
+std::string DemandFlags(Lang lang, const DemandFact& d) {
+  std::string flags;
+  if (d.capped) {
+    const auto use = [](const std::optional<double>& v) { return v ? Use(*v) : std::string("-"); };
+    flags += Esc(std::string(Text(lang, Msg::kFlagCapped)) +
+                 Format(lang, Msg::kFlagCappedFigures,
+                        {Use(d.reported_daily_use), use(d.ceiling), use(d.observed_daily_use)})) + " ";
+  }
+  if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
+  return flags;
+}
+
 std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::string& site_id,
-                     const nlohmann::json& history, const nlohmann::json& orders, int64_t now_ms) {
+                     const nlohmann::json& history, const nlohmann::json& orders, const BandEdges& edges,
+                     int64_t now_ms) {
   const Site* site = city.FindSite(site_id);
   if (!site) return "";
   std::string out = "<h1>" + Esc(PlaceName(lang, site->name)) + "</h1>\n<p class=\"facts\">" +
@@ -26,14 +40,11 @@ std::string SitePage(Lang lang, const City& city, const Snapshot& s, const std::
   std::vector<std::vector<std::string>> rows;
   for (const DemandFact& d : *s.demand) {
     if (d.site != site_id) continue;
-    std::string flags;
-    if (d.capped) flags += Esc(Text(lang, Msg::kFlagCapped)) + " ";
-    if (d.stale) flags += Esc(Text(lang, Msg::kFlagStale));
     rows.push_back({Esc(ItemName(lang, city, d.item)), Count(d.on_hand), Count(d.in_transit), Use(d.used_daily_use),
-                    "<span class=\"cover\">" + Esc(Format(lang, Msg::kDaysValue, {Days(d.days_of_cover)})) + "</span>",
-                    Esc(d.as_of), flags});
+                    CoverCell(lang, d.days_of_cover, edges),
+                    Esc(d.as_of), DemandFlags(lang, d)});
   }
-  out += "<section><h2>" + Esc(Text(lang, Msg::kSitesHeading)) + "</h2>\n";
+  out += "<section><h2>" + Esc(Text(lang, Msg::kSiteItemsHeading)) + "</h2>\n";
   out += rows.empty() ? "<p class=\"empty\">" + Esc(Text(lang, Msg::kNoDemand)) + "</p>\n"
                       : Table({Col(lang, Msg::kColItem), Col(lang, Msg::kColOnHand), Col(lang, Msg::kColInTransit),
                                Col(lang, Msg::kColDailyUse), Col(lang, Msg::kColCover), Col(lang, Msg::kColAsOf),
@@ -70,7 +81,8 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
                     {std::to_string(o.value("round", int64_t{0})), Count(o.value("qty", int64_t{0})),
                      ItemName(lang, city, TextOf(o, "item")), WarehouseName(lang, city, TextOf(o, "from_warehouse")),
                      SiteName(lang, city, TextOf(o, "to_site"))})) +
-         "</p>\n<p><strong>" + Esc(Text(lang, Msg::kColStatus)) + ":</strong> <span class=\"status\">" +
+         "</p>\n<p><strong>" + Esc(Text(lang, Msg::kColStatus)) + Esc(Text(lang, Msg::kSepLabel)) +
+         "</strong><span class=\"status\">" +
          Esc(StatusName(lang, TextOf(o, "status"))) + "</span>";
   if (o.contains("received_qty") && o["received_qty"].is_number()) {
     out += " · " + Esc(Text(lang, Msg::kColReceived)) + " " + Figure(o["received_qty"]);
@@ -79,15 +91,17 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
          "</p>\n<p class=\"why\">" +
          Esc(Format(lang, Msg::kOrderWhy,
                     {std::to_string(o.value("tier", 0)), ItemName(lang, city, TextOf(o, "for_item")),
-                     Figure(o.value("days_before", nlohmann::json())), Figure(o.value("days_after", nlohmann::json()))})) +
+                     Days(OptionalNumber(o.value("days_before", nlohmann::json()))),
+                     Days(OptionalNumber(o.value("days_after", nlohmann::json())))})) +
          "</p>\n<p class=\"source\">" +
-         Esc(Format(lang, Msg::kOrderSource, {TextOf(o, "reason"), Figure(o.value("distance_km", nlohmann::json()))})) +
+         Esc(Format(lang, Msg::kOrderSource, {SourceText(lang, TextOf(o, "reason"))})) +
          "</p>\n";
   std::vector<std::vector<std::string>> batches;
   if (o.contains("batches") && o["batches"].is_array()) {
     for (const auto& b : o["batches"]) {
+      const std::string donor = TextOf(b, "donor");
       batches.push_back({Figure(b.value("batch", nlohmann::json())), Figure(b.value("lot", nlohmann::json())),
-                         Figure(b.value("expires", nlohmann::json())), Figure(b.value("donor", nlohmann::json())),
+                         Figure(b.value("expires", nlohmann::json())), donor.empty() ? "-" : Esc(PlaceName(lang, donor)),
                          Figure(b.value("qty", nlohmann::json()))});
     }
   }
@@ -101,8 +115,9 @@ std::string OrderPage(Lang lang, const City& city, const nlohmann::json& o) {
   std::vector<std::vector<std::string>> history;
   if (o.contains("history") && o["history"].is_array()) {
     for (const auto& e : o["history"]) {
-      history.push_back({Esc(TextOf(e, "time")), Esc(StatusName(lang, TextOf(e, "status"))), Esc(TextOf(e, "who")),
-                         Figure(e.value("qty", nlohmann::json())), Esc(TextOf(e, "note"))});
+      history.push_back({Esc(TextOf(e, "time")), Esc(StatusName(lang, TextOf(e, "status"))),
+                         Esc(WhoName(lang, city, TextOf(e, "who"))), Figure(e.value("qty", nlohmann::json())),
+                         Esc(NoteText(lang, city, TextOf(e, "note")))});
     }
   }
   out += "<section><h2>" + Esc(Text(lang, Msg::kHistoryHeading)) + "</h2>\n" +

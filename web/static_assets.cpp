@@ -80,13 +80,42 @@ small.pending { color: #ef6c00; }
 
 std::string_view LiveScript() {
   return R"js(// Keeps an open page current: asks /api/version every 1.5 s; when the city changed, fetches
-// this page again and puts its new <main> in place (no reload: scroll and form stay as they are).
+// this page again and puts its new <main> in place (no reload: scroll and what is typed in a form stay).
 (function () {
   'use strict';
   var main = document.getElementById('live');
   if (!main || !window.fetch || !window.DOMParser) return;
   var version = main.getAttribute('data-version');
   function later() { window.setTimeout(tick, 1500); }
+  // What the user has typed or chosen in a form of the page and not yet submitted (the log's
+  // filters), and where the cursor is: a fresh <main> gets them back.
+  function edits() {
+    var kept = [];
+    Array.prototype.forEach.call(main.querySelectorAll('form [name]'), function (el) {
+      var changed = el.tagName === 'SELECT'
+        ? Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; })
+        : el.value !== el.defaultValue;
+      var focused = el === document.activeElement;
+      if (changed || focused) {
+        kept.push({ name: el.name, value: el.value, focused: focused,
+                    start: focused && el.selectionStart !== undefined ? el.selectionStart : null,
+                    end: focused && el.selectionEnd !== undefined ? el.selectionEnd : null });
+      }
+    });
+    return kept;
+  }
+  function restore(kept) {
+    kept.forEach(function (k) {
+      var el = main.querySelector('form [name="' + k.name + '"]');
+      if (!el) return;
+      el.value = k.value;
+      if (!k.focused) return;
+      el.focus();
+      if (k.start !== null && el.setSelectionRange) {
+        try { el.setSelectionRange(k.start, k.end); } catch (e) {}
+      }
+    });
+  }
   function tick() {
     fetch('/api/version', { credentials: 'same-origin', cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -98,7 +127,9 @@ std::string_view LiveScript() {
             if (!html) return;
             var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('live');
             if (!fresh) return;
+            var kept = edits();
             main.innerHTML = fresh.innerHTML;
+            restore(kept);
             version = fresh.getAttribute('data-version');
             main.setAttribute('data-version', version);
             document.body.setAttribute('data-refreshed', String(Date.now()));
