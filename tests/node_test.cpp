@@ -9,6 +9,7 @@
 
 #include "common/city.h"
 #include "common/clock.h"
+#include "common/text_encoding.h"
 #include "nodes/csv_import.h"
 #include "nodes/node_store.h"
 #include "nodes/report_entry.h"
@@ -737,6 +738,12 @@ TEST_F(EntryTest, AsOfDatesTheCountAndATimeToComeIsRefused) {
   ASSERT_TRUE(demand.ok()) << demand.status().message();
   EXPECT_EQ(demand->demand().as_of_ms(), yesterday);
   EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10")->stock().as_of_ms(), 0);  // now: none given
+  // Typed with a Chinese input method's full-width digits, the same time; an expiry date too.
+  EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10", "２０２０－０２－１０\u3000１４：００")->stock().as_of_ms(),
+            *ParseLocalTime("2020-02-10 14:00"));
+  EXPECT_EQ(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", "２０３０－０６－３０")
+                ->receipt().expires(),
+            "2030-06-30");
   // A watch a little ahead of the node's clock is forgiven; an hour ahead is a typo.
   EXPECT_TRUE(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 20'000)).ok());
   const std::string later = ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 3600'000)));
@@ -806,13 +813,25 @@ TEST_F(EntryTest, ADailyUseOverTenTimesTheLastNeedsConfirmation) {
   EXPECT_TRUE(CheckPlausible(*stock, std::nullopt, false, how).ok());
 }
 
+TEST(HalfWidth, AnInputMethodsFullWidthFormsBecomeAsciiAndNothingElseChanges) {
+  EXPECT_EQ(HalfWidth("１２０"), "120");
+  EXPECT_EQ(HalfWidth("５，０００．５"), "5,000.5");
+  EXPECT_EQ(HalfWidth("\u3000２０２０－０２－１０ １４：００\u3000"), " 2020-02-10 14:00 ");
+  EXPECT_EQ(HalfWidth("福建省红十字会 No.3"), "福建省红十字会 No.3");
+  EXPECT_EQ(HalfWidth("ｦ"), "ｦ");            // U+FF66, half-width katakana: not a full-width form
+  EXPECT_EQ(HalfWidth("\xef\xbc"), "\xef\xbc");  // cut short: left as it is
+}
+
 TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
   EXPECT_EQ(*ParseQuantity("q", "0"), 0);
   EXPECT_EQ(*ParseQuantity("q", "\t5000\r"), 5000);
   // A spreadsheet's thousands separators, as a quoted cell keeps them.
   EXPECT_EQ(*ParseQuantity("q", "5,000"), 5000);
   EXPECT_EQ(*ParseQuantity("q", "12,000,000"), 12000000);
-  for (const char* bad_text : {"5,00", ",500", "5,0000", "1,000,00", "0x10", "+5", "1e3", "5.0", "５０"}) {
+  // A Chinese input method's full-width digits, comma and space are the same figure.
+  EXPECT_EQ(*ParseQuantity("q", "１２０"), 120);
+  EXPECT_EQ(*ParseQuantity("q", "５，０００\u3000"), 5000);
+  for (const char* bad_text : {"5,00", ",500", "5,0000", "1,000,00", "0x10", "+5", "1e3", "5.0", "５０ａ", "５，００"}) {
     const auto bad = ParseQuantity("on-hand", bad_text);
     ASSERT_FALSE(bad.ok()) << bad_text;
     EXPECT_NE(bad.status().message().find("on-hand"), std::string::npos);
@@ -824,7 +843,11 @@ TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
 
 TEST_F(EntryTest, DailyUseIsAPlainDecimal) {
   EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "12.5")->demand().daily_use(), 12.5);
-  for (const char* bad : {"0x10", "1e3", "inf", "nan", "1,200", "12.", ".5", "-"}) {
+  // Written as a quantity may be: thousands separators, full-width digits.
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "1,200")->demand().daily_use(), 1200);
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "1,200.5")->demand().daily_use(), 1200.5);
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "１２．５")->demand().daily_use(), 12.5);
+  for (const char* bad : {"0x10", "1e3", "inf", "nan", "12,00", "1,2000", "12.", ".5", "-", "1.2,5"}) {
     EXPECT_NE(ErrorOf(entry_.Demand("sm-first-hospital", "mask.n95", "0", bad)).find("daily use"), std::string::npos)
         << bad;
   }
