@@ -120,13 +120,40 @@ TEST_F(CountyPages, OrdersShowTheirPickLinesWithAShipButtonAndIncomingOnesARecei
   NodeOrder done = ship;
   done.id = 13;
   done.status = "received";
-  const std::string html = OrdersPage(Page(Lang::kZh), {ship, done}, OrderFormState{}, "");
+  const std::string html = OrdersPage(Page(Lang::kZh), {ship, done}, 7, OrderFormState{}, "");
   EXPECT_TRUE(Contains(html, "<button type=\"submit\" id=\"ship-12\">发货</button>")) << html;
   EXPECT_TRUE(Contains(html, "批次 3 · 批号 L2003 · 有效期至 2030-06-30 · Fujian Red Cross × 500"));
   EXPECT_TRUE(Contains(html, "id=\"reject-12-reason\""));
   EXPECT_TRUE(Contains(html, "id=\"receive-12-quantity\" inputmode=\"numeric\" size=\"8\" value=\"500\""));
   EXPECT_FALSE(Contains(html, "ship-13"));  // closed orders have nothing to do
   EXPECT_TRUE(Contains(html, "三明市第一医院"));
+}
+
+TEST_F(CountyPages, TheOrdersPageCarriesItsOwnWordsForANewOrderAndWorksWithoutTheScript) {
+  NodeOrder order;
+  order.id = 12;
+  order.from_county = order.to_county = "meilie";
+  order.status = "accepted";
+  for (const Lang lang : {Lang::kZh, Lang::kEn}) {
+    const std::string html = OrdersPage(Page(lang), {order}, 7, OrderFormState{}, "");
+    // Hidden until orders-watch.js sees /api/orders move past what the page was made with.
+    EXPECT_TRUE(Contains(html, "id=\"orders-watch\" role=\"status\" hidden data-held=\"7\" data-newest=\"12\"")) << html;
+    EXPECT_TRUE(Contains(html, "<script src=\"/static/orders-watch.js\" defer></script>"));
+    EXPECT_TRUE(Contains(html, lang == Lang::kZh ? ">有新的调拨单 — 点击刷新</a>" : ">A new order has come — click to refresh</a>"));
+    EXPECT_TRUE(Contains(html, lang == Lang::kZh ? ">调拨单有更新 — 点击刷新</a>" : ">An order has changed — click to refresh</a>"));
+  }
+  EXPECT_EQ(NewestOrder({}), 0);
+}
+
+TEST_F(CountyPages, TheFileFieldIsLabelledInThePagesWordsAndNoFileIsSaidBesideIt) {
+  const std::string zh = ImportPage(Page(Lang::kZh), {}, "");
+  EXPECT_TRUE(Contains(zh, "<label for=\"import-file\">CSV 文件</label>")) << zh;
+  EXPECT_TRUE(Contains(zh, "选中在 Excel 或 WPS 中另存的 .csv 文件"));
+  EXPECT_FALSE(Contains(zh, "import-error"));
+  const std::string none = ImportPage(Page(Lang::kZh), {}, "", Msg::kImportNoFile);
+  EXPECT_TRUE(Contains(none, "aria-invalid=\"true\" class=\"wrong\"><small class=\"hint\">")) << none;
+  EXPECT_TRUE(Contains(none, "<span class=\"field-error\" id=\"import-error\" role=\"alert\">请选择要上传的 CSV 文件</span></div>"));
+  EXPECT_TRUE(Contains(ImportPage(Page(Lang::kEn), {}, ""), "<label for=\"import-file\">CSV file</label>"));
 }
 
 TEST_F(CountyPages, TheStatusPanelSaysWhatPpeNodeStatusSays) {

@@ -76,11 +76,11 @@ enum class Msg {
   kSumDemand, kSumShip, kSumReceive, kSumReject,
   // the CSV import
   kImportHeading, kImportNote, kImportConfirmAll, kImportSubmit, kImportRefused, kImportRefusedConfirm, kImportLine,
-  kImportNoFile,
+  kImportNoFile, kImportFileLabel, kImportFileHint,
   // the orders
   kOrdersHeading, kOrdersShipHeading, kOrdersIncomingHeading, kOrdersNoShip, kOrdersNoIncoming, kOrdersNote, kColPick,
   kColAction, kPickLine, kPickUndated, kShipButton, kRejectButton, kReceiveButton, kPendingStep, kStepShip,
-  kStepReceive, kStepReject,
+  kStepReceive, kStepReject, kOrdersArrived, kOrdersChanged,
   // an operator's mistake (nodes/entry_error.h's EntryProblem, one for one)
   kProbMissing, kProbNegative, kProbNotWhole, kProbTooLarge, kProbNotNumber, kProbBadText, kProbBadTime,
   kProbFutureTime, kProbBadDate, kProbUnknownWarehouse, kProbUnknownSite, kProbUnknownItem, kProbNotYourCounty,

@@ -346,9 +346,6 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
                        std::optional<Msg> page_error) {
   const Lang lang = page.lang;
   std::string out = Heading(page, Msg::kImportHeading) + notice;
-  if (page_error) {
-    out += "<p class=\"form-error\" id=\"import-error\" role=\"alert\">" + Esc(Text(lang, *page_error)) + "</p>\n";
-  }
   if (!problems.empty()) {
     const bool only_confirm = std::all_of(problems.begin(), problems.end(),
                                           [](const EntryError& e) { return e.confirmable(); });
@@ -374,19 +371,37 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
              ",800,1200,,") +
          "</pre>\n"
          "<form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"entry\">" +
-         Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kFieldFile)) +
-         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\"></div>\n"
+         Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kImportFileLabel)) +
+         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\"" +
+         (page_error ? " aria-invalid=\"true\" class=\"wrong\"" : "") + "><small class=\"hint\">" +
+         Esc(Text(lang, Msg::kImportFileHint)) + "</small>" +
+         (page_error ? "<span class=\"field-error\" id=\"import-error\" role=\"alert\">" + Esc(Text(lang, *page_error)) +
+                           "</span>"
+                     : "") +
+         "</div>\n"
          "<label class=\"confirm\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" id=\"import-confirm\"> " +
          Esc(Text(lang, Msg::kImportConfirmAll)) + "</label>\n<button type=\"submit\" id=\"import-submit\">" +
          Esc(Text(lang, Msg::kImportSubmit)) + "</button></form></section>\n";
   return out;
 }
 
-std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders, const OrderFormState& state,
-                       const std::string& notice) {
+int64_t NewestOrder(const std::vector<NodeOrder>& orders) {
+  int64_t newest = 0;
+  for (const NodeOrder& o : orders) newest = std::max(newest, o.id);
+  return newest;
+}
+
+std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders, uint64_t orders_held,
+                       const OrderFormState& state, const std::string& notice) {
   const Lang lang = page.lang;
   const City& city = *page.city;
   std::string out = Heading(page, Msg::kOrdersHeading) + notice;
+  // Shown by orders-watch.js when an order comes or changes: a link to reload, never a reload (the
+  // forms below may be half filled). Without the script the page is as it is, reloaded by hand.
+  out += "<p class=\"notice\" id=\"orders-watch\" role=\"status\" hidden data-held=\"" + std::to_string(orders_held) +
+         "\" data-newest=\"" + std::to_string(NewestOrder(orders)) + "\"><a href=\"/orders\" id=\"orders-arrived\" hidden>" +
+         Esc(Text(lang, Msg::kOrdersArrived)) + "</a><a href=\"/orders\" id=\"orders-changed\" hidden>" +
+         Esc(Text(lang, Msg::kOrdersChanged)) + "</a></p>\n<script src=\"/static/orders-watch.js\" defer></script>\n";
   // Said at the top too: the order's row may no longer offer the form that was sent.
   if (state.error) {
     out += "<p class=\"form-error\" id=\"order-error\" role=\"alert\">" + Esc(Text(lang, Msg::kFormNotRecorded)) +
