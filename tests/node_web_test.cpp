@@ -179,6 +179,19 @@ TEST_F(CountyPage, FormsRecordTheReportsTheCommandsRecordWithTheBrokerDownAndThe
   EXPECT_TRUE(Contains(status->body, "待发送 0 条"));
 }
 
+// Started twice on one port (a second click on the shortcut): the second copy says the port is in
+// use and stops, never sharing the port (with SO_REUSEPORT the kernel handed the browser's requests
+// to either copy: forms refused as from another page, the other copy's notice shown).
+TEST_F(CountyPage, ASecondCopyOnTheSamePortIsRefusedNotShared) {
+  auto page = StartPage();
+  const std::string listen = "127.0.0.1:" + std::to_string(page->port());
+  const CommandResult second = RunCommand({PPE_NODE, "--config", cluster_.NodeConfig("meilie"), "web", "--listen", listen}, 10);
+  EXPECT_NE(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Contains(second.err + second.out, "cannot listen on " + listen)) << second.err << second.out;
+  auto c = page->Client();
+  EXPECT_EQ(c.Get("/")->status, 200);  // the first copy serves on
+}
+
 TEST_F(CountyPage, APostWithoutThePagesTokenIsRefusedAndRecordsNothing) {
   auto page = StartPage();
   auto c = page->Client();
