@@ -129,6 +129,32 @@ TEST_F(CountyPages, OrdersShowTheirPickLinesWithAShipButtonAndIncomingOnesARecei
   EXPECT_TRUE(Contains(html, "三明市第一医院"));
 }
 
+// Rejected here, the rejection not yet at the broker: no receive form to press (the receipt would be
+// refused as contradicting the rejection); received here: none either. Shipped: one.
+TEST_F(CountyPages, AReceiveFormOnlyWhereReceivingIsAStepToTake) {
+  NodeOrder order;
+  order.from_county = order.to_county = "meilie";
+  order.from_warehouse = "meilie-wh";
+  order.to_site = "sm-first-hospital";
+  order.item = "mask.n95";
+  order.qty = 100;
+  order.status = "accepted";
+  NodeOrder rejected = order, received = order, shipped = order;
+  rejected.id = 21;
+  rejected.pending = OrderStep::kReject;
+  rejected.pending_step = "reject";
+  received.id = 22;
+  received.pending = OrderStep::kReceive;
+  received.pending_step = "receive";
+  shipped.id = 23;
+  shipped.status = "shipped";
+  const std::string html = OrdersPage(Page(Lang::kZh), {rejected, received, shipped}, 1, OrderFormState{}, "");
+  EXPECT_FALSE(Contains(html, "id=\"receive-21\"")) << html;
+  EXPECT_TRUE(Contains(html, "已登记，待上报：拒绝"));
+  EXPECT_FALSE(Contains(html, "id=\"receive-22\""));
+  EXPECT_TRUE(Contains(html, "id=\"receive-23\""));
+}
+
 TEST_F(CountyPages, TheOrdersPageCarriesItsOwnWordsForANewOrderAndWorksWithoutTheScript) {
   NodeOrder order;
   order.id = 12;

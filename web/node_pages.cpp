@@ -462,7 +462,10 @@ std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>
                            Esc(ItemName(lang, city, o.item)), Count(o.qty), status_cell(o),
                            pick.empty() ? "-" : "<ul class=\"pick\">" + pick + "</ul>", actions});
     }
-    if (o.to_county == page.county && (!o.pending || *o.pending != OrderStep::kReceive)) {
+    // A receive form only where receiving is a step to take on the order as this node knows it: not
+    // after its own receipt, nor after its own rejection still on its way to the broker.
+    const StepOutcome receiving = DecideStep(KnownStatus(*status, o.pending), OrderStep::kReceive).outcome;
+    if (o.to_county == page.county && (receiving == StepOutcome::kApply || receiving == StepOutcome::kShipAndReceive)) {
       const std::string qty = typed(o, "receive", "quantity");
       incoming_rows.push_back(
           {std::to_string(o.id), Esc(WarehouseName(lang, city, o.from_warehouse)), Esc(SiteName(lang, city, o.to_site)),
