@@ -92,6 +92,12 @@ TEST_F(CountyPages, AMistakeIsSaidInTheLanguageOfThePageBesideItsField) {
             "第 3 行，物资：没有物资 “mask.kn95”");
   EXPECT_EQ(ProblemLine(Lang::kEn, *city_, {EntryField::kQuantity, EntryProblem::kMissing, {}, 4}),
             "Line 4: Qty is missing");
+  // A file's `place` is a site in a demand row: never called a warehouse.
+  EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kPlace, EntryProblem::kUnknownSite, {"sm-first-hospitel"}, 2})
+                .rfind("第 2 行，仓库或点位：没有点位 “sm-first-hospitel”", 0),
+            0u);
+  EXPECT_EQ(ProblemLine(Lang::kEn, *city_, {EntryField::kPlace, EntryProblem::kNotYourCounty, {"sy-bus"}, 5}),
+            "Line 5, Warehouse or site: “sy-bus” is not this county's");
   // A figure that needs confirming asks for it, with a box to tick.
   state.error = EntryError{EntryField::kQuantity, EntryProblem::kImplausibleCount, {"900000", "1000"}, 0};
   const std::string ask = EntryPage(Page(Lang::kZh), state, "");

@@ -67,7 +67,7 @@ enum class Msg {
   kNodeCatalogue, kNodeRefused,
   // its forms and fields
   kFormStock, kFormStockNote, kFormReceipt, kFormReceiptNote, kFormDemand, kFormDemandNote, kFieldWarehouse,
-  kFieldSite, kFieldItem, kFieldCounted, kFieldReceived, kFieldOnHand, kFieldDailyUse, kFieldDailyUseHint, kFieldAsOf,
+  kFieldSite, kFieldPlace, kFieldItem, kFieldCounted, kFieldReceived, kFieldOnHand, kFieldDailyUse, kFieldDailyUseHint, kFieldAsOf,
   kFieldAsOfHint, kFieldSource, kSourceProduction, kSourceDonation, kSourceTransfer, kFieldFrom, kFieldReference,
   kFieldLot, kFieldExpires, kFieldExpiresHint, kFieldFile, kFieldConfirm, kFieldOrder, kFieldReason, kSubmitStock,
   kSubmitReceipt, kSubmitDemand, kConfirmBox, kConfirmSubmit, kConfirmAsk, kFormNotRecorded,

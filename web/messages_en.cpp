@@ -209,6 +209,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kFormDemandNote, "What a site holds and uses per day"},
     {Msg::kFieldWarehouse, "Warehouse"},
     {Msg::kFieldSite, "Site"},
+    {Msg::kFieldPlace, "Warehouse or site"},
     {Msg::kFieldItem, "Item"},
     {Msg::kFieldCounted, "Units counted"},
     {Msg::kFieldReceived, "Units received"},

@@ -209,6 +209,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kFormDemandNote, "点位现有数量和每日用量"},
     {Msg::kFieldWarehouse, "仓库"},
     {Msg::kFieldSite, "点位"},
+    {Msg::kFieldPlace, "仓库或点位"},
     {Msg::kFieldItem, "物资"},
     {Msg::kFieldCounted, "清点数量"},
     {Msg::kFieldReceived, "到货数量"},

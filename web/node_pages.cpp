@@ -27,9 +27,11 @@ std::string FieldName(EntryField field) {
   }
 }
 
+// A mistake's field as a list of a file's problems names it (a form shows the mistake beside it):
+// `place` is a warehouse in a count or receipt row and a site in a demand row.
 Msg FieldLabel(EntryField field) {
   switch (field) {
-    case EntryField::kPlace: return Msg::kFieldWarehouse;
+    case EntryField::kPlace: return Msg::kFieldPlace;
     case EntryField::kItem: return Msg::kFieldItem;
     case EntryField::kQuantity: return Msg::kColQty;
     case EntryField::kDailyUse: return Msg::kFieldDailyUse;
