@@ -31,7 +31,9 @@ enum class EntryProblem {
   kUnknownSite,        // id
   kUnknownItem,        // id
   kNotYourCounty,      // id
-  kBadQuantity,        // (none): zero receipt, or beyond the broker's limits
+  kBadQuantity,        // (none): beyond the broker's limits in another way than the two below
+  kZeroReceipt,        // (none): a receipt of 0 units
+  kBeyondLimit,        // figure, the broker's limit
   kRefused,            // (none): another refusal by the broker's rules (the English text says which)
   kNotSource,          // text
   kDonorNeeded,        // (none)

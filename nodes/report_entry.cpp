@@ -161,9 +161,20 @@ EntryError RefusalError(const Refusal& refusal, const wire::Report& report) {
     case wire::UNKNOWN_SITE: return {EntryField::kPlace, EntryProblem::kUnknownSite, {EscapeControl(place)}, 0};
     case wire::NOT_YOUR_COUNTY: return {EntryField::kPlace, EntryProblem::kNotYourCounty, {EscapeControl(place)}, 0};
     case wire::UNKNOWN_ITEM: return {EntryField::kItem, EntryProblem::kUnknownItem, {EscapeControl(item)}, 0};
-    case wire::BAD_QUANTITY:
-      return {refusal.text.find("daily use") != std::string::npos ? EntryField::kDailyUse : EntryField::kQuantity,
-              EntryProblem::kBadQuantity, {}, 0};
+    case wire::BAD_QUANTITY: {
+      // Said as the figure that is wrong: a receipt of nothing, or a figure past the broker's limit.
+      const int64_t figure = report.has_demand()  ? report.demand().on_hand()
+                             : report.has_stock() ? report.stock().quantity()
+                                                  : report.receipt().quantity();
+      if (refusal.text.find("daily use") != std::string::npos) {
+        return {EntryField::kDailyUse, EntryProblem::kBadQuantity, {}, 0};
+      }
+      if (report.has_receipt() && figure == 0) return {EntryField::kQuantity, EntryProblem::kZeroReceipt, {}, 0};
+      if (figure > kMaxQuantity) {
+        return {EntryField::kQuantity, EntryProblem::kBeyondLimit, {std::to_string(figure), std::to_string(kMaxQuantity)}, 0};
+      }
+      return {EntryField::kQuantity, EntryProblem::kBadQuantity, {}, 0};
+    }
     case wire::MALFORMED: return {EntryField::kNone, EntryProblem::kBadText, {}, 0};
     default: return {EntryField::kNone, EntryProblem::kRefused, {}, 0};
   }

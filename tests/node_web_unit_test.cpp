@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/city.h"
+#include "nodes/report_entry.h"
 #include "web/csrf_guard.h"
 #include "web/form_fields.h"
 #include "web/node_pages.h"
@@ -92,6 +93,14 @@ TEST_F(CountyPages, AMistakeIsSaidInTheLanguageOfThePageBesideItsField) {
             "第 3 行，物资：没有物资 “mask.kn95”");
   EXPECT_EQ(ProblemLine(Lang::kEn, *city_, {EntryField::kQuantity, EntryProblem::kMissing, {}, 4}),
             "Line 4: Qty is missing");
+  // A figure the broker's limits refuse is said as what is wrong with it, not as every rule at once.
+  const ReportEntry entry(*city_, Identity{"meilie", Role::kNode, "meilie"});
+  EntryError zero, huge;
+  EXPECT_FALSE(entry.Receipt("meilie-wh", "mask.n95", "0", "production", "", "", "", "", &zero).ok());
+  EXPECT_EQ(zero.field, EntryField::kQuantity);
+  EXPECT_EQ(ProblemText(Lang::kZh, *city_, zero), "入库数量为 0：到货至少 1 件才登记");
+  EXPECT_FALSE(entry.Stock("meilie-wh", "mask.n95", "99999999999999", "", &huge).ok());
+  EXPECT_EQ(ProblemText(Lang::kZh, *city_, huge), "99,999,999,999,999 超过上限 10,000,000,000，请核对（是否多打了 0？）");
   // A file's `place` is a site in a demand row: never called a warehouse.
   EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kPlace, EntryProblem::kUnknownSite, {"sm-first-hospitel"}, 2})
                 .rfind("第 2 行，仓库或点位：没有点位 “sm-first-hospitel”", 0),

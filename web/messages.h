@@ -84,7 +84,7 @@ enum class Msg {
   // an operator's mistake (nodes/entry_error.h's EntryProblem, one for one)
   kProbMissing, kProbNegative, kProbNotWhole, kProbTooLarge, kProbNotNumber, kProbBadText, kProbBadTime,
   kProbFutureTime, kProbBadDate, kProbUnknownWarehouse, kProbUnknownSite, kProbUnknownItem, kProbNotYourCounty,
-  kProbBadQuantity, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
+  kProbBadQuantity, kProbZeroReceipt, kProbBeyondLimit, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
   kProbImplausibleUse, kProbImplausibleBoth, kProbExpired, kProbUnknownOrder, kProbNotYourOrder, kProbStepTooLate,
   kProbUnknownStatus, kProbReasonNeeded, kProbCsvUnreadable, kProbCsvTooBig, kProbCsvEncoding, kProbCsvQuote,
   kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,

@@ -293,6 +293,8 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kProbUnknownItem, "there is no item “{0}”"},
     {Msg::kProbNotYourCounty, "“{0}” is not this county's"},
     {Msg::kProbBadQuantity, "the figure is out of range: a receipt is 1 or more units, counts and on-hand 0 or more, all below the limit"},
+    {Msg::kProbZeroReceipt, "a receipt of 0 units: a receipt is 1 or more"},
+    {Msg::kProbBeyondLimit, "{0} is over the limit of {1}; check the figure (a 0 too many?)"},
     {Msg::kProbRefused, "not accepted by the city's rules"},
     {Msg::kProbNotSource, "source “{0}” is not production, donation or transfer"},
     {Msg::kProbDonorNeeded, "a donation needs its donor"},

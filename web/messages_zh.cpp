@@ -293,6 +293,8 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kProbUnknownItem, "没有物资 “{0}”"},
     {Msg::kProbNotYourCounty, "“{0}” 不属于本县"},
     {Msg::kProbBadQuantity, "数量不合理：入库至少 1 件；盘点和现有数量不小于 0；都不能超过上限"},
+    {Msg::kProbZeroReceipt, "入库数量为 0：到货至少 1 件才登记"},
+    {Msg::kProbBeyondLimit, "{0} 超过上限 {1}，请核对（是否多打了 0？）"},
     {Msg::kProbRefused, "按市级的规则不能接受"},
     {Msg::kProbNotSource, "来源 “{0}” 应为 生产、捐赠 或 调入"},
     {Msg::kProbDonorNeeded, "捐赠须写明捐赠方"},

@@ -64,6 +64,8 @@ Msg ProblemMsg(EntryProblem problem) {
     case EntryProblem::kUnknownItem: return Msg::kProbUnknownItem;
     case EntryProblem::kNotYourCounty: return Msg::kProbNotYourCounty;
     case EntryProblem::kBadQuantity: return Msg::kProbBadQuantity;
+    case EntryProblem::kZeroReceipt: return Msg::kProbZeroReceipt;
+    case EntryProblem::kBeyondLimit: return Msg::kProbBeyondLimit;
     case EntryProblem::kRefused: return Msg::kProbRefused;
     case EntryProblem::kNotSource: return Msg::kProbNotSource;
     case EntryProblem::kDonorNeeded: return Msg::kProbDonorNeeded;
@@ -210,6 +212,7 @@ std::string ProblemText(Lang lang, const City& city, const EntryError& e) {
       break;
     case EntryProblem::kImplausibleCount:
     case EntryProblem::kImplausibleBoth:
+    case EntryProblem::kBeyondLimit:
       for (size_t i = 0; i < args.size() && i < 2; ++i) args[i] = Shown(args[i]);
       break;
     default:
