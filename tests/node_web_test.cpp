@@ -276,6 +276,7 @@ TEST_F(CountyPage, ACsvWithABadRowIsRefusedWholeNamingTheRowAndAnExcelFileIsRead
   ASSERT_EQ(r->status, 303) << r->body;
   done = c.Get(r->get_header_value("Location").c_str(), b.Headers());
   EXPECT_TRUE(Contains(done->body, "文件编码为 GBK/GB18030，已转换为 UTF-8")) << done->body;
+  EXPECT_TRUE(Contains(done->body, "已导入 1 行（第 4 号报告）")) << done->body;  // one row: one report, not "4–4"
   outbox = Outbox();
   ASSERT_EQ(outbox.size(), 4u);
   EXPECT_EQ(outbox[3].receipt().from(), "福建省红十字会");

@@ -72,7 +72,7 @@ enum class Msg {
   kFieldLot, kFieldExpires, kFieldExpiresHint, kFieldFile, kFieldConfirm, kFieldOrder, kFieldReason, kSubmitStock,
   kSubmitReceipt, kSubmitDemand, kConfirmBox, kConfirmSubmit, kConfirmAsk, kFormNotRecorded,
   // what was recorded
-  kRecorded, kImported, kImportConverted, kStepRepeat, kImpliedShipment, kDiscrepancy, kSumStock, kSumReceipt,
+  kRecorded, kImported, kImportedOne, kImportConverted, kStepRepeat, kImpliedShipment, kDiscrepancy, kSumStock, kSumReceipt,
   kSumDemand, kSumShip, kSumReceive, kSumReject,
   // the CSV import
   kImportHeading, kImportNote, kImportConfirmAll, kImportSubmit, kImportRefused, kImportRefusedConfirm, kImportLine,

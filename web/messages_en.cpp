@@ -240,6 +240,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kFormNotRecorded, "Not recorded: correct what is marked and send again"},
     {Msg::kRecorded, "Recorded: {0} (report {1}). {2} waiting to be sent."},
     {Msg::kImported, "Imported {0} rows (reports {1}–{2}). {3} waiting to be sent."},
+    {Msg::kImportedOne, "Imported 1 row (report {0}). {1} waiting to be sent."},
     {Msg::kImportConverted, "The file was in {0}; converted to UTF-8."},
     {Msg::kStepRepeat, "Order {0} is already {1}; nothing to do."},
     {Msg::kImpliedShipment, "Order {0} was received before the news of its shipping reached this node: the city records the shipment it implies."},

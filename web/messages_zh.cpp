@@ -240,6 +240,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kFormNotRecorded, "未记录：请改正标出的错误后再提交"},
     {Msg::kRecorded, "已记录：{0}（第 {1} 号报告）。待发送 {2} 条。"},
     {Msg::kImported, "已导入 {0} 行（第 {1}–{2} 号报告）。待发送 {3} 条。"},
+    {Msg::kImportedOne, "已导入 1 行（第 {0} 号报告）。待发送 {1} 条。"},
     {Msg::kImportConverted, "文件编码为 {0}，已转换为 UTF-8。"},
     {Msg::kStepRepeat, "调拨单 {0} 已是“{1}”，无需操作。"},
     {Msg::kImpliedShipment, "调拨单 {0} 在发货消息到达本县之前已收货：市级会同时记录它的发货。"},

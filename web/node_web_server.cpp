@@ -120,8 +120,10 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
                   {std::to_string(flash->order), StatusName(lang, flash->step.shown_status.substr(
                                                                       0, flash->step.shown_status.find(' ')))});
   } else if (flash->count > 1 || !flash->encoding.empty()) {
-    text = Format(lang, Msg::kImported, {Count(static_cast<int64_t>(flash->count)), std::to_string(flash->first_seq),
-                                         std::to_string(flash->last_seq), pending});
+    text = flash->count == 1
+               ? Format(lang, Msg::kImportedOne, {std::to_string(flash->last_seq), pending})
+               : Format(lang, Msg::kImported, {Count(static_cast<int64_t>(flash->count)), std::to_string(flash->first_seq),
+                                               std::to_string(flash->last_seq), pending});
     if (flash->encoding != "UTF-8" && flash->encoding != "UTF-8 with a byte-order mark" && !flash->encoding.empty()) {
       text = Format(lang, Msg::kTwoSentences, {text, Format(lang, Msg::kImportConverted, {flash->encoding})});
     }
