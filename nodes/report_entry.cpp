@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 
 #include "common/clock.h"
 #include "common/text_encoding.h"
@@ -35,6 +36,20 @@ bool ThousandsGrouped(const std::string& s) {
 // method's full-width digits and comma), control characters escaped (shown, never obeyed).
 std::string Typed(const std::string& text) { return EscapeControl(Trimmed(HalfWidth(text))); }
 
+// A date, or a date and time, as Excel and WPS in China write a date cell into a CSV file or an
+// operator types it — 2021/6/30, 2021.6.30, 2021年6月30日, 2020/2/10 14:00 — as 2021-06-30 or
+// 2020-02-10 14:00. Year first only (30/06/2021 stays as it is, and is refused saying how to write it).
+std::string IsoDate(const std::string& typed) {
+  static const std::regex kDate(
+      R"(^(\d{4})(?:[/.-]|年)(\d{1,2})(?:[/.-]|月)(\d{1,2})(?:日)?(?:[ T]+(\d{1,2}):(\d{2})(:\d{2})?)?$)");
+  std::smatch m;
+  if (!std::regex_match(typed, m, kDate)) return typed;
+  const auto two = [](const std::string& digits) { return digits.size() == 1 ? "0" + digits : digits; };
+  std::string iso = m[1].str() + "-" + two(m[2]) + "-" + two(m[3]);
+  if (m[4].matched) iso += " " + two(m[4]) + ":" + m[5].str() + m[6].str();
+  return iso;
+}
+
 // The same figure to be read: a spreadsheet's thousands separators taken out of its whole part
 // (12,000 or 1,200.5; "12,00" keeps its comma and is refused).
 std::string Ungrouped(const std::string& typed) {
@@ -65,7 +80,7 @@ constexpr int64_t kAsOfGraceMs = 60 * 1000;
 
 // When a count was taken, from what the operator typed: 0 (the wire's "when recorded") for empty.
 Result<int64_t> ParseAsOf(const std::string& text, EntryError* why) {
-  const std::string typed = Typed(text);
+  const std::string typed = IsoDate(Typed(text));
   if (typed.empty()) return int64_t{0};
   auto at = ParseLocalTime(typed);
   if (!at.ok()) {
@@ -231,9 +246,9 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, con
   PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength, EntryField::kReference);
   PPE_CLEAN(lot, lot_text, "lot", kMaxTextLength, EntryField::kLot);
   // Cleaned as text first (decoded, trimmed, one line), then in ASCII (an input method's full-width
-  // digits), so the date check sees just the date.
+  // digits) and ISO (a spreadsheet's 2021/6/30), so the date check sees just the date.
   PPE_CLEAN(expires_typed, expires_text, "expiry date", kMaxTextLength, EntryField::kExpires);
-  const std::string expires = Trimmed(HalfWidth(expires_typed));
+  const std::string expires = IsoDate(Trimmed(HalfWidth(expires_typed)));
   if (Status s = CheckExpiryDate(expires); !s.ok()) {
     return Wrong(why, EntryField::kExpires, EntryProblem::kBadDate, {expires}, s.message());
   }

@@ -687,8 +687,10 @@ TEST_F(EntryTest, AReceiptCarriesItsLotAndExpiryDate) {
                 .find("201 characters"),
             std::string::npos);
   // The expiry date is a real one, of a year PPE is dated in.
-  EXPECT_EQ(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-2-3")),
-            "expiry date '2020-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  EXPECT_EQ(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "20-2-3")),
+            "expiry date '20-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  // Year first, the zeros left out, is not in doubt: 2020-2-3 is 2020-02-03.
+  EXPECT_EQ(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-2-3")->receipt().expires(), "2020-02-03");
   EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-02-30"))
                 .find("February 2020 has 29 days"),
             std::string::npos);
@@ -744,6 +746,18 @@ TEST_F(EntryTest, AsOfDatesTheCountAndATimeToComeIsRefused) {
   EXPECT_EQ(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", "２０３０－０６－３０")
                 ->receipt().expires(),
             "2030-06-30");
+  // As a Chinese spreadsheet writes a date cell, or an operator a date: year first, read as ISO.
+  EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10", "2020/2/10 14:00")->stock().as_of_ms(),
+            *ParseLocalTime("2020-02-10 14:00"));
+  for (const char* date : {"2030/6/30", "2030.6.30", "2030年6月30日", "2030-6-30"}) {
+    auto dated = entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", date);
+    ASSERT_TRUE(dated.ok()) << date << ": " << dated.status().message();
+    EXPECT_EQ(dated->receipt().expires(), "2030-06-30") << date;
+  }
+  for (const char* not_year_first : {"30/6/2030", "6/30/2030", "2030/13/1", "2030/2/30"}) {
+    EXPECT_FALSE(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", not_year_first).ok())
+        << not_year_first;
+  }
   // A watch a little ahead of the node's clock is forgiven; an hour ahead is a typo.
   EXPECT_TRUE(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 20'000)).ok());
   const std::string later = ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 3600'000)));
@@ -1065,6 +1079,13 @@ TEST_F(CsvTest, AsOfDatesARowAndRowsGoInOldestFirst) {
   EXPECT_EQ(dated.reports[0].stock().as_of_ms(), *ParseLocalTime("2020-02-10 08:00"));
   EXPECT_EQ(dated.reports[2].demand().as_of_ms(), *ParseLocalTime("2020-02-09 00:00"));
   EXPECT_EQ(dated.reports[3].stock().as_of_ms(), 0);  // empty: now
+  // Date cells as Excel and WPS in China write them: 2020/2/10 8:00, 2030/6/30.
+  const CsvImportResult excel = Import("type,place,item,quantity,daily_use,source,from,expires,as_of\r\n"
+                                       "stock,sanyuan-wh,mask.surgical,500,,,,,2020/2/10 8:00\r\n"
+                                       "receipt,sanyuan-wh,mask.n95,100,,production,,2030/6/30,\r\n");
+  ASSERT_TRUE(excel.errors.empty()) << excel.errors[0];
+  EXPECT_EQ(excel.reports[0].stock().as_of_ms(), *ParseLocalTime("2020-02-10 08:00"));
+  EXPECT_EQ(excel.reports[1].receipt().expires(), "2030-06-30");
   // Out of order within the file, and against the store's last count.
   ExpectErrors("type,place,item,quantity,as_of\n"
                "stock,sanyuan-wh,mask.n95,500,2020-02-10 08:00\n"
