@@ -56,7 +56,8 @@ enum class EntryProblem {
   kCsvQuote,           // (none): a quote never closed (the line says where)
   kCsvEmpty,           // (none)
   kCsvHeader,          // the missing column
-  kCsvFieldCount,      // fields in the row, fields in the header
+  kCsvFieldCount,      // fields in the row, fields in the header (more in the row)
+  kCsvFieldsMissing,   // fields in the row, fields in the header (fewer in the row)
   kCsvType,            // type
   kCsvLotOnCount,      // type
   kCsvAsOfOnReceipt,   // (none)

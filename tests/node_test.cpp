@@ -958,6 +958,10 @@ TEST_F(CsvTest, HeaderColumnsMayComeInAnyOrderWithABomAndCrlf) {
   EXPECT_EQ(result.reports[0].stock().quantity(), 70);
   EXPECT_EQ(result.reports[1].receipt().item(), "sanitizer");
   EXPECT_EQ(result.reports[1].receipt().source(), wire::PRODUCTION);
+  // A header typed by hand with capitals names the same columns.
+  const CsvImportResult capitals = Import("Type,Place,ITEM,Quantity\r\nstock,sanyuan-wh,mask.n95,71\r\n");
+  ASSERT_TRUE(capitals.errors.empty()) << capitals.errors[0];
+  EXPECT_EQ(capitals.reports[0].stock().quantity(), 71);
 }
 
 TEST_F(CsvTest, QuotedFieldsKeepCommasAndDoubledQuotes) {
@@ -978,6 +982,10 @@ TEST_F(CsvTest, AnUnquotedThousandsCommaIsARowTooWideNotAOne) {
   ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95,12000,,,\nreceipt,sanyuan-wh,mask.n95,1,000,,production,\n",
                {"line 3:", "8 fields", "header has 7", "\"1,000\""});
   ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95\n", {"line 2:", "3 fields"});
+  // Too few is said as too few: the page's words are not the thousands comma's.
+  const CsvImportResult short_row = Import(kHeader + "stock,sanyuan-wh,mask.n95\n");
+  ASSERT_EQ(short_row.problems.size(), 1u);
+  EXPECT_EQ(short_row.problems[0].problem, EntryProblem::kCsvFieldsMissing);
   // Quoted, as Excel writes a formatted number, it is a thousand.
   const CsvImportResult quoted = Import(kHeader + "stock,sanyuan-wh,mask.n95,\"1,000\",,,\n");
   ASSERT_TRUE(quoted.errors.empty()) << quoted.errors[0];

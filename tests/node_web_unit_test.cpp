@@ -101,6 +101,8 @@ TEST_F(CountyPages, AMistakeIsSaidInTheLanguageOfThePageBesideItsField) {
   EXPECT_EQ(ProblemText(Lang::kZh, *city_, zero), "入库数量为 0：到货至少 1 件才登记");
   EXPECT_FALSE(entry.Stock("meilie-wh", "mask.n95", "99999999999999", "", &huge).ok());
   EXPECT_EQ(ProblemText(Lang::kZh, *city_, huge), "99,999,999,999,999 超过上限 10,000,000,000，请核对（是否多打了 0？）");
+  EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kNone, EntryProblem::kCsvFieldsMissing, {"3", "7"}, 2}),
+            "第 2 行：只有 3 个字段，而表头有 7 个：请补齐缺少的列（空着的列可以留空，但逗号要有）");
   // A file's `place` is a site in a demand row: never called a warehouse.
   EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kPlace, EntryProblem::kUnknownSite, {"sm-first-hospitel"}, 2})
                 .rfind("第 2 行，仓库或点位：没有点位 “sm-first-hospitel”", 0),

@@ -87,7 +87,7 @@ enum class Msg {
   kProbBadQuantity, kProbZeroReceipt, kProbBeyondLimit, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
   kProbImplausibleUse, kProbImplausibleBoth, kProbExpired, kProbUnknownOrder, kProbNotYourOrder, kProbStepTooLate,
   kProbUnknownStatus, kProbReasonNeeded, kProbCsvUnreadable, kProbCsvTooBig, kProbCsvEncoding, kProbCsvQuote,
-  kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,
+  kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvFieldsMissing, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,
   kProbCsvConfirm, kProbCsvNoRows,
   kCount  // not a message: how many there are
 };

@@ -316,6 +316,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kProbCsvEmpty, "the file is empty; its first line must be the header type,place,item,quantity,daily_use,source,from"},
     {Msg::kProbCsvHeader, "the header lacks the column “{0}” (expected type,place,item,quantity,daily_use,source,from)"},
     {Msg::kProbCsvFieldCount, "has {0} fields but the header has {1} (a number with a thousands comma must be quoted, or written 1000)"},
+    {Msg::kProbCsvFieldsMissing, "has only {0} fields but the header has {1}: fill in the missing columns (empty ones may stay empty, but their commas must be there)"},
     {Msg::kProbCsvType, "type “{0}” is not stock, receipt or demand"},
     {Msg::kProbCsvLotOnCount, "lot and expires are for receipt rows; leave them empty in a {0} row"},
     {Msg::kProbCsvAsOfOnReceipt, "as_of is for stock and demand rows; leave it empty in a receipt row"},

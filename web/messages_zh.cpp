@@ -316,6 +316,7 @@ constexpr MessageEntry kMessages[] = {
     {Msg::kProbCsvEmpty, "文件是空的；第一行须为表头 type,place,item,quantity,daily_use,source,from"},
     {Msg::kProbCsvHeader, "表头缺少 “{0}” 列（应为 type,place,item,quantity,daily_use,source,from）"},
     {Msg::kProbCsvFieldCount, "有 {0} 个字段，而表头有 {1} 个（带千分位逗号的数字须加引号，或写作 1000）"},
+    {Msg::kProbCsvFieldsMissing, "只有 {0} 个字段，而表头有 {1} 个：请补齐缺少的列（空着的列可以留空，但逗号要有）"},
     {Msg::kProbCsvType, "类型 “{0}” 应为 stock、receipt 或 demand"},
     {Msg::kProbCsvLotOnCount, "批号和有效期只用于入库（receipt）行；{0} 行请留空"},
     {Msg::kProbCsvAsOfOnReceipt, "as_of 只用于 stock 和 demand 行；入库行请留空"},

@@ -86,6 +86,7 @@ Msg ProblemMsg(EntryProblem problem) {
     case EntryProblem::kCsvEmpty: return Msg::kProbCsvEmpty;
     case EntryProblem::kCsvHeader: return Msg::kProbCsvHeader;
     case EntryProblem::kCsvFieldCount: return Msg::kProbCsvFieldCount;
+    case EntryProblem::kCsvFieldsMissing: return Msg::kProbCsvFieldsMissing;
     case EntryProblem::kCsvType: return Msg::kProbCsvType;
     case EntryProblem::kCsvLotOnCount: return Msg::kProbCsvLotOnCount;
     case EntryProblem::kCsvAsOfOnReceipt: return Msg::kProbCsvAsOfOnReceipt;
