@@ -109,6 +109,12 @@ std::optional<OrderStep> FromWire(wire::OrderStepKind kind) {
   }
 }
 
+OrderStatus KnownStatus(OrderStatus delivered, std::optional<OrderStep> pending) {
+  if (!pending) return delivered;
+  const StepDecision decision = DecideStep(delivered, *pending);
+  return decision.outcome == StepOutcome::kRefused ? delivered : decision.next;
+}
+
 StepDecision DecideStep(OrderStatus current, OrderStep step) {
   using S = OrderStatus;
   switch (current) {

@@ -54,6 +54,10 @@ struct StepDecision {
 // The one table. `step` on an order that is `current`.
 StepDecision DecideStep(OrderStatus current, OrderStep step);
 
+// The order as a node knows it: what the broker last said (`delivered`), then the node's own step
+// still on its way there, when that step takes.
+OrderStatus KnownStatus(OrderStatus delivered, std::optional<OrderStep> pending);
+
 // "order 17 is received; it can no longer be cancelled": why DecideStep refused.
 std::string RefusalText(int64_t order_id, OrderStatus current, OrderStep step);
 

@@ -170,6 +170,30 @@ bool HasControlCharacter(std::string_view text) {
   return false;
 }
 
+std::string HalfWidth(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  for (size_t i = 0; i < utf8.size();) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(utf8[i + k]); };
+    if (i + 2 < utf8.size() && byte(0) == 0xEF && (byte(1) == 0xBC || byte(1) == 0xBD) && (byte(2) & 0xC0) == 0x80) {
+      // U+FF00..U+FF7F: EF BC 80..BF, EF BD 80..BF; U+FF01..U+FF5E are U+0021..U+007E.
+      const uint32_t cp = 0xFF00 + ((byte(1) - 0xBC) << 6) + (byte(2) & 0x3F);
+      if (cp >= 0xFF01 && cp <= 0xFF5E) {
+        out += static_cast<char>(cp - 0xFF01 + 0x21);
+        i += 3;
+        continue;
+      }
+    }
+    if (i + 2 < utf8.size() && byte(0) == 0xE3 && byte(1) == 0x80 && byte(2) == 0x80) {
+      out += ' ';
+      i += 3;
+      continue;
+    }
+    out += utf8[i++];
+  }
+  return out;
+}
+
 std::string EscapeControl(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -43,6 +43,12 @@ std::string TruncateUtf8(std::string_view utf8, size_t max_chars);
 // it are trimmed. The error names `what`.
 Result<std::string> CleanLine(std::string_view bytes, const std::string& what, size_t max_chars);
 
+// A figure, date or time as a Chinese input method may type it, in ASCII: the full-width forms
+// U+FF01..U+FF5E (１２０, ５，０００, ２０２０－０２－１０ １４：００) as their ASCII characters and the
+// ideographic space U+3000 as a space; everything else unchanged. Never for names: only for text
+// that is read as a number, a date or a time.
+std::string HalfWidth(std::string_view utf8);
+
 // `text` with every control character shown as \n, \t, \x1b ..., for logs and terminals.
 std::string EscapeControl(std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "nodes/csv_import.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -153,6 +154,8 @@ CsvImportResult ImportCsvBytes(const std::string& bytes, const std::string& path
     std::string name = header.fields[i];
     const size_t b = name.find_first_not_of(' ');
     name = b == std::string::npos ? "" : name.substr(b, name.find_last_not_of(' ') - b + 1);
+    // "Type" or "PLACE" as someone typed the header by hand is the same column.
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     column[name] = i;
   }
   for (const char* required : {"type", "place", "item", "quantity"}) {
@@ -183,7 +186,9 @@ CsvImportResult ImportCsvBytes(const std::string& bytes, const std::string& path
       }
     };
     if (row.fields.size() != width) {
-      why = {EntryField::kNone, EntryProblem::kCsvFieldCount, {std::to_string(row.fields.size()), std::to_string(width)}, 0};
+      why = {EntryField::kNone,
+             row.fields.size() > width ? EntryProblem::kCsvFieldCount : EntryProblem::kCsvFieldsMissing,
+             {std::to_string(row.fields.size()), std::to_string(width)}, 0};
       fail("has " + std::to_string(row.fields.size()) + " fields but the header has " +
            std::to_string(width) +
            (row.fields.size() > width

@@ -31,7 +31,9 @@ enum class EntryProblem {
   kUnknownSite,        // id
   kUnknownItem,        // id
   kNotYourCounty,      // id
-  kBadQuantity,        // (none): zero receipt, or beyond the broker's limits
+  kBadQuantity,        // (none): beyond the broker's limits in another way than the two below
+  kZeroReceipt,        // (none): a receipt of 0 units
+  kBeyondLimit,        // figure, the broker's limit
   kRefused,            // (none): another refusal by the broker's rules (the English text says which)
   kNotSource,          // text
   kDonorNeeded,        // (none)
@@ -54,7 +56,8 @@ enum class EntryProblem {
   kCsvQuote,           // (none): a quote never closed (the line says where)
   kCsvEmpty,           // (none)
   kCsvHeader,          // the missing column
-  kCsvFieldCount,      // fields in the row, fields in the header
+  kCsvFieldCount,      // fields in the row, fields in the header (more in the row)
+  kCsvFieldsMissing,   // fields in the row, fields in the header (fewer in the row)
   kCsvType,            // type
   kCsvLotOnCount,      // type
   kCsvAsOfOnReceipt,   // (none)

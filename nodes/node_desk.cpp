@@ -130,11 +130,7 @@ Result<StepTaken> NodeDesk::Step(int64_t id, OrderStep kind, const std::string& 
     return Wrong(why, EntryField::kOrder, EntryProblem::kUnknownStatus, {id_text, order->status},
                  name + " has a status this release does not know: " + order->status);
   }
-  OrderStatus known = *delivered;
-  if (order->pending) {
-    const StepDecision pending = DecideStep(known, *order->pending);
-    if (pending.outcome != StepOutcome::kRefused) known = pending.next;
-  }
+  const OrderStatus known = KnownStatus(*delivered, order->pending);
   StepTaken taken;
   taken.shown_status = std::string(OrderStatusName(known)) + (known != *delivered ? " (pending)" : "");
   taken.ordered = order->qty;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <regex>
 
 #include "common/clock.h"
 #include "common/text_encoding.h"
@@ -31,6 +32,34 @@ bool ThousandsGrouped(const std::string& s) {
   return true;
 }
 
+// A figure as an operator types it, to be shown in an error: trimmed, in ASCII (a Chinese input
+// method's full-width digits and comma), control characters escaped (shown, never obeyed).
+std::string Typed(const std::string& text) { return EscapeControl(Trimmed(HalfWidth(text))); }
+
+// A date, or a date and time, as Excel and WPS in China write a date cell into a CSV file or an
+// operator types it — 2021/6/30, 2021.6.30, 2021年6月30日, 2020/2/10 14:00 — as 2021-06-30 or
+// 2020-02-10 14:00. Year first only (30/06/2021 stays as it is, and is refused saying how to write it).
+std::string IsoDate(const std::string& typed) {
+  static const std::regex kDate(
+      R"(^(\d{4})(?:[/.-]|年)(\d{1,2})(?:[/.-]|月)(\d{1,2})(?:日)?(?:[ T]+(\d{1,2}):(\d{2})(:\d{2})?)?$)");
+  std::smatch m;
+  if (!std::regex_match(typed, m, kDate)) return typed;
+  const auto two = [](const std::string& digits) { return digits.size() == 1 ? "0" + digits : digits; };
+  std::string iso = m[1].str() + "-" + two(m[2]) + "-" + two(m[3]);
+  if (m[4].matched) iso += " " + two(m[4]) + ":" + m[5].str() + m[6].str();
+  return iso;
+}
+
+// The same figure to be read: a spreadsheet's thousands separators taken out of its whole part
+// (12,000 or 1,200.5; "12,00" keeps its comma and is refused).
+std::string Ungrouped(const std::string& typed) {
+  const std::string whole = typed.substr(0, typed.find('.'));
+  if (whole.find(',') == std::string::npos || !ThousandsGrouped(whole)) return typed;
+  std::string digits = typed;
+  digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
+  return digits;
+}
+
 // A decimal as people write it: 1200, 0.5, 12.75. No sign, exponent, hex, inf or nan: strtod
 // reads "0x10" as 16 and "1e3" as 1000, which no operator means.
 bool IsDecimal(const std::string& s) {
@@ -51,10 +80,11 @@ constexpr int64_t kAsOfGraceMs = 60 * 1000;
 
 // When a count was taken, from what the operator typed: 0 (the wire's "when recorded") for empty.
 Result<int64_t> ParseAsOf(const std::string& text, EntryError* why) {
-  if (Trimmed(text).empty()) return int64_t{0};
-  auto at = ParseLocalTime(text);
+  const std::string typed = IsoDate(Typed(text));
+  if (typed.empty()) return int64_t{0};
+  auto at = ParseLocalTime(typed);
   if (!at.ok()) {
-    return Wrong(why, EntryField::kAsOf, EntryProblem::kBadTime, {EscapeControl(Trimmed(text))},
+    return Wrong(why, EntryField::kAsOf, EntryProblem::kBadTime, {typed},
                  "as-of " + at.status().message());
   }
   const int64_t now = NowMs();
@@ -81,16 +111,13 @@ std::string ShownNumber(double value) {
 
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text, EntryField field,
                               EntryError* why) {
-  const std::string t = EscapeControl(Trimmed(text));  // echoed in errors: shown, never obeyed
+  const std::string t = Typed(text);
   if (t.empty()) return Wrong(why, field, EntryProblem::kMissing, {}, what + " is missing");
-  if (t[0] == '-' && t.size() > 1 && IsDigits(t.substr(1))) {
+  if (t[0] == '-' && t.size() > 1 && IsDigits(Ungrouped(t.substr(1)))) {
     return Wrong(why, field, EntryProblem::kNegative, {t}, what + " " + t + " is negative; counts are 0 or more");
   }
   // Spreadsheets write 12000 as "12,000" when the cell shows thousands separators.
-  std::string digits = t;
-  if (t.find(',') != std::string::npos && ThousandsGrouped(t)) {
-    digits.erase(std::remove(digits.begin(), digits.end(), ','), digits.end());
-  }
+  const std::string digits = Ungrouped(t);
   if (!IsDigits(digits)) {
     return Wrong(why, field, EntryProblem::kNotWhole, {t}, what + " '" + t + "' is not a whole number (write it like 5000)");
   }
@@ -149,9 +176,20 @@ EntryError RefusalError(const Refusal& refusal, const wire::Report& report) {
     case wire::UNKNOWN_SITE: return {EntryField::kPlace, EntryProblem::kUnknownSite, {EscapeControl(place)}, 0};
     case wire::NOT_YOUR_COUNTY: return {EntryField::kPlace, EntryProblem::kNotYourCounty, {EscapeControl(place)}, 0};
     case wire::UNKNOWN_ITEM: return {EntryField::kItem, EntryProblem::kUnknownItem, {EscapeControl(item)}, 0};
-    case wire::BAD_QUANTITY:
-      return {refusal.text.find("daily use") != std::string::npos ? EntryField::kDailyUse : EntryField::kQuantity,
-              EntryProblem::kBadQuantity, {}, 0};
+    case wire::BAD_QUANTITY: {
+      // Said as the figure that is wrong: a receipt of nothing, or a figure past the broker's limit.
+      const int64_t figure = report.has_demand()  ? report.demand().on_hand()
+                             : report.has_stock() ? report.stock().quantity()
+                                                  : report.receipt().quantity();
+      if (refusal.text.find("daily use") != std::string::npos) {
+        return {EntryField::kDailyUse, EntryProblem::kBadQuantity, {}, 0};
+      }
+      if (report.has_receipt() && figure == 0) return {EntryField::kQuantity, EntryProblem::kZeroReceipt, {}, 0};
+      if (figure > kMaxQuantity) {
+        return {EntryField::kQuantity, EntryProblem::kBeyondLimit, {std::to_string(figure), std::to_string(kMaxQuantity)}, 0};
+      }
+      return {EntryField::kQuantity, EntryProblem::kBadQuantity, {}, 0};
+    }
     case wire::MALFORMED: return {EntryField::kNone, EntryProblem::kBadText, {}, 0};
     default: return {EntryField::kNone, EntryProblem::kRefused, {}, 0};
   }
@@ -207,8 +245,10 @@ Result<wire::Report> ReportEntry::Receipt(const std::string& warehouse_text, con
   PPE_CLEAN(from, from_text, "'from' (donor, producer or sender)", kMaxTextLength, EntryField::kFrom);
   PPE_CLEAN(reference, reference_text, "reference", kMaxTextLength, EntryField::kReference);
   PPE_CLEAN(lot, lot_text, "lot", kMaxTextLength, EntryField::kLot);
-  // Cleaned as text first (decoded, trimmed, one line), so the date check sees just the date.
-  PPE_CLEAN(expires, expires_text, "expiry date", kMaxTextLength, EntryField::kExpires);
+  // Cleaned as text first (decoded, trimmed, one line), then in ASCII (an input method's full-width
+  // digits) and ISO (a spreadsheet's 2021/6/30), so the date check sees just the date.
+  PPE_CLEAN(expires_typed, expires_text, "expiry date", kMaxTextLength, EntryField::kExpires);
+  const std::string expires = IsoDate(Trimmed(HalfWidth(expires_typed)));
   if (Status s = CheckExpiryDate(expires); !s.ok()) {
     return Wrong(why, EntryField::kExpires, EntryProblem::kBadDate, {expires}, s.message());
   }
@@ -256,21 +296,21 @@ Result<wire::Report> ReportEntry::Demand(const std::string& site_text, const std
   m->set_item(item);
   m->set_on_hand(*held);
   m->set_as_of_ms(*as_of);
-  const std::string use = EscapeControl(Trimmed(daily_use));
+  const std::string use = Typed(daily_use);
   if (use.empty()) {
     const Site* s = city_.FindSite(site);
     const Item* i = city_.FindItem(item);
     if (s && i && i->per_head_daily > 0) m->set_daily_use(s->headcount * i->per_head_daily);
   } else {
-    if (use[0] == '-' && IsDecimal(use.substr(1))) {
+    if (use[0] == '-' && IsDecimal(Ungrouped(use.substr(1)))) {
       return Wrong(why, EntryField::kDailyUse, EntryProblem::kNegative, {use},
                    "daily use " + use + " is negative; it is 0 or more units a day");
     }
-    if (!IsDecimal(use)) {
+    if (!IsDecimal(Ungrouped(use))) {
       return Wrong(why, EntryField::kDailyUse, EntryProblem::kNotNumber, {use},
                    "daily use '" + use + "' is not a number (write it like 1200 or 12.5)");
     }
-    m->set_daily_use(std::stod(use));
+    m->set_daily_use(std::stod(Ungrouped(use)));
   }
   return Finish(std::move(report), why);
 }

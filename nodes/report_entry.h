@@ -34,7 +34,8 @@ class ReportEntry {
                                const std::string& from, const std::string& reference = "",
                                const std::string& lot = "", const std::string& expires = "",
                                EntryError* why = nullptr) const;
-  // daily_use empty: headcount x the item's per-head daily use.
+  // daily_use: a decimal, written as a quantity may be ("1,200", "１２.５"); empty: headcount x the
+  // item's per-head daily use. Times and dates may be typed in full-width digits too.
   Result<wire::Report> Demand(const std::string& site, const std::string& item,
                               const std::string& on_hand, const std::string& daily_use,
                               const std::string& as_of = "", EntryError* why = nullptr) const;
@@ -48,7 +49,8 @@ class ReportEntry {
   ReportValidator validator_;
 };
 
-// Parses a whole non-negative number as an operator writes it ("5000", " 12 "); names `what` on error.
+// Parses a whole non-negative number as an operator writes it ("5000", " 12 ", "12,000", a Chinese
+// input method's "１２０"); names `what` on error.
 // `field` and `why`: where the page shows the mistake.
 Result<int64_t> ParseQuantity(const std::string& what, const std::string& text,
                               EntryField field = EntryField::kQuantity, EntryError* why = nullptr);

@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libglpk-dev
   libcpp-httplib-dev                                          # ppe-web's HTTP server
   chromium chromium-driver python3-selenium fonts-noto-cjk    # ppe-web's browser test
+  chromium-l10n                                               # ... in Chinese, as the operators' browsers are
   curl                                                        # bench.sh: ppe-web's page timings
   openssl                                                     # ppe-web's TLS test makes its certificate
 )

@@ -64,7 +64,7 @@ TEST(NodeCli, EveryRejectionSaysWhatWasWrongAndHowToFixIt) {
       {{"import", WriteFile(csv_dir + "/nohead.csv", "sanyuan-wh,mask.n95,5\n")}, "header lacks column", "expected type,place"},
       {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "2020-02-30"},
        "expiry date '2020-02-30' is not a date on the calendar (February 2020 has 29 days)", "write it like 2020-06-30"},
-      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "2020-2-3"}, "expiry date '2020-2-3' is not a date",
+      {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "3.2.2020"}, "expiry date '3.2.2020' is not a date",
        "write it like 2020-06-30 (year-month-day, with the zeros)"},
       {{"receipt", "sanyuan-wh", "mask.n95", "10", "--expires", "1999-12-31"}, "in the year 1999",
        "check the year printed on the box"},

@@ -9,6 +9,7 @@
 
 #include "common/city.h"
 #include "common/clock.h"
+#include "common/text_encoding.h"
 #include "nodes/csv_import.h"
 #include "nodes/node_store.h"
 #include "nodes/report_entry.h"
@@ -686,8 +687,10 @@ TEST_F(EntryTest, AReceiptCarriesItsLotAndExpiryDate) {
                 .find("201 characters"),
             std::string::npos);
   // The expiry date is a real one, of a year PPE is dated in.
-  EXPECT_EQ(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-2-3")),
-            "expiry date '2020-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  EXPECT_EQ(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "20-2-3")),
+            "expiry date '20-2-3' is not a date; write it like 2020-06-30 (year-month-day, with the zeros)");
+  // Year first, the zeros left out, is not in doubt: 2020-2-3 is 2020-02-03.
+  EXPECT_EQ(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-2-3")->receipt().expires(), "2020-02-03");
   EXPECT_NE(ErrorOf(entry_.Receipt("sanyuan-wh", "mask.n95", "1", "", "", "", "", "2020-02-30"))
                 .find("February 2020 has 29 days"),
             std::string::npos);
@@ -737,6 +740,24 @@ TEST_F(EntryTest, AsOfDatesTheCountAndATimeToComeIsRefused) {
   ASSERT_TRUE(demand.ok()) << demand.status().message();
   EXPECT_EQ(demand->demand().as_of_ms(), yesterday);
   EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10")->stock().as_of_ms(), 0);  // now: none given
+  // Typed with a Chinese input method's full-width digits, the same time; an expiry date too.
+  EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10", "２０２０－０２－１０\u3000１４：００")->stock().as_of_ms(),
+            *ParseLocalTime("2020-02-10 14:00"));
+  EXPECT_EQ(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", "２０３０－０６－３０")
+                ->receipt().expires(),
+            "2030-06-30");
+  // As a Chinese spreadsheet writes a date cell, or an operator a date: year first, read as ISO.
+  EXPECT_EQ(entry_.Stock("sanyuan-wh", "mask.n95", "10", "2020/2/10 14:00")->stock().as_of_ms(),
+            *ParseLocalTime("2020-02-10 14:00"));
+  for (const char* date : {"2030/6/30", "2030.6.30", "2030年6月30日", "2030-6-30"}) {
+    auto dated = entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", date);
+    ASSERT_TRUE(dated.ok()) << date << ": " << dated.status().message();
+    EXPECT_EQ(dated->receipt().expires(), "2030-06-30") << date;
+  }
+  for (const char* not_year_first : {"30/6/2030", "6/30/2030", "2030/13/1", "2030/2/30"}) {
+    EXPECT_FALSE(entry_.Receipt("sanyuan-wh", "mask.n95", "10", "production", "", "", "", not_year_first).ok())
+        << not_year_first;
+  }
   // A watch a little ahead of the node's clock is forgiven; an hour ahead is a typo.
   EXPECT_TRUE(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 20'000)).ok());
   const std::string later = ErrorOf(entry_.Stock("sanyuan-wh", "mask.n95", "10", FormatTime(NowMs() + 3600'000)));
@@ -806,13 +827,25 @@ TEST_F(EntryTest, ADailyUseOverTenTimesTheLastNeedsConfirmation) {
   EXPECT_TRUE(CheckPlausible(*stock, std::nullopt, false, how).ok());
 }
 
+TEST(HalfWidth, AnInputMethodsFullWidthFormsBecomeAsciiAndNothingElseChanges) {
+  EXPECT_EQ(HalfWidth("１２０"), "120");
+  EXPECT_EQ(HalfWidth("５，０００．５"), "5,000.5");
+  EXPECT_EQ(HalfWidth("\u3000２０２０－０２－１０ １４：００\u3000"), " 2020-02-10 14:00 ");
+  EXPECT_EQ(HalfWidth("福建省红十字会 No.3"), "福建省红十字会 No.3");
+  EXPECT_EQ(HalfWidth("ｦ"), "ｦ");            // U+FF66, half-width katakana: not a full-width form
+  EXPECT_EQ(HalfWidth("\xef\xbc"), "\xef\xbc");  // cut short: left as it is
+}
+
 TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
   EXPECT_EQ(*ParseQuantity("q", "0"), 0);
   EXPECT_EQ(*ParseQuantity("q", "\t5000\r"), 5000);
   // A spreadsheet's thousands separators, as a quoted cell keeps them.
   EXPECT_EQ(*ParseQuantity("q", "5,000"), 5000);
   EXPECT_EQ(*ParseQuantity("q", "12,000,000"), 12000000);
-  for (const char* bad_text : {"5,00", ",500", "5,0000", "1,000,00", "0x10", "+5", "1e3", "5.0", "５０"}) {
+  // A Chinese input method's full-width digits, comma and space are the same figure.
+  EXPECT_EQ(*ParseQuantity("q", "１２０"), 120);
+  EXPECT_EQ(*ParseQuantity("q", "５，０００\u3000"), 5000);
+  for (const char* bad_text : {"5,00", ",500", "5,0000", "1,000,00", "0x10", "+5", "1e3", "5.0", "５０ａ", "５，００"}) {
     const auto bad = ParseQuantity("on-hand", bad_text);
     ASSERT_FALSE(bad.ok()) << bad_text;
     EXPECT_NE(bad.status().message().find("on-hand"), std::string::npos);
@@ -824,7 +857,11 @@ TEST(ParseQuantity, AcceptsWholeNonNegativeNumbers) {
 
 TEST_F(EntryTest, DailyUseIsAPlainDecimal) {
   EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "12.5")->demand().daily_use(), 12.5);
-  for (const char* bad : {"0x10", "1e3", "inf", "nan", "1,200", "12.", ".5", "-"}) {
+  // Written as a quantity may be: thousands separators, full-width digits.
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "1,200")->demand().daily_use(), 1200);
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "1,200.5")->demand().daily_use(), 1200.5);
+  EXPECT_DOUBLE_EQ(entry_.Demand("sm-first-hospital", "mask.n95", "0", "１２．５")->demand().daily_use(), 12.5);
+  for (const char* bad : {"0x10", "1e3", "inf", "nan", "12,00", "1,2000", "12.", ".5", "-", "1.2,5"}) {
     EXPECT_NE(ErrorOf(entry_.Demand("sm-first-hospital", "mask.n95", "0", bad)).find("daily use"), std::string::npos)
         << bad;
   }
@@ -921,6 +958,10 @@ TEST_F(CsvTest, HeaderColumnsMayComeInAnyOrderWithABomAndCrlf) {
   EXPECT_EQ(result.reports[0].stock().quantity(), 70);
   EXPECT_EQ(result.reports[1].receipt().item(), "sanitizer");
   EXPECT_EQ(result.reports[1].receipt().source(), wire::PRODUCTION);
+  // A header typed by hand with capitals names the same columns.
+  const CsvImportResult capitals = Import("Type,Place,ITEM,Quantity\r\nstock,sanyuan-wh,mask.n95,71\r\n");
+  ASSERT_TRUE(capitals.errors.empty()) << capitals.errors[0];
+  EXPECT_EQ(capitals.reports[0].stock().quantity(), 71);
 }
 
 TEST_F(CsvTest, QuotedFieldsKeepCommasAndDoubledQuotes) {
@@ -941,6 +982,10 @@ TEST_F(CsvTest, AnUnquotedThousandsCommaIsARowTooWideNotAOne) {
   ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95,12000,,,\nreceipt,sanyuan-wh,mask.n95,1,000,,production,\n",
                {"line 3:", "8 fields", "header has 7", "\"1,000\""});
   ExpectErrors(kHeader + "stock,sanyuan-wh,mask.n95\n", {"line 2:", "3 fields"});
+  // Too few is said as too few: the page's words are not the thousands comma's.
+  const CsvImportResult short_row = Import(kHeader + "stock,sanyuan-wh,mask.n95\n");
+  ASSERT_EQ(short_row.problems.size(), 1u);
+  EXPECT_EQ(short_row.problems[0].problem, EntryProblem::kCsvFieldsMissing);
   // Quoted, as Excel writes a formatted number, it is a thousand.
   const CsvImportResult quoted = Import(kHeader + "stock,sanyuan-wh,mask.n95,\"1,000\",,,\n");
   ASSERT_TRUE(quoted.errors.empty()) << quoted.errors[0];
@@ -1042,6 +1087,13 @@ TEST_F(CsvTest, AsOfDatesARowAndRowsGoInOldestFirst) {
   EXPECT_EQ(dated.reports[0].stock().as_of_ms(), *ParseLocalTime("2020-02-10 08:00"));
   EXPECT_EQ(dated.reports[2].demand().as_of_ms(), *ParseLocalTime("2020-02-09 00:00"));
   EXPECT_EQ(dated.reports[3].stock().as_of_ms(), 0);  // empty: now
+  // Date cells as Excel and WPS in China write them: 2020/2/10 8:00, 2030/6/30.
+  const CsvImportResult excel = Import("type,place,item,quantity,daily_use,source,from,expires,as_of\r\n"
+                                       "stock,sanyuan-wh,mask.surgical,500,,,,,2020/2/10 8:00\r\n"
+                                       "receipt,sanyuan-wh,mask.n95,100,,production,,2030/6/30,\r\n");
+  ASSERT_TRUE(excel.errors.empty()) << excel.errors[0];
+  EXPECT_EQ(excel.reports[0].stock().as_of_ms(), *ParseLocalTime("2020-02-10 08:00"));
+  EXPECT_EQ(excel.reports[1].receipt().expires(), "2030-06-30");
   // Out of order within the file, and against the store's last count.
   ExpectErrors("type,place,item,quantity,as_of\n"
                "stock,sanyuan-wh,mask.n95,500,2020-02-10 08:00\n"

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 # Browser test of the county page (ppe-node web) in Debian's headless Chromium, through the real
-# processes: a Sanming deployment whose broker is down at first. The page is Chinese by default; a
+# processes: a Sanming deployment whose broker is down at first. Chromium runs in Chinese, as the
+# operators' browsers do, and the page is Chinese by default whatever the browser asks for; a
 # field error shows beside its field; a figure 100x the last is asked for and recorded once
 # confirmed; a CSV with a bad row is refused whole, naming the row; a CSV as Excel saves it (UTF-8
 # byte-order mark, CRLF, a quoted donor with a comma) uploaded while the broker is down lands in the
-# outbox and reaches the broker exactly once when it is back; an order is shipped with its button and
-# a short receipt recorded with its form; `ppe-ctl check` is clean. Screenshots: OUT/node-*.png.
+# outbox and reaches the broker exactly once when it is back; the open orders page says that an order
+# came, and later that it changed, without a reload and keeping a half-typed figure; an order is
+# shipped with its button and a short receipt recorded with its form; `ppe-ctl check` is clean. Screenshots: OUT/node-*.png.
 #
 # usage: node_web_browser_test.py --source DIR --bin-ctl F --bin-broker F --bin-node F --out DIR
-# Exit 77 (CTest: skipped) only when Chromium or its driver is not installed.
+# Exit 77 (CTest: skipped) only when Chromium, its Chinese or its driver is not installed.
 import json
 import os
 import socket
@@ -70,7 +72,14 @@ def main():
         driver = browser_run.start_browser()
         step("chromium started")
         driver.get(base + "/")
+        assert driver.execute_script("return navigator.language") == "zh-CN"  # Chromium itself in Chinese
         assert driver.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
+        # The page's words are its own, whatever language the browser asks for.
+        english_browser = driver.execute_async_script(
+            "var done = arguments[0];"
+            "fetch('/import', {headers: {'Accept-Language': 'en-US,en'}}).then(function (r) { return r.text(); })"
+            ".then(done);")
+        assert 'lang="zh-CN"' in english_browser and "CSV 文件" in english_browser, english_browser[:400]
         assert "梅列区" in driver.find_element("tag name", "h1").text
         assert by_id("lang-switch").text == "English"
         assert "后台服务（ppe-node run）未运行" in by_id("link-status").text, by_id("link-status").text
@@ -121,6 +130,8 @@ def main():
                     "stock,meilie-wh,mask.kn95,500,,,\r\n"
                     "demand,sm-first-hospital,mask.n95,800,1200,,\r\n".encode("utf-8"))
         driver.get(base + "/import")
+        assert driver.find_element("css selector", "label[for=import-file]").text == "CSV 文件"
+        shot("import")
         by_id("import-file").send_keys(bad)
         submit("import-submit")
         refused = by_id("import-refused").text
@@ -146,7 +157,8 @@ def main():
 
         # The broker and the daemon come back: each report reaches the broker exactly once.
         d.spawn([args.bin_broker, "--config", os.path.join(d.dir, "broker.yaml")], "broker.out")
-        d.spawn([args.bin_node, "--config", os.path.join(d.dir, "nodes", "meilie.yaml"), "run"], "meilie.out")
+        daemon = [args.bin_node, "--config", os.path.join(d.dir, "nodes", "meilie.yaml"), "run"]
+        meilie = d.spawn(daemon, "meilie.out")
         wait_for(lambda: d.drained("meilie"), 30, "the outbox to reach the broker")
         stock = d.ctl_json("stock")
         n95 = next(r for r in stock if r["warehouse"] == "meilie-wh" and r["item"] == "mask.n95")
@@ -157,22 +169,37 @@ def main():
         driver.get(base + "/")
         assert "已连接市级调度中心" in by_id("link-status").text, by_id("link-status").text
 
-        # An order: shipped with its button, received short with its form.
+        # An order: the open orders page says it came (no reload), shipped with its button,
+        # received short with its form.
+        driver.get(base + "/orders")
+        assert not by_id("orders-watch").is_displayed()
         orders = d.ctl_json("allocate")["orders"]
         order = next(o for o in orders if o["from_warehouse"] == "meilie-wh" and o["to_site"] == "sm-first-hospital")
         oid, qty = order["id"], order["qty"]
-
-        def order_shown():
-            driver.get(base + "/orders")
-            return driver.find_elements("id", "ship-%d" % oid)
-        wait_for(order_shown, 20, "order %d on the page" % oid)
+        wait_for(lambda: by_id("orders-arrived").is_displayed(), 20, "the page to say order %d came" % oid)
+        assert by_id("orders-arrived").text == "有新的调拨单 — 点击刷新", by_id("orders-arrived").text
+        shot("orders-arrived")
+        submit("orders-arrived")
+        assert driver.find_elements("id", "ship-%d" % oid)
         pick = driver.find_element("css selector", "#orders-ship ul.pick").text
         assert "批号 L2003" in pick and "有效期至 2030-06-30" in pick, pick
         shot("orders")
         step("the order on the page")
+        # Shipped with the daemon stopped (the network down); the figure half typed when it is back
+        # and the broker confirms the shipment: the page says so and keeps the figure.
+        meilie.terminate()
+        meilie.wait(timeout=10)
         submit("ship-%d" % oid)
         assert ("调拨单 %d 发货" % oid) in notice()
         fill("receive-%d-quantity" % oid, str(qty - 100))
+        d.spawn(daemon, "meilie-again.out")
+        wait_for(lambda: d.drained("meilie"), 30, "the shipment to reach the broker")
+        wait_for(lambda: by_id("orders-changed").is_displayed(), 20, "the page to say order %d changed" % oid)
+        assert by_id("receive-%d-quantity" % oid).get_attribute("value") == str(qty - 100)
+        submit("orders-changed")
+        wait_for(lambda: by_id("receive-%d-quantity" % oid).get_attribute("value") == str(qty - 100), 5,
+                 "the typed quantity kept across the refresh")
+        assert "已登记，待上报" not in by_id("orders-incoming").text, by_id("orders-incoming").text
         submit("receive-%d" % oid)
         received = notice()
         assert "数量差异" in received, received

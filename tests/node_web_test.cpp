@@ -179,6 +179,19 @@ TEST_F(CountyPage, FormsRecordTheReportsTheCommandsRecordWithTheBrokerDownAndThe
   EXPECT_TRUE(Contains(status->body, "待发送 0 条"));
 }
 
+// Started twice on one port (a second click on the shortcut): the second copy says the port is in
+// use and stops, never sharing the port (with SO_REUSEPORT the kernel handed the browser's requests
+// to either copy: forms refused as from another page, the other copy's notice shown).
+TEST_F(CountyPage, ASecondCopyOnTheSamePortIsRefusedNotShared) {
+  auto page = StartPage();
+  const std::string listen = "127.0.0.1:" + std::to_string(page->port());
+  const CommandResult second = RunCommand({PPE_NODE, "--config", cluster_.NodeConfig("meilie"), "web", "--listen", listen}, 10);
+  EXPECT_NE(second.exit_code, 0) << second.out;
+  EXPECT_TRUE(Contains(second.err + second.out, "cannot listen on " + listen)) << second.err << second.out;
+  auto c = page->Client();
+  EXPECT_EQ(c.Get("/")->status, 200);  // the first copy serves on
+}
+
 TEST_F(CountyPage, APostWithoutThePagesTokenIsRefusedAndRecordsNothing) {
   auto page = StartPage();
   auto c = page->Client();
@@ -263,6 +276,7 @@ TEST_F(CountyPage, ACsvWithABadRowIsRefusedWholeNamingTheRowAndAnExcelFileIsRead
   ASSERT_EQ(r->status, 303) << r->body;
   done = c.Get(r->get_header_value("Location").c_str(), b.Headers());
   EXPECT_TRUE(Contains(done->body, "文件编码为 GBK/GB18030，已转换为 UTF-8")) << done->body;
+  EXPECT_TRUE(Contains(done->body, "已导入 1 行（第 4 号报告）")) << done->body;  // one row: one report, not "4–4"
   outbox = Outbox();
   ASSERT_EQ(outbox.size(), 4u);
   EXPECT_EQ(outbox[3].receipt().from(), "福建省红十字会");
@@ -328,24 +342,39 @@ TEST_F(CountyPage, AnOrderIsShippedAndReceivedThroughItsFormsAsTheCommandsDecide
         "--expires", "2030-06-30"});
   Node({"demand", "sm-first-hospital", "mask.n95", "--on-hand", "100", "--daily-use", "1200"});
   ASSERT_TRUE(cluster_.WaitDrained("meilie"));
+  auto page = StartPage();
+  auto c = page->Client();
+  // What the open orders page polls (orders-watch.js): no order yet.
+  const auto watch = [&] { return json::parse(c.Get("/api/orders")->body); };
+  const json before_round = watch();
+  EXPECT_EQ(before_round["newest"], 0) << before_round.dump();
   const json orders = cluster_.CtlJson({"allocate"})["orders"];
   ASSERT_FALSE(orders.empty());
   const int64_t id = orders[0]["id"].get<int64_t>();
   const int64_t qty = orders[0]["qty"].get<int64_t>();
   const std::string order = std::to_string(id);
-  auto page = StartPage();
-  auto c = page->Client();
   ASSERT_TRUE(WaitFor([&] { return Contains(c.Get("/orders")->body, "id=\"ship-" + order + "\""); }, 15000));
+  const json arrived = watch();
+  EXPECT_GE(arrived["newest"].get<int64_t>(), id) << arrived.dump();
+  EXPECT_GT(arrived["held"].get<uint64_t>(), before_round["held"].get<uint64_t>());
+  std::smatch shown;
+  const std::string orders_page = c.Get("/orders")->body;
+  ASSERT_TRUE(std::regex_search(orders_page, shown, std::regex("data-held=\"([0-9]+)\" data-newest=\"([0-9]+)\"")));
+  EXPECT_GE(std::stoull(shown[1]), arrived["held"].get<uint64_t>());  // more may have come since
+  EXPECT_EQ(std::stoll(shown[2]), arrived["newest"].get<int64_t>());
   const Browser b = Open(c, "/orders");
   auto list = c.Get("/orders", b.Headers());
   EXPECT_TRUE(Contains(list->body, "批号 L2003")) << list->body;  // the pick list's batch line
   EXPECT_TRUE(Contains(list->body, "有效期至 2030-06-30"));
 
+  const uint64_t held_shipping = watch()["held"].get<uint64_t>();
   auto r = Post(c, b, "/orders/" + order + "/ship", {});
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 303) << r->body;
   auto done = c.Get(r->get_header_value("Location").c_str(), b.Headers());
   EXPECT_TRUE(Contains(done->body, "已记录：调拨单 " + order + " 发货")) << done->body;
+  // The broker's word on the shipment is a change the open page is told of.
+  EXPECT_TRUE(WaitFor([&] { return watch()["held"].get<uint64_t>() > held_shipping; }, 15000));
   // A reject after the shipment: decided as the command decides it, refused, nothing recorded.
   const size_t before = Outbox().size();
   r = Post(c, b, "/orders/" + order + "/reject", {{"reason", "no truck"}});

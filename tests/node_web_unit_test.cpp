@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/city.h"
+#include "nodes/report_entry.h"
 #include "web/csrf_guard.h"
 #include "web/form_fields.h"
 #include "web/node_pages.h"
@@ -92,6 +93,22 @@ TEST_F(CountyPages, AMistakeIsSaidInTheLanguageOfThePageBesideItsField) {
             "第 3 行，物资：没有物资 “mask.kn95”");
   EXPECT_EQ(ProblemLine(Lang::kEn, *city_, {EntryField::kQuantity, EntryProblem::kMissing, {}, 4}),
             "Line 4: Qty is missing");
+  // A figure the broker's limits refuse is said as what is wrong with it, not as every rule at once.
+  const ReportEntry entry(*city_, Identity{"meilie", Role::kNode, "meilie"});
+  EntryError zero, huge;
+  EXPECT_FALSE(entry.Receipt("meilie-wh", "mask.n95", "0", "production", "", "", "", "", &zero).ok());
+  EXPECT_EQ(zero.field, EntryField::kQuantity);
+  EXPECT_EQ(ProblemText(Lang::kZh, *city_, zero), "入库数量为 0：到货至少 1 件才登记");
+  EXPECT_FALSE(entry.Stock("meilie-wh", "mask.n95", "99999999999999", "", &huge).ok());
+  EXPECT_EQ(ProblemText(Lang::kZh, *city_, huge), "99,999,999,999,999 超过上限 10,000,000,000，请核对（是否多打了 0？）");
+  EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kNone, EntryProblem::kCsvFieldsMissing, {"3", "7"}, 2}),
+            "第 2 行：只有 3 个字段，而表头有 7 个：请补齐缺少的列（空着的列可以留空，但逗号要有）");
+  // A file's `place` is a site in a demand row: never called a warehouse.
+  EXPECT_EQ(ProblemLine(Lang::kZh, *city_, {EntryField::kPlace, EntryProblem::kUnknownSite, {"sm-first-hospitel"}, 2})
+                .rfind("第 2 行，仓库或点位：没有点位 “sm-first-hospitel”", 0),
+            0u);
+  EXPECT_EQ(ProblemLine(Lang::kEn, *city_, {EntryField::kPlace, EntryProblem::kNotYourCounty, {"sy-bus"}, 5}),
+            "Line 5, Warehouse or site: “sy-bus” is not this county's");
   // A figure that needs confirming asks for it, with a box to tick.
   state.error = EntryError{EntryField::kQuantity, EntryProblem::kImplausibleCount, {"900000", "1000"}, 0};
   const std::string ask = EntryPage(Page(Lang::kZh), state, "");
@@ -120,13 +137,66 @@ TEST_F(CountyPages, OrdersShowTheirPickLinesWithAShipButtonAndIncomingOnesARecei
   NodeOrder done = ship;
   done.id = 13;
   done.status = "received";
-  const std::string html = OrdersPage(Page(Lang::kZh), {ship, done}, OrderFormState{}, "");
+  const std::string html = OrdersPage(Page(Lang::kZh), {ship, done}, 7, OrderFormState{}, "");
   EXPECT_TRUE(Contains(html, "<button type=\"submit\" id=\"ship-12\">发货</button>")) << html;
   EXPECT_TRUE(Contains(html, "批次 3 · 批号 L2003 · 有效期至 2030-06-30 · Fujian Red Cross × 500"));
   EXPECT_TRUE(Contains(html, "id=\"reject-12-reason\""));
   EXPECT_TRUE(Contains(html, "id=\"receive-12-quantity\" inputmode=\"numeric\" size=\"8\" value=\"500\""));
   EXPECT_FALSE(Contains(html, "ship-13"));  // closed orders have nothing to do
   EXPECT_TRUE(Contains(html, "三明市第一医院"));
+}
+
+// Rejected here, the rejection not yet at the broker: no receive form to press (the receipt would be
+// refused as contradicting the rejection); received here: none either. Shipped: one.
+TEST_F(CountyPages, AReceiveFormOnlyWhereReceivingIsAStepToTake) {
+  NodeOrder order;
+  order.from_county = order.to_county = "meilie";
+  order.from_warehouse = "meilie-wh";
+  order.to_site = "sm-first-hospital";
+  order.item = "mask.n95";
+  order.qty = 100;
+  order.status = "accepted";
+  NodeOrder rejected = order, received = order, shipped = order;
+  rejected.id = 21;
+  rejected.pending = OrderStep::kReject;
+  rejected.pending_step = "reject";
+  received.id = 22;
+  received.pending = OrderStep::kReceive;
+  received.pending_step = "receive";
+  shipped.id = 23;
+  shipped.status = "shipped";
+  const std::string html = OrdersPage(Page(Lang::kZh), {rejected, received, shipped}, 1, OrderFormState{}, "");
+  EXPECT_FALSE(Contains(html, "id=\"receive-21\"")) << html;
+  EXPECT_TRUE(Contains(html, "已登记，待上报：拒绝"));
+  EXPECT_FALSE(Contains(html, "id=\"receive-22\""));
+  EXPECT_TRUE(Contains(html, "id=\"receive-23\""));
+}
+
+TEST_F(CountyPages, TheOrdersPageCarriesItsOwnWordsForANewOrderAndWorksWithoutTheScript) {
+  NodeOrder order;
+  order.id = 12;
+  order.from_county = order.to_county = "meilie";
+  order.status = "accepted";
+  for (const Lang lang : {Lang::kZh, Lang::kEn}) {
+    const std::string html = OrdersPage(Page(lang), {order}, 7, OrderFormState{}, "");
+    // Hidden until orders-watch.js sees /api/orders move past what the page was made with.
+    EXPECT_TRUE(Contains(html, "id=\"orders-watch\" role=\"status\" hidden data-held=\"7\" data-newest=\"12\"")) << html;
+    EXPECT_TRUE(Contains(html, "<script src=\"/static/orders-watch.js\" defer></script>"));
+    EXPECT_TRUE(Contains(html, lang == Lang::kZh ? ">有新的调拨单 — 点击刷新</a>" : ">A new order has come — click to refresh</a>"));
+    EXPECT_TRUE(Contains(html, lang == Lang::kZh ? ">调拨单有更新 — 点击刷新</a>" : ">An order has changed — click to refresh</a>"));
+  }
+  EXPECT_EQ(NewestOrder({}), 0);
+}
+
+TEST_F(CountyPages, TheFileFieldIsLabelledInThePagesWordsAndNoFileIsSaidBesideIt) {
+  const std::string zh = ImportPage(Page(Lang::kZh), {}, "");
+  EXPECT_TRUE(Contains(zh, "<label for=\"import-file\">CSV 文件</label>")) << zh;
+  EXPECT_TRUE(Contains(zh, "选中在 Excel 或 WPS 中另存的 .csv 文件"));
+  EXPECT_FALSE(Contains(zh, "import-error"));
+  const std::string none = ImportPage(Page(Lang::kZh), {}, "", Msg::kImportNoFile);
+  EXPECT_TRUE(Contains(none, "aria-invalid=\"true\" class=\"wrong\"><small class=\"hint\">")) << none;
+  EXPECT_TRUE(Contains(none, "<span class=\"field-error\" id=\"import-error\" role=\"alert\">请选择要上传的 CSV 文件</span></div>"));
+  EXPECT_TRUE(Contains(ImportPage(Page(Lang::kEn), {}, ""), "<label for=\"import-file\">CSV file</label>"));
 }
 
 TEST_F(CountyPages, TheStatusPanelSaysWhatPpeNodeStatusSays) {

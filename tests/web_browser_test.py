@@ -113,6 +113,8 @@ def run(argv):
 
 
 def browser():
+    """Chromium as the operators' PCs run it: in Chinese (its own words too, such as a file input's
+    button, from Debian's chromium-l10n; on Linux it takes them from LANGUAGE, not from --lang)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     options = webdriver.ChromeOptions()
@@ -121,13 +123,17 @@ def browser():
                  "--window-size=1400,1800", "--lang=zh-CN", "--no-proxy-server",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run"):
         options.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    env = dict(os.environ, LANGUAGE="zh_CN:zh", LANG="zh_CN.UTF-8")
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver", env=env), options=options)
 
 
 def browser_missing():
     """Why the browser tests cannot run here ("" when they can): Chromium, its driver or selenium absent."""
     if not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")):
         return "Debian's chromium and chromium-driver are not installed (scripts/bootstrap.sh installs them)"
+    if not os.path.exists("/usr/lib/chromium/locales/zh-CN.pak"):
+        return "Debian's chromium-l10n is not installed: Chromium would speak English (scripts/bootstrap.sh installs it)"
     try:
         import selenium  # noqa: F401
     except ImportError:

@@ -69,27 +69,27 @@ enum class Msg {
   kNodeCatalogue, kNodeRefused,
   // its forms and fields
   kFormStock, kFormStockNote, kFormReceipt, kFormReceiptNote, kFormDemand, kFormDemandNote, kFieldWarehouse,
-  kFieldSite, kFieldItem, kFieldCounted, kFieldReceived, kFieldOnHand, kFieldDailyUse, kFieldDailyUseHint, kFieldAsOf,
+  kFieldSite, kFieldPlace, kFieldItem, kFieldCounted, kFieldReceived, kFieldOnHand, kFieldDailyUse, kFieldDailyUseHint, kFieldAsOf,
   kFieldAsOfHint, kFieldSource, kSourceProduction, kSourceDonation, kSourceTransfer, kFieldFrom, kFieldReference,
   kFieldLot, kFieldExpires, kFieldExpiresHint, kFieldFile, kFieldConfirm, kFieldOrder, kFieldReason, kSubmitStock,
   kSubmitReceipt, kSubmitDemand, kConfirmBox, kConfirmSubmit, kConfirmAsk, kFormNotRecorded,
   // what was recorded
-  kRecorded, kImported, kImportConverted, kStepRepeat, kImpliedShipment, kDiscrepancy, kSumStock, kSumReceipt,
+  kRecorded, kImported, kImportedOne, kImportConverted, kStepRepeat, kImpliedShipment, kDiscrepancy, kSumStock, kSumReceipt,
   kSumDemand, kSumShip, kSumReceive, kSumReject,
   // the CSV import
   kImportHeading, kImportNote, kImportConfirmAll, kImportSubmit, kImportRefused, kImportRefusedConfirm, kImportLine,
-  kImportNoFile,
+  kImportNoFile, kImportFileLabel, kImportFileHint,
   // the orders
   kOrdersHeading, kOrdersShipHeading, kOrdersIncomingHeading, kOrdersNoShip, kOrdersNoIncoming, kOrdersNote, kColPick,
   kColAction, kPickLine, kPickUndated, kShipButton, kRejectButton, kReceiveButton, kPendingStep, kStepShip,
-  kStepReceive, kStepReject,
+  kStepReceive, kStepReject, kOrdersArrived, kOrdersChanged,
   // an operator's mistake (nodes/entry_error.h's EntryProblem, one for one)
   kProbMissing, kProbNegative, kProbNotWhole, kProbTooLarge, kProbNotNumber, kProbBadText, kProbBadTime,
   kProbFutureTime, kProbBadDate, kProbUnknownWarehouse, kProbUnknownSite, kProbUnknownItem, kProbNotYourCounty,
-  kProbBadQuantity, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
+  kProbBadQuantity, kProbZeroReceipt, kProbBeyondLimit, kProbRefused, kProbNotSource, kProbDonorNeeded, kProbCountOrder, kProbImplausibleCount,
   kProbImplausibleUse, kProbImplausibleBoth, kProbExpired, kProbUnknownOrder, kProbNotYourOrder, kProbStepTooLate,
   kProbUnknownStatus, kProbReasonNeeded, kProbCsvUnreadable, kProbCsvTooBig, kProbCsvEncoding, kProbCsvQuote,
-  kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,
+  kProbCsvEmpty, kProbCsvHeader, kProbCsvFieldCount, kProbCsvFieldsMissing, kProbCsvType, kProbCsvLotOnCount, kProbCsvAsOfOnReceipt,
   kProbCsvConfirm, kProbCsvNoRows,
   kCount  // not a message: how many there are
 };

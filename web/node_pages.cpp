@@ -27,9 +27,11 @@ std::string FieldName(EntryField field) {
   }
 }
 
+// A mistake's field as a list of a file's problems names it (a form shows the mistake beside it):
+// `place` is a warehouse in a count or receipt row and a site in a demand row.
 Msg FieldLabel(EntryField field) {
   switch (field) {
-    case EntryField::kPlace: return Msg::kFieldWarehouse;
+    case EntryField::kPlace: return Msg::kFieldPlace;
     case EntryField::kItem: return Msg::kFieldItem;
     case EntryField::kQuantity: return Msg::kColQty;
     case EntryField::kDailyUse: return Msg::kFieldDailyUse;
@@ -62,6 +64,8 @@ Msg ProblemMsg(EntryProblem problem) {
     case EntryProblem::kUnknownItem: return Msg::kProbUnknownItem;
     case EntryProblem::kNotYourCounty: return Msg::kProbNotYourCounty;
     case EntryProblem::kBadQuantity: return Msg::kProbBadQuantity;
+    case EntryProblem::kZeroReceipt: return Msg::kProbZeroReceipt;
+    case EntryProblem::kBeyondLimit: return Msg::kProbBeyondLimit;
     case EntryProblem::kRefused: return Msg::kProbRefused;
     case EntryProblem::kNotSource: return Msg::kProbNotSource;
     case EntryProblem::kDonorNeeded: return Msg::kProbDonorNeeded;
@@ -82,6 +86,7 @@ Msg ProblemMsg(EntryProblem problem) {
     case EntryProblem::kCsvEmpty: return Msg::kProbCsvEmpty;
     case EntryProblem::kCsvHeader: return Msg::kProbCsvHeader;
     case EntryProblem::kCsvFieldCount: return Msg::kProbCsvFieldCount;
+    case EntryProblem::kCsvFieldsMissing: return Msg::kProbCsvFieldsMissing;
     case EntryProblem::kCsvType: return Msg::kProbCsvType;
     case EntryProblem::kCsvLotOnCount: return Msg::kProbCsvLotOnCount;
     case EntryProblem::kCsvAsOfOnReceipt: return Msg::kProbCsvAsOfOnReceipt;
@@ -208,6 +213,7 @@ std::string ProblemText(Lang lang, const City& city, const EntryError& e) {
       break;
     case EntryProblem::kImplausibleCount:
     case EntryProblem::kImplausibleBoth:
+    case EntryProblem::kBeyondLimit:
       for (size_t i = 0; i < args.size() && i < 2; ++i) args[i] = Shown(args[i]);
       break;
     default:
@@ -346,9 +352,6 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
                        std::optional<Msg> page_error) {
   const Lang lang = page.lang;
   std::string out = Heading(page, Msg::kImportHeading) + notice;
-  if (page_error) {
-    out += "<p class=\"form-error\" id=\"import-error\" role=\"alert\">" + Esc(Text(lang, *page_error)) + "</p>\n";
-  }
   if (!problems.empty()) {
     const bool only_confirm = std::all_of(problems.begin(), problems.end(),
                                           [](const EntryError& e) { return e.confirmable(); });
@@ -374,19 +377,37 @@ std::string ImportPage(const NodePageContext& page, const std::vector<EntryError
              ",800,1200,,") +
          "</pre>\n"
          "<form method=\"post\" action=\"/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"entry\">" +
-         Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kFieldFile)) +
-         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\"></div>\n"
+         Hidden(page) + "\n<div class=\"field\"><label for=\"import-file\">" + Esc(Text(lang, Msg::kImportFileLabel)) +
+         "</label><input type=\"file\" name=\"file\" id=\"import-file\" accept=\".csv,text/csv\"" +
+         (page_error ? " aria-invalid=\"true\" class=\"wrong\"" : "") + "><small class=\"hint\">" +
+         Esc(Text(lang, Msg::kImportFileHint)) + "</small>" +
+         (page_error ? "<span class=\"field-error\" id=\"import-error\" role=\"alert\">" + Esc(Text(lang, *page_error)) +
+                           "</span>"
+                     : "") +
+         "</div>\n"
          "<label class=\"confirm\"><input type=\"checkbox\" name=\"confirm\" value=\"yes\" id=\"import-confirm\"> " +
          Esc(Text(lang, Msg::kImportConfirmAll)) + "</label>\n<button type=\"submit\" id=\"import-submit\">" +
          Esc(Text(lang, Msg::kImportSubmit)) + "</button></form></section>\n";
   return out;
 }
 
-std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders, const OrderFormState& state,
-                       const std::string& notice) {
+int64_t NewestOrder(const std::vector<NodeOrder>& orders) {
+  int64_t newest = 0;
+  for (const NodeOrder& o : orders) newest = std::max(newest, o.id);
+  return newest;
+}
+
+std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders, uint64_t orders_held,
+                       const OrderFormState& state, const std::string& notice) {
   const Lang lang = page.lang;
   const City& city = *page.city;
   std::string out = Heading(page, Msg::kOrdersHeading) + notice;
+  // Shown by orders-watch.js when an order comes or changes: a link to reload, never a reload (the
+  // forms below may be half filled). Without the script the page is as it is, reloaded by hand.
+  out += "<p class=\"notice\" id=\"orders-watch\" role=\"status\" hidden data-held=\"" + std::to_string(orders_held) +
+         "\" data-newest=\"" + std::to_string(NewestOrder(orders)) + "\"><a href=\"/orders\" id=\"orders-arrived\" hidden>" +
+         Esc(Text(lang, Msg::kOrdersArrived)) + "</a><a href=\"/orders\" id=\"orders-changed\" hidden>" +
+         Esc(Text(lang, Msg::kOrdersChanged)) + "</a></p>\n<script src=\"/static/orders-watch.js\" defer></script>\n";
   // Said at the top too: the order's row may no longer offer the form that was sent.
   if (state.error) {
     out += "<p class=\"form-error\" id=\"order-error\" role=\"alert\">" + Esc(Text(lang, Msg::kFormNotRecorded)) +
@@ -447,7 +468,10 @@ std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>
                            Esc(ItemName(lang, city, o.item)), Count(o.qty), status_cell(o),
                            pick.empty() ? "-" : "<ul class=\"pick\">" + pick + "</ul>", actions});
     }
-    if (o.to_county == page.county && (!o.pending || *o.pending != OrderStep::kReceive)) {
+    // A receive form only where receiving is a step to take on the order as this node knows it: not
+    // after its own receipt, nor after its own rejection still on its way to the broker.
+    const StepOutcome receiving = DecideStep(KnownStatus(*status, o.pending), OrderStep::kReceive).outcome;
+    if (o.to_county == page.county && (receiving == StepOutcome::kApply || receiving == StepOutcome::kShipAndReceive)) {
       const std::string qty = typed(o, "receive", "quantity");
       incoming_rows.push_back(
           {std::to_string(o.id), Esc(WarehouseName(lang, city, o.from_warehouse)), Esc(SiteName(lang, city, o.to_site)),

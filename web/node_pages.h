@@ -58,12 +58,16 @@ std::string StatusPanel(Lang lang, const nlohmann::json& status);
 // The three forms; `state` fills the one that was sent. `notice` is HTML shown above (a success).
 std::string EntryPage(const NodePageContext& page, const FormState& state, const std::string& notice);
 // The upload form and, after a refused file, every problem it had (line by line); `page_error`:
-// what was wrong with the upload itself (no file chosen).
+// what was wrong with the upload itself (no file chosen), beside the file field.
 std::string ImportPage(const NodePageContext& page, const std::vector<EntryError>& problems,
                        const std::string& notice, std::optional<Msg> page_error = std::nullopt);
 // Orders to pick and ship (with their batch lines), and orders coming to the county's sites.
-std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders,
+// `orders_held`: the store's OrdersHeld() the page shows; with NewestOrder(orders) it is what
+// orders-watch.js compares /api/orders with, to say that an order came or changed.
+std::string OrdersPage(const NodePageContext& page, const std::vector<NodeOrder>& orders, uint64_t orders_held,
                        const OrderFormState& state, const std::string& notice);
+// The highest order id among `orders` (0 for none): a new order has a higher one.
+int64_t NewestOrder(const std::vector<NodeOrder>& orders);
 // A success line (class "success", id "notice").
 std::string SuccessNotice(const std::string& text);
 

@@ -6,6 +6,7 @@
 #include "web/form_fields.h"
 #include "web/html.h"
 #include "web/node_pages.h"
+#include "web/static_assets.h"
 
 namespace ppe::web {
 namespace {
@@ -119,8 +120,10 @@ std::string NodeWebServer::Notice(const httplib::Request& req, Lang lang) {
                   {std::to_string(flash->order), StatusName(lang, flash->step.shown_status.substr(
                                                                       0, flash->step.shown_status.find(' ')))});
   } else if (flash->count > 1 || !flash->encoding.empty()) {
-    text = Format(lang, Msg::kImported, {Count(static_cast<int64_t>(flash->count)), std::to_string(flash->first_seq),
-                                         std::to_string(flash->last_seq), pending});
+    text = flash->count == 1
+               ? Format(lang, Msg::kImportedOne, {std::to_string(flash->last_seq), pending})
+               : Format(lang, Msg::kImported, {Count(static_cast<int64_t>(flash->count)), std::to_string(flash->first_seq),
+                                               std::to_string(flash->last_seq), pending});
     if (flash->encoding != "UTF-8" && flash->encoding != "UTF-8 with a byte-order mark" && !flash->encoding.empty()) {
       text = Format(lang, Msg::kTwoSentences, {text, Format(lang, Msg::kImportConverted, {flash->encoding})});
     }
@@ -214,13 +217,24 @@ void NodeWebServer::Routes() {
   s.Get("/orders", [=, this](const httplib::Request& req, httplib::Response& res) {
     page(req, res, shell->Context(req), "/orders", Msg::kNodeNavOrders,
          [this](const NodePageContext& p, const std::string& notice) {
-           return OrdersPage(p, store_.Orders(true), OrderFormState{}, notice);
+           return OrdersPage(p, store_.Orders(true), store_.OrdersHeld(), OrderFormState{}, notice);
          });
   });
   s.Get("/api/status", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mutex_);
     NoStore(res);
     res.set_content(desk_->LinkStatus().dump(), "application/json; charset=utf-8");
+  });
+  // What orders-watch.js polls: cheap, read-only, the two figures the orders page was made with.
+  s.Get("/api/orders", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    NoStore(res);
+    const nlohmann::json watch{{"held", store_.OrdersHeld()}, {"newest", NewestOrder(store_.Orders(true))}};
+    res.set_content(watch.dump(), "application/json; charset=utf-8");
+  });
+  s.Get("/static/orders-watch.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=300");
+    res.set_content(std::string(OrdersWatchScript()), "text/javascript; charset=utf-8");
   });
 
   // The three forms: one NodeDesk call each, as the commands make it.
@@ -314,7 +328,7 @@ void NodeWebServer::Routes() {
       res.status = why.problem == EntryProblem::kUnknownOrder ? 404 : 422;
       const OrderFormState state{id, std::string(req.matches[2]), *fields, why};
       return page(req, res, c, "/orders", Msg::kNodeNavOrders, [this, state](const NodePageContext& p, const std::string&) {
-        return OrdersPage(p, store_.Orders(true), state, "");
+        return OrdersPage(p, store_.Orders(true), store_.OrdersHeld(), state, "");
       });
     }
     Flash flash;

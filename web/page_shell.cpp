@@ -85,8 +85,20 @@ void NoStore(httplib::Response& res) {
 bool IsApi(const httplib::Request& req) { return req.path.rfind("/api/", 0) == 0; }
 
 std::unique_ptr<httplib::Server> MakeServer(const PageSettings& settings) {
-  if (settings.Tls()) return std::make_unique<httplib::SSLServer>(settings.tls_cert.c_str(), settings.tls_key.c_str());
-  return std::make_unique<httplib::Server>();
+  std::unique_ptr<httplib::Server> server;
+  if (settings.Tls()) {
+    server = std::make_unique<httplib::SSLServer>(settings.tls_cert.c_str(), settings.tls_key.c_str());
+  } else {
+    server = std::make_unique<httplib::Server>();
+  }
+  // httplib's default is SO_REUSEPORT, with which a second copy of the page binds the same port and
+  // the kernel shares the browser's requests between the two: forms refused as from another page,
+  // another process's notice shown. SO_REUSEADDR alone: a restart binds at once, a second copy not.
+  server->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
+  });
+  return server;
 }
 
 Result<int> BindServer(httplib::Server& server, const PageSettings& settings, const ListenAddress& address) {

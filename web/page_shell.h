@@ -38,7 +38,8 @@ std::string Short(const std::string& text);
 void NoStore(httplib::Response& res);
 bool IsApi(const httplib::Request& req);
 
-// The HTTP server for these settings: HTTPS when they name a certificate and key.
+// The HTTP server for these settings: HTTPS when they name a certificate and key; a port another
+// process listens on is refused (BindServer fails), never shared with it.
 std::unique_ptr<httplib::Server> MakeServer(const PageSettings& settings);
 // Binds `server` to `address` (port 0: any free one); the port, or why it could not.
 Result<int> BindServer(httplib::Server& server, const PageSettings& settings, const ListenAddress& address);

@@ -143,4 +143,54 @@ std::string_view LiveScript() {
 )js";
 }
 
+std::string_view OrdersWatchScript() {
+  return R"js(// The county page's orders: asks /api/orders every 3 s; when an order came (a higher id) or
+// changed (more deliveries held), shows the page's own notice, a link to reload. It never reloads
+// by itself; what was typed in the forms is kept for the reload the operator asks for.
+(function () {
+  'use strict';
+  var watch = document.getElementById('orders-watch');
+  if (!watch || !window.fetch || !window.sessionStorage) return;
+  var held = Number(watch.getAttribute('data-held'));
+  var newest = Number(watch.getAttribute('data-newest'));
+  var arrived = document.getElementById('orders-arrived');
+  var changed = document.getElementById('orders-changed');
+  var key = 'ppe-orders-typed';
+  var kept = JSON.parse(window.sessionStorage.getItem(key) || '{}');
+  window.sessionStorage.removeItem(key);
+  Object.keys(kept).forEach(function (id) {
+    var field = document.getElementById(id);
+    if (field) field.value = kept[id];
+  });
+  function keep() {
+    var typed = {};
+    document.querySelectorAll('form.step input[id]').forEach(function (field) {
+      if (field.value !== field.defaultValue) typed[field.id] = field.value;
+    });
+    window.sessionStorage.setItem(key, JSON.stringify(typed));
+  }
+  arrived.addEventListener('click', keep);
+  changed.addEventListener('click', keep);
+  function later() { window.setTimeout(tick, 3000); }
+  function tick() {
+    fetch('/api/orders', { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (v) {
+        if (!v) return;
+        if (v.newest > newest) {
+          arrived.hidden = false;
+          changed.hidden = true;
+        } else if (v.held > held && arrived.hidden) {
+          changed.hidden = false;
+        }
+        watch.hidden = arrived.hidden && changed.hidden;
+      })
+      .catch(function () {})
+      .then(later, later);
+  }
+  later();
+})();
+)js";
+}
+
 }  // namespace ppe::web
